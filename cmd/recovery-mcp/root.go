@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/lmittmann/tint"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "recovery-mcp",
+		Short:         "MCP server for backup and recovery on Nutanix Prism Central and NetApp ONTAP",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newVersionCmd())
+	return root
+}
+
+// serverFlags are the flags serve and call share.
+type serverFlags struct {
+	configFile         string
+	readOnly           bool
+	disableDestructive bool
+	toolsets           []string
+	logLevel           string
+	logFormat          string
+	demo               bool
+	scenario           string
+	seed               int64
+}
+
+func (f *serverFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.configFile, "config", os.Getenv("RECOVERY_MCP_CONFIG"), "config file (YAML); env RECOVERY_MCP_CONFIG")
+	fl.BoolVar(&f.readOnly, "read-only", false, "expose and allow read tools only")
+	fl.BoolVar(&f.disableDestructive, "disable-destructive", false, "hide and refuse destructive tools (delete, revert, in-place restore, SnapMirror break/resync)")
+	fl.StringSliceVar(&f.toolsets, "toolsets", nil, "toolsets to enable, comma-separated (default all): "+strings.Join(server.Toolsets(), ", "))
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fl.BoolVar(&f.demo, "demo", false, "serve the embedded demo estate: simulated Prism Centrals and ONTAP clusters on loopback")
+	fl.StringVar(&f.scenario, "scenario", "", "scenario file (YAML) describing the demo estate; implies --demo")
+	fl.Int64Var(&f.seed, "seed", 1, "seed of the generated demo estate")
+}
+
+// newLogger returns a logger on stderr: tint text (colour only on a
+// terminal) or JSON. stdout is reserved for the protocol in stdio mode.
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	switch format {
+	case "text":
+		noColor := true
+		if f, ok := w.(*os.File); ok {
+			noColor = !term.IsTerminal(int(f.Fd()))
+		}
+		return slog.New(tint.NewTextHandler(w, &tint.Options{Level: lv, NoColor: noColor})), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lv})), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+}
+
+// buildServer loads the configuration (and, for --demo, starts the
+// simulators) and builds the MCP server. cleanup stops what it started.
+func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *server.Server, cleanup func(), err error) {
+	cfg, stopDemo, err := f.loadConfig(ctx, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err = server.New(server.Options{
+		Config:             cfg,
+		ReadOnly:           f.readOnly,
+		DisableDestructive: f.disableDestructive,
+		Toolsets:           f.toolsets,
+		Logger:             logger,
+		Version:            buildVersion(),
+	})
+	if err != nil {
+		stopDemo()
+		return nil, nil, err
+	}
+	return s, func() { _ = s.Close(); stopDemo() }, nil
+}
+
+func (f *serverFlags) loadConfig(ctx context.Context, logger *slog.Logger) (*config.Config, func(), error) {
+	if f.demo || f.scenario != "" {
+		return startDemo(ctx, f, logger)
+	}
+	cfg, err := config.Load(ctx, f.configFile, os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cfg.Targets) == 0 {
+		logger.Warn("no targets configured: pass --config FILE, set NUTANIX_HOST or ONTAP_HOST, or try --demo")
+	}
+	return cfg, func() {}, nil
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "recovery-mcp", buildVersion())
+			return err
+		},
+	}
+}

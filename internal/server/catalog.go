@@ -1,0 +1,20 @@
+package server
+
+import (
+	"sort"
+
+	"github.com/recovery-mcp/recovery-mcp/tools/core"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
+)
+
+// CoreToolset is always enabled.
+const CoreToolset = core.Toolset
+
+// Catalog returns every tool of every toolset, sorted by name. It is the one
+// list the server registers and `recovery-mcp tools` prints.
+func Catalog() []kit.Tool {
+	var all []kit.Tool
+	all = append(all, core.Tools()...)
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all
+}

@@ -1,0 +1,208 @@
+// Package server builds the MCP server from the configuration: it registers
+// the selected toolsets' tools (and the resources and prompts), wires the
+// safety rails, filters tools for --read-only and --disable-destructive at
+// list and at call time, and serves stdio, legacy SSE and streamable HTTP.
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
+	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
+)
+
+// Name is the server's implementation name.
+const Name = "recovery-mcp"
+
+// Options selects what the server exposes and how.
+type Options struct {
+	Config             *config.Config
+	ReadOnly           bool
+	DisableDestructive bool
+	// Toolsets to enable; empty means all.
+	Toolsets []string
+	Logger   *slog.Logger
+	Version  string
+	// Now is time.Now outside tests.
+	Now func() time.Time
+}
+
+// Server is a built MCP server and what it shares with its tools.
+type Server struct {
+	MCP   *mcpserver.MCPServer
+	Env   *kit.Env
+	Tools []kit.Tool // registered (selected toolsets), before read-only filtering
+	opts  Options
+}
+
+const instructions = `recovery-mcp operates backup and recovery on Nutanix Prism Central (recovery points) and NetApp ONTAP (snapshots, SnapMirror, restores, clones), and analyses backup health.
+Start with list_targets to see the configured clusters. Read tools are safe to call freely. Write tools add copies. Destructive tools (delete, revert, in-place restore, SnapMirror break/resync) ask for confirmation: either the client shows the user a prompt, or the tool returns confirmation_required with a preview and a confirm_token; show the preview to the user and repeat the same call with confirm_token only if they agree.`
+
+// New builds the server.
+func New(opts Options) (*Server, error) {
+	if opts.Config == nil {
+		opts.Config = &config.Config{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	cfg := opts.Config
+	auditor := safety.NewAuditor(nil)
+	if cfg.Safety.AuditFile != "" {
+		a, err := safety.OpenAuditFile(cfg.Safety.AuditFile)
+		if err != nil {
+			return nil, fmt.Errorf("safety.audit_file: %w", err)
+		}
+		auditor = a
+	}
+	env := &kit.Env{
+		Targets:            targets.New(cfg.Targets, opts.Logger),
+		Tokens:             safety.NewTokens(cfg.Safety.ConfirmTTL.D(), opts.Now),
+		Audit:              auditor,
+		Locks:              safety.NewWriteLocks(cfg.Safety.WriteParallelism),
+		Logger:             opts.Logger,
+		Now:                opts.Now,
+		ReadOnly:           opts.ReadOnly,
+		DisableDestructive: opts.DisableDestructive,
+		ConfirmDestructive: cfg.Safety.ConfirmEnabled(),
+	}
+	selected, err := SelectTools(opts.Toolsets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Env: env, Tools: selected, opts: opts}
+	s.MCP = mcpserver.NewMCPServer(Name, opts.Version,
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false),
+		mcpserver.WithPromptCapabilities(false),
+		mcpserver.WithElicitation(),
+		mcpserver.WithLogging(),
+		mcpserver.WithInstructions(instructions),
+		mcpserver.WithLogger(opts.Logger),
+		mcpserver.WithRecovery(),
+		mcpserver.WithToolFilter(s.filterTools),
+	)
+	for _, t := range selected {
+		s.MCP.AddTool(t.MCP(), t.Handler(env))
+	}
+	return s, nil
+}
+
+// Allowed reports whether the server's mode lets t be listed and called.
+func (s *Server) Allowed(t kit.Meta) bool {
+	switch {
+	case s.opts.ReadOnly && t.Tier != safety.Read:
+		return false
+	case s.opts.DisableDestructive && t.Tier == safety.Destructive:
+		return false
+	}
+	return true
+}
+
+// Visible returns the tools a client sees, in name order.
+func (s *Server) Visible() []kit.Tool {
+	var out []kit.Tool
+	for _, t := range s.Tools {
+		if s.Allowed(t.Meta) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// filterTools applies the mode at tools/list and at tools/call: mcp-go runs
+// the filter for both, so a hidden tool cannot be called either.
+func (s *Server) filterTools(_ context.Context, tools []mcp.Tool) []mcp.Tool {
+	byName := map[string]kit.Meta{}
+	for _, t := range s.Tools {
+		byName[t.Name] = t.Meta
+	}
+	out := tools[:0:0]
+	for _, t := range tools {
+		if m, ok := byName[t.Name]; ok && !s.Allowed(m) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// Close releases what the server holds open (the audit file).
+func (s *Server) Close() error { return s.Env.Audit.Close() }
+
+// ServeStdio serves MCP on in/out until ctx ends or in closes. Nothing but
+// protocol goes to out; mcp-go's own errors go to the logger (stderr).
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	std := mcpserver.NewStdioServer(s.MCP)
+	std.SetErrorLogger(log.New(slogWriter{s.opts.Logger}, "", 0))
+	err := std.Listen(ctx, in, out)
+	if err != nil && ctx.Err() != nil {
+		return nil // interrupted: a clean shutdown
+	}
+	return err
+}
+
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Error(strings.TrimSpace(string(p)), "component", "stdio")
+	return len(p), nil
+}
+
+// Toolsets lists the toolset names in a stable order.
+func Toolsets() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range Catalog() {
+		if !seen[t.Toolset] {
+			seen[t.Toolset] = true
+			out = append(out, t.Toolset)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SelectTools returns the catalog's tools in the named toolsets (all when
+// names is empty). The core toolset is always on.
+func SelectTools(names []string) ([]kit.Tool, error) {
+	all := Catalog()
+	if len(names) == 0 {
+		return all, nil
+	}
+	known := Toolsets()
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("unknown toolset %q: choose from %s", n, strings.Join(known, ", "))
+		}
+	}
+	var out []kit.Tool
+	for _, t := range all {
+		if t.Toolset == CoreToolset || slices.Contains(names, t.Toolset) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Config returns the configuration the server was built from.
+func (s *Server) Config() *config.Config { return s.opts.Config }

@@ -1,0 +1,90 @@
+// Package core holds the server-level tools that need no vendor toolset:
+// list_targets, so the server is useful (and its configuration checkable)
+// before anything else.
+package core
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
+	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
+)
+
+// Toolset is the name of the always-on toolset.
+const Toolset = "core"
+
+// Tools returns the core toolset.
+func Tools() []kit.Tool { return []kit.Tool{listTargets()} }
+
+// ListTargetsArgs are list_targets' arguments.
+type ListTargetsArgs struct {
+	Kind  string `json:"kind,omitempty" jsonschema:"enum=nutanix,enum=ontap" jsonschema_description:"Only targets of this kind."`
+	Probe *bool  `json:"probe,omitempty" jsonschema_description:"Contact each target to check reachability and API version (default true)."`
+}
+
+// TargetInfo is one configured target.
+type TargetInfo struct {
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	Endpoint  string `json:"endpoint"`
+	Site      string `json:"site,omitempty"`
+	Username  string `json:"username,omitempty"`
+	TLSVerify bool   `json:"tls_verify"`
+	targets.Probe
+}
+
+// TargetList is list_targets' result.
+type TargetList struct {
+	kit.List[TargetInfo]
+	Reachable int `json:"reachable"`
+}
+
+// Summary leads the text result.
+func (l TargetList) Summary() string {
+	return fmt.Sprintf("%d targets configured, %d reachable", l.Total, l.Reachable)
+}
+
+func listTargets() kit.Tool {
+	return kit.Define(kit.Meta{
+		Name:        "list_targets",
+		Title:       "List configured targets",
+		Description: "List the configured Prism Centrals and ONTAP clusters with kind, endpoint, reachability and detected API version. Call this first: every vendor tool takes one of these names as target.",
+		Toolset:     Toolset,
+		Tier:        safety.Read,
+	}, func(ctx context.Context, c *kit.Call, a ListTargetsArgs) (TargetList, error) {
+		all := c.Env.Targets.All()
+		var items []TargetInfo
+		for _, t := range all {
+			if a.Kind != "" && t.Kind != a.Kind {
+				continue
+			}
+			items = append(items, TargetInfo{
+				Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint(), Site: t.Site,
+				Username: t.Username, TLSVerify: !t.InsecureSkipVerify && !t.PlainHTTP,
+			})
+		}
+		out := TargetList{}
+		if a.Probe == nil || *a.Probe {
+			var wg sync.WaitGroup
+			for i := range items {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					t, _ := c.Env.Targets.Resolve(items[i].Kind, items[i].Name)
+					items[i].Probe = c.Env.Targets.Probe(ctx, t)
+				}(i)
+			}
+			wg.Wait()
+		}
+		for _, it := range items {
+			if it.Reachable && it.Error == "" {
+				out.Reachable++
+			}
+		}
+		out.List = kit.NewList(items, len(items), 0, 0)
+		return out, nil
+	})
+}

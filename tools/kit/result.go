@@ -1,0 +1,126 @@
+package kit
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Limits on list results and response size.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+	// MaxResultBytes caps a result's JSON. The text content repeats it, so
+	// a whole response stays near the 80 KB (about 20,000 tokens) budget.
+	MaxResultBytes = 40_000
+)
+
+// Limit returns n clamped to 1..MaxLimit, DefaultLimit when n is 0.
+func Limit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	default:
+		return n
+	}
+}
+
+// List is the envelope of every list result.
+type List[T any] struct {
+	Items     []T    `json:"items"`
+	Returned  int    `json:"returned"`
+	Total     int    `json:"total"`
+	NextPage  *int   `json:"next_page,omitempty"`
+	Truncated bool   `json:"truncated"`
+	Note      string `json:"note,omitempty"`
+}
+
+// NewList builds the envelope for one page of items out of total, where page
+// is zero-based and limit the page size.
+func NewList[T any](items []T, total, page, limit int) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	l := List[T]{Items: items, Returned: len(items), Total: total}
+	if limit > 0 && (page+1)*limit < total {
+		next := page + 1
+		l.NextPage = &next
+	}
+	return l
+}
+
+// Len returns how many items the list holds.
+func (l *List[T]) Len() int { return len(l.Items) }
+
+// TruncateTo keeps the first n items and says so.
+func (l *List[T]) TruncateTo(n int, why string) {
+	if n >= len(l.Items) {
+		return
+	}
+	l.Items = l.Items[:n]
+	l.Returned = n
+	l.Truncated = true
+	l.Note = why
+}
+
+// truncatable is implemented by *List[T] and by result structs embedding it.
+type truncatable interface {
+	Len() int
+	TruncateTo(n int, why string)
+}
+
+// Summarizer is implemented by results that lead their text with a one-line
+// summary of their own.
+type Summarizer interface{ Summary() string }
+
+// structured renders v as structuredContent plus compact text led by a
+// summary line.
+func structured(v any, summary string) *mcp.CallToolResult {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return errorResult(fmt.Errorf("encode result: %w", err))
+	}
+	if s, ok := v.(Summarizer); ok && summary == "" {
+		summary = s.Summary()
+	}
+	text := string(raw)
+	if summary != "" {
+		text = summary + "\n" + text
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(text)},
+		StructuredContent: json.RawMessage(raw),
+	}
+}
+
+// render turns a handler's result into the tool result, cutting lists that
+// would exceed MaxResultBytes and saying how to narrow them.
+func render(v any, toolName string) *mcp.CallToolResult {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return errorResult(fmt.Errorf("encode result: %w", err))
+	}
+	if len(raw) > MaxResultBytes {
+		t, ok := v.(truncatable)
+		if !ok {
+			return errorResult(&Error{Kind: KindInvalidArgs, Msg: fmt.Sprintf("the result is %d KB, over the %d KB limit", len(raw)/1000, MaxResultBytes/1000), Hint: "Narrow the request (filters, a smaller limit) and call " + toolName + " again."})
+		}
+		total := t.Len()
+		n := total * MaxResultBytes / len(raw)
+		for n > 0 {
+			t.TruncateTo(n, "")
+			if raw, err = json.Marshal(v); err != nil {
+				return errorResult(fmt.Errorf("encode result: %w", err))
+			}
+			if len(raw) <= MaxResultBytes-300 { // room for the note
+				break
+			}
+			n = n * 9 / 10
+		}
+		t.TruncateTo(n, fmt.Sprintf("cut to %d of %d items to keep the response under %d KB; narrow with filters or a smaller limit, or page on", n, total, MaxResultBytes/1000))
+	}
+	return structured(v, "")
+}
