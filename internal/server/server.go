@@ -107,6 +107,14 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// Register adds tools beyond the catalog (tests use it for probe tools).
+func (s *Server) Register(tools ...kit.Tool) {
+	for _, t := range tools {
+		s.Tools = append(s.Tools, t)
+		s.MCP.AddTool(t.MCP(), t.Handler(s.Env))
+	}
+}
+
 // Allowed reports whether the server's mode lets t be listed and called.
 func (s *Server) Allowed(t kit.Meta) bool {
 	switch {

@@ -57,13 +57,14 @@ func (l *List[T]) Len() int { return len(l.Items) }
 
 // TruncateTo keeps the first n items and says so.
 func (l *List[T]) TruncateTo(n int, why string) {
-	if n >= len(l.Items) {
-		return
+	if n < len(l.Items) {
+		l.Items = l.Items[:n]
+		l.Returned = n
+		l.Truncated = true
 	}
-	l.Items = l.Items[:n]
-	l.Returned = n
-	l.Truncated = true
-	l.Note = why
+	if why != "" {
+		l.Note = why
+	}
 }
 
 // truncatable is implemented by *List[T] and by result structs embedding it.

@@ -1,0 +1,201 @@
+package config
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadValid(t *testing.T) {
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte("file-secret\n"), 0o600)
+	p := writeFile(t, `
+targets:
+  - name: pc-prod
+    kind: nutanix
+    host: pc.example.com
+    username: admin
+    password_env: PC_PASS
+    site: production
+  - name: ontap-prod
+    kind: ONTAP
+    host: cluster1.example.com
+    username: admin
+    password_file: `+pwFile+`
+    timeout: 30s
+    max_concurrency: 8
+  - name: ontap-dr
+    kind: ontap
+    host: cluster2.example.com
+    username: admin
+    credentials_command: ["echo", "cmd-secret"]
+safety:
+  confirm_destructive: false
+  write_parallelism: 2
+http:
+  allowed_origins: ["https://chat.example.com"]
+`)
+	cfg, err := Load(context.Background(), p, env(map[string]string{"PC_PASS": "env-secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, o1, o2 := cfg.Target("pc-prod"), cfg.Target("ontap-prod"), cfg.Target("ontap-dr")
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"nutanix default port", pc.Port, 9440},
+		{"nutanix default api version", pc.APIVersion, "v4.0"},
+		{"password from env", pc.Password.Reveal(), "env-secret"},
+		{"kind lower-cased", o1.Kind, KindONTAP},
+		{"ontap default port", o1.Port, 443},
+		{"password from file, newline trimmed", o1.Password.Reveal(), "file-secret"},
+		{"timeout", o1.Timeout.D().String(), "30s"},
+		{"max concurrency", o1.MaxConcurrency, 8},
+		{"password from command", o2.Password.Reveal(), "cmd-secret"},
+		{"default timeout", o2.Timeout.D().String(), "1m0s"},
+		{"confirm off", cfg.Safety.ConfirmEnabled(), false},
+		{"write parallelism", cfg.Safety.WriteParallelism, 2},
+		{"endpoint", pc.Endpoint(), "https://pc.example.com:9440"},
+		{"insecure default false", pc.InsecureSkipVerify, false},
+	}
+	for _, c := range checks {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadErrorsNameFileKeyAndProblem(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string
+	}{
+		{"unknown key with line", "targets:\n  - name: a\n    kind: ontap\n    hots: x\n", nil, []string{":4:", "hots", "unknown key"}},
+		{"bad kind", "targets:\n  - {name: a, kind: netapp, host: h}\n", nil, []string{"targets[0].kind", `"netapp"`, "nutanix or ontap"}},
+		{"missing host", "targets:\n  - {name: a, kind: ontap}\n", nil, []string{"targets[0].host", "required"}},
+		{"duplicate name", "targets:\n  - {name: a, kind: ontap, host: h}\n  - {name: a, kind: ontap, host: h2}\n", nil, []string{"targets[1].name", "another target"}},
+		{"bad port", "targets:\n  - {name: a, kind: ontap, host: h, port: 70000}\n", nil, []string{"targets[0].port", "70000"}},
+		{"inline password refused", "targets:\n  - {name: a, kind: ontap, host: h, password: hunter2}\n", nil, []string{"targets[0].password", "password_env"}},
+		{"bad api version", "targets:\n  - {name: a, kind: nutanix, host: h, api_version: v3}\n", nil, []string{"targets[0].api_version", "v4.0"}},
+		{"missing env var", "targets:\n  - {name: a, kind: ontap, host: h, password_env: NOPE}\n", nil, []string{"targets[0].password_env", "NOPE is not set"}},
+		{"two password sources", "targets:\n  - {name: a, kind: ontap, host: h, password_env: X, password_file: /y}\n", nil, []string{"only one"}},
+		{"failing command hides output", "targets:\n  - {name: a, kind: ontap, host: h, credentials_command: [sh, -c, 'echo leaked-secret; exit 3']}\n", nil, []string{"credentials_command", "exit status 3"}},
+		{"bad duration", "targets:\n  - {name: a, kind: ontap, host: h, timeout: soon}\n", nil, []string{":2:", "duration"}},
+		{"bad origin", "http:\n  allowed_origins: [chat.example.com]\n", nil, []string{"http.allowed_origins[0]"}},
+		{"zero parallelism takes the default", "safety:\n  write_parallelism: 0\n  confirm_destructive: true\n", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeFile(t, c.yaml)
+			_, err := Load(context.Background(), p, env(c.env))
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, p) {
+				t.Errorf("error %q does not name the file", msg)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			for _, secret := range []string{"hunter2", "leaked-secret"} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("error %q leaks a secret", msg)
+				}
+			}
+		})
+	}
+}
+
+func TestEnvironmentQuickConfig(t *testing.T) {
+	cfg, err := Load(context.Background(), "", env(map[string]string{
+		"NUTANIX_HOST": "pc.local", "NUTANIX_PORT": "9441", "NUTANIX_USERNAME": "admin", "NUTANIX_PASSWORD": "npw", "NUTANIX_INSECURE": "true",
+		"ONTAP_HOST": "c1.local", "ONTAP_USERNAME": "admin", "ONTAP_PASSWORD": "opw",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, o := cfg.Target("nutanix"), cfg.Target("ontap")
+	if n == nil || o == nil {
+		t.Fatalf("targets: %+v", cfg.Targets)
+	}
+	if n.Port != 9441 || !n.InsecureSkipVerify || n.Password.Reveal() != "npw" || n.Kind != KindNutanix {
+		t.Errorf("nutanix target: %+v", n)
+	}
+	if o.Port != 443 || o.InsecureSkipVerify || o.Password.Reveal() != "opw" {
+		t.Errorf("ontap target: %+v", o)
+	}
+	_, err = Load(context.Background(), "", env(map[string]string{"NUTANIX_HOST": "h", "NUTANIX_PORT": "x"}))
+	if err == nil || !strings.Contains(err.Error(), "NUTANIX_PORT") {
+		t.Errorf("bad port error: %v", err)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	tgt := Target{Name: "a", Password: NewSecret("s3cret-value"), APIKey: NewSecret("key-value")}
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("target", "t", tgt, "pw", tgt.Password)
+	js, _ := json.Marshal(tgt)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v %s", tgt, tgt, tgt, tgt.Password), string(js), logBuf.String()} {
+		if strings.Contains(out, "s3cret-value") || strings.Contains(out, "key-value") {
+			t.Errorf("secret printed: %s", out)
+		}
+	}
+	if tgt.Password.Reveal() != "s3cret-value" {
+		t.Error("Reveal lost the value")
+	}
+}
+
+// TestExampleConfigParses keeps testdata/config.example.yaml (which the
+// README points to) valid.
+func TestExampleConfigParses(t *testing.T) {
+	cfg, err := Parse(mustRead(t, "../../testdata/config.example.yaml"), "config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.applyDefaults()
+	cfg.Targets[1].CAFile = "" // the example names a path that exists on the reader's machine only
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Targets) != 3 || cfg.Safety.ConfirmTTL.D().String() != "5m0s" {
+		t.Errorf("example: %+v", cfg)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

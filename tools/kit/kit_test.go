@@ -1,0 +1,105 @@
+package kit
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
+)
+
+type row struct {
+	Name string `json:"name"`
+	Pad  string `json:"pad"`
+}
+
+type rows struct {
+	List[row]
+}
+
+func TestRenderCutsLargeListsAndSaysHow(t *testing.T) {
+	items := make([]row, 2000)
+	for i := range items {
+		items[i] = row{Name: "snapshot", Pad: strings.Repeat("x", 60)}
+	}
+	r := rows{NewList(items, 5000, 0, 2000)}
+	res := render(&r, "ontap_list_snapshots")
+	raw, _ := json.Marshal(res.StructuredContent)
+	if len(raw) > MaxResultBytes {
+		t.Fatalf("result is %d bytes", len(raw))
+	}
+	var got rows
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Truncated || got.Returned != len(got.Items) || got.Returned < 100 || got.Total != 5000 || !strings.Contains(got.Note, "narrow") {
+		t.Fatalf("truncation: returned=%d truncated=%v note=%q", got.Returned, got.Truncated, got.Note)
+	}
+	if got.NextPage == nil || *got.NextPage != 1 {
+		t.Errorf("next page: %v", got.NextPage)
+	}
+}
+
+func TestNewListPaging(t *testing.T) {
+	cases := []struct {
+		total, page, limit int
+		next               *int
+	}{
+		{10, 0, 5, ptr(1)},
+		{10, 1, 5, nil},
+		{3, 0, 50, nil},
+		{0, 0, 50, nil},
+	}
+	for _, c := range cases {
+		l := NewList([]int{}, c.total, c.page, c.limit)
+		if (l.NextPage == nil) != (c.next == nil) || (c.next != nil && *l.NextPage != *c.next) {
+			t.Errorf("total %d page %d limit %d: next %v", c.total, c.page, c.limit, l.NextPage)
+		}
+		if l.Items == nil {
+			t.Error("items must be [] not null")
+		}
+	}
+}
+
+func ptr(i int) *int { return &i }
+
+func TestLimit(t *testing.T) {
+	for in, want := range map[int]int{0: 50, -1: 50, 10: 10, 500: 500, 501: 500} {
+		if got := Limit(in); got != want {
+			t.Errorf("Limit(%d) = %d", in, got)
+		}
+	}
+}
+
+func TestDefineSchemas(t *testing.T) {
+	type args struct {
+		Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
+	}
+	noop := func(_ contextT, _ *Call, _ args) (rows, error) { return rows{}, nil }
+	read := Define(Meta{Name: "x_read", Title: "R", Description: "d", Toolset: "x", Tier: safety.Read}, noop)
+	del := Define(Meta{Name: "x_delete", Title: "D", Description: "d", Toolset: "x", Tier: safety.Destructive}, noop)
+	if strings.Contains(string(read.InputSchema), ConfirmTokenArg) {
+		t.Error("read tool takes confirm_token")
+	}
+	if !strings.Contains(string(del.InputSchema), ConfirmTokenArg) || !strings.Contains(string(del.OutputSchema), "confirmation_required") {
+		t.Errorf("destructive tool schemas: %s %s", del.InputSchema, del.OutputSchema)
+	}
+	if !strings.Contains(string(read.InputSchema), `"required":["volume"]`) || strings.Contains(string(read.OutputSchema), "description") {
+		t.Errorf("schemas: %s %s", read.InputSchema, read.OutputSchema)
+	}
+	for _, bad := range []Meta{
+		{Name: "BadName", Title: "t", Description: "d", Toolset: "x", Tier: safety.Read},
+		{Name: "x_y", Title: "t", Description: "d", Toolset: "x"},
+		{Name: "x_y", Title: "t", Description: "d", Toolset: "x", Tier: safety.Read, MayDestroy: true},
+		{Name: "x_y", Tier: safety.Read, Toolset: "x"},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Define accepted %+v", bad)
+				}
+			}()
+			Define(bad, noop)
+		}()
+	}
+}
