@@ -1,0 +1,85 @@
+package nutanix
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBackoff(t *testing.T) {
+	now := time.Now()
+	resp := func(status int, retryAfter string) *http.Response {
+		h := http.Header{}
+		if retryAfter != "" {
+			h.Set("Retry-After", retryAfter)
+		}
+		return &http.Response{StatusCode: status, Header: h}
+	}
+	tests := []struct {
+		name    string
+		attempt int
+		resp    *http.Response
+		want    time.Duration
+	}{
+		{"first", 0, nil, 100 * time.Millisecond},
+		{"second", 1, resp(502, ""), 200 * time.Millisecond},
+		{"capped", 10, resp(504, ""), time.Second},
+		{"huge attempt", 500, nil, time.Second},
+		{"429 seconds", 0, resp(429, "7"), 7 * time.Second},
+		{"503 seconds", 3, resp(503, "2"), 2 * time.Second},
+		{"429 zero", 2, resp(429, "0"), 0},
+		{"429 date", 0, resp(429, now.Add(30*time.Second).UTC().Format(http.TimeFormat)), 30 * time.Second},
+		{"429 past date", 0, resp(429, now.Add(-time.Hour).UTC().Format(http.TimeFormat)), 0},
+		{"429 garbage", 1, resp(429, "soon"), 200 * time.Millisecond},
+		{"429 negative", 0, resp(429, "-3"), 100 * time.Millisecond},
+		{"429 absurd", 0, resp(429, "99999"), maxRetryAfter},
+		{"502 ignores Retry-After", 0, resp(502, "9"), 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := backoff(100*time.Millisecond, time.Second, tt.attempt, tt.resp)
+			if d := got - tt.want; d < -2*time.Second || d > 2*time.Second || (tt.want < time.Second && got != tt.want) {
+				t.Fatalf("backoff = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAPIError(t *testing.T) {
+	tests := []struct {
+		name, body           string
+		status               int
+		code, group, message string
+	}{
+		{"app messages", `{"data":{"$objectType":"dataprotection.v4.error.ErrorResponse","error":[{"code":"DP-40401","errorGroup":"ENTITY_NOT_FOUND","message":"Recovery point x was not found.","severity":"ERROR"},{"message":"second"}]}}`,
+			404, "DP-40401", "ENTITY_NOT_FOUND", "Recovery point x was not found."},
+		{"schema validation", `{"data":{"error":{"error":"Bad Request","statusCode":400,"validationErrorMessages":[{"attributePath":"expirationTime","message":"must be a date-time"}]}}}`,
+			400, "", "SCHEMA_VALIDATION", "Bad Request; expirationTime: must be a date-time"},
+		{"plain text", "upstream connect error", 503, "", "", "upstream connect error"},
+		{"html", "<html><body>Bad gateway</body></html>", 502, "", "", ""},
+		{"empty", "", 401, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := parseAPIError("GET", "/api/x", "rid", &http.Response{StatusCode: tt.status, Header: http.Header{}}, []byte(tt.body))
+			if e.HTTPStatus != tt.status || e.Code != tt.code || e.ErrorGroup != tt.group || e.Message != tt.message {
+				t.Fatalf("got %+v", e)
+			}
+			if !strings.Contains(e.Error(), http.StatusText(tt.status)) || !strings.Contains(e.Error(), "/api/x") {
+				t.Fatalf("Error() = %q", e.Error())
+			}
+		})
+	}
+}
+
+func TestNewRequestID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		id := newRequestID()
+		if len(id) != 36 || id[14] != '4' || !strings.ContainsAny(id[19:20], "89ab") || seen[id] {
+			t.Fatalf("bad or repeated request id %q", id)
+		}
+		seen[id] = true
+	}
+}
