@@ -90,6 +90,8 @@ the same command again with "confirm_token" added to --args to execute it.`,
 		},
 	}
 	f.register(cmd)
+	_ = cmd.Flags().Set("log-level", "warn") // keep a script's stderr quiet
+	cmd.Flags().Lookup("log-level").DefValue = "warn"
 	cmd.Flags().StringVar(&argsJSON, "args", "", "tool arguments as a JSON object")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the structured content as JSON")
 	return cmd

@@ -2,12 +2,21 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
-	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/server"
 )
 
-func startDemo(_ context.Context, _ *serverFlags, _ *slog.Logger) (*config.Config, func(), error) {
-	return nil, nil, errors.New("the demo estate is not available in this build")
+// startDemo starts the simulated estate and adapts the server options to it.
+func startDemo(ctx context.Context, f *serverFlags, logger *slog.Logger) (*server.Demo, error) {
+	est, err := demoEstate(f)
+	if err != nil {
+		return nil, err
+	}
+	d, err := server.StartDemo(ctx, est, f.seed, logger.With("component", "sim"))
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("demo estate running", "targets", len(d.Targets), "now", d.Estate.Clock.Now().Format("2006-01-02T15:04:05Z"))
+	return d, nil
 }

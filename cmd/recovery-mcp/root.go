@@ -37,7 +37,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd())
 	return root
 }
 
@@ -88,40 +88,39 @@ func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	}
 }
 
-// buildServer loads the configuration (and, for --demo, starts the
+// buildServer loads the configuration (or, for --demo, starts the
 // simulators) and builds the MCP server. cleanup stops what it started.
 func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *server.Server, cleanup func(), err error) {
-	cfg, stopDemo, err := f.loadConfig(ctx, logger)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err = server.New(server.Options{
-		Config:             cfg,
+	opts := server.Options{
 		ReadOnly:           f.readOnly,
 		DisableDestructive: f.disableDestructive,
 		Toolsets:           f.toolsets,
 		Logger:             logger,
 		Version:            buildVersion(),
-	})
-	if err != nil {
-		stopDemo()
-		return nil, nil, err
 	}
-	return s, func() { _ = s.Close(); stopDemo() }, nil
-}
-
-func (f *serverFlags) loadConfig(ctx context.Context, logger *slog.Logger) (*config.Config, func(), error) {
+	stop := func() {}
 	if f.demo || f.scenario != "" {
-		return startDemo(ctx, f, logger)
+		d, err := startDemo(ctx, f, logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts, stop = d.DemoOptions(opts), d.Close
+	} else {
+		cfg, err := config.Load(ctx, f.configFile, os.Getenv)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(cfg.Targets) == 0 {
+			logger.Warn("no targets configured: pass --config FILE, set NUTANIX_HOST or ONTAP_HOST, or try --demo")
+		}
+		opts.Config = cfg
 	}
-	cfg, err := config.Load(ctx, f.configFile, os.Getenv)
+	s, err = server.New(opts)
 	if err != nil {
+		stop()
 		return nil, nil, err
 	}
-	if len(cfg.Targets) == 0 {
-		logger.Warn("no targets configured: pass --config FILE, set NUTANIX_HOST or ONTAP_HOST, or try --demo")
-	}
-	return cfg, func() {}, nil
+	return s, func() { _ = s.Close(); stop() }, nil
 }
 
 func newVersionCmd() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/tools/core"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
+	"github.com/recovery-mcp/recovery-mcp/tools/nutanix"
 )
 
 // CoreToolset is always enabled.
@@ -15,6 +16,7 @@ const CoreToolset = core.Toolset
 func Catalog() []kit.Tool {
 	var all []kit.Tool
 	all = append(all, core.Tools()...)
+	all = append(all, nutanix.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

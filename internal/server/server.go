@@ -36,8 +36,15 @@ type Options struct {
 	Toolsets []string
 	Logger   *slog.Logger
 	Version  string
-	// Now is time.Now outside tests.
+	// Now is time.Now outside tests; it times confirm tokens and audit
+	// records.
 	Now func() time.Time
+	// Clock is the estate's time, against which ages, RPO and expiry are
+	// judged: time.Now for real targets, the simulated clock in --demo.
+	Clock func() time.Time
+	// FastPolling polls tasks and jobs every few milliseconds (the demo's
+	// simulated clock advances per poll).
+	FastPolling bool
 }
 
 // Server is a built MCP server and what it shares with its tools.
@@ -62,6 +69,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Clock == nil {
+		opts.Clock = opts.Now
+	}
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
@@ -81,9 +91,13 @@ func New(opts Options) (*Server, error) {
 		Locks:              safety.NewWriteLocks(cfg.Safety.WriteParallelism),
 		Logger:             opts.Logger,
 		Now:                opts.Now,
+		Clock:              opts.Clock,
 		ReadOnly:           opts.ReadOnly,
 		DisableDestructive: opts.DisableDestructive,
 		ConfirmDestructive: cfg.Safety.ConfirmEnabled(),
+	}
+	if opts.FastPolling {
+		env.Targets.SetPolling(fastPollFirst, fastPollMax)
 	}
 	selected, err := SelectTools(opts.Toolsets)
 	if err != nil {

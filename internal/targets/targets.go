@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 )
@@ -23,7 +24,14 @@ type Registry struct {
 
 	mu      sync.Mutex
 	clients map[string]any
+	// pollMin and pollMax override the clients' task/job polling backoff
+	// (the demo polls fast: its clock moves per poll, not per second); 0
+	// keeps the clients' defaults.
+	pollMin, pollMax time.Duration
 }
+
+// SetPolling sets the task/job polling backoff of clients built from now on.
+func (r *Registry) SetPolling(first, max time.Duration) { r.pollMin, r.pollMax = first, max }
 
 // New returns a registry over cfg's targets.
 func New(targets []config.Target, logger *slog.Logger) *Registry {

@@ -164,7 +164,10 @@ type Env struct {
 	Audit   *safety.Auditor
 	Locks   *safety.WriteLocks
 	Logger  *slog.Logger
-	Now     func() time.Time
+	// Now is wall time (tokens, audit); Clock is the estate's time, by
+	// which ages, RPO and expiry are judged (the simulated clock in --demo).
+	Now   func() time.Time
+	Clock func() time.Time
 
 	ReadOnly           bool
 	DisableDestructive bool

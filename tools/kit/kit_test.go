@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 )
@@ -101,5 +102,34 @@ func TestDefineSchemas(t *testing.T) {
 			}()
 			Define(bad, noop)
 		}()
+	}
+}
+
+func TestParseTimeAndHuman(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	cases := []struct {
+		in     string
+		future bool
+		want   string
+	}{
+		{"2026-11-01T10:00:00+01:00", false, "2026-11-01T09:00:00Z"},
+		{"2026-11-01", false, "2026-11-01T00:00:00Z"},
+		{"36h", false, "2026-11-18T21:00:00Z"},
+		{"7d", true, "2026-11-27T09:00:00Z"},
+		{"2w", false, "2026-11-06T09:00:00Z"},
+	}
+	for _, c := range cases {
+		got, err := ParseTime("t", c.in, now, c.future)
+		if err != nil || Time(got) != c.want {
+			t.Errorf("ParseTime(%q) = %v, %v; want %s", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ParseTime("created_after", "yesterday", now, false); err == nil || !strings.Contains(err.Error(), "created_after") {
+		t.Errorf("bad time: %v", err)
+	}
+	for d, want := range map[time.Duration]string{90 * time.Second: "1m30s", 26 * time.Hour: "1d2h", 0: "0s", 3*time.Hour + 5*time.Minute + 9*time.Second: "3h5m"} {
+		if got := Human(d); got != want {
+			t.Errorf("Human(%v) = %s, want %s", d, got, want)
+		}
 	}
 }

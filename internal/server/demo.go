@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/demo"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
+)
+
+// Demo is a running simulated estate and the configuration that points at
+// it.
+type Demo struct {
+	*demo.Demo
+	Config *config.Config
+}
+
+// StartDemo serves est's simulators on loopback (HTTPS with a CA generated
+// at start, trusted through ca_file) and returns a configuration pointing at
+// them: the server then talks to them over real HTTP, exactly as to real
+// clusters. Stop it with Close.
+func StartDemo(ctx context.Context, est *fleet.Estate, seed int64, logger *slog.Logger) (*Demo, error) {
+	d, err := demo.Start(ctx, demo.Options{Estate: est, Seed: seed, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("start the demo estate: %w", err)
+	}
+	cfg := &config.Config{Source: "demo"}
+	for _, t := range d.Targets {
+		cfg.Targets = append(cfg.Targets, config.Target{
+			Name: t.Name, Kind: t.Kind, Host: t.Host, Port: t.Port, Username: t.Username,
+			Password: config.NewSecret(t.Password), CAFile: t.CAFile, PlainHTTP: t.PlainHTTP, Site: t.Site,
+		})
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &Demo{Demo: d, Config: cfg}, nil
+}
+
+// DemoOptions adapts server options to a demo: the estate's clock judges
+// ages, and clients poll tasks and jobs fast, because the simulated clock
+// advances per poll rather than per second.
+func (d *Demo) DemoOptions(o Options) Options {
+	o.Config = d.Config
+	o.Clock = d.Estate.Clock.Now
+	o.FastPolling = true
+	return o
+}
+
+// fastPoll is the polling backoff in demo mode.
+const (
+	fastPollFirst = 10 * time.Millisecond
+	fastPollMax   = 100 * time.Millisecond
+)

@@ -1,0 +1,181 @@
+// Package demo starts the simulators of an estate on loopback: one HTTPS
+// listener per Prism Central and per ONTAP cluster, with a certificate
+// authority generated at start (or plain HTTP on request), behind the fault
+// injector. `recovery-mcp serve --demo` points the server at it over real
+// HTTP, so the demo runs exactly the code a real cluster does;
+// `recovery-mcp sim` serves it alone for other clients.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
+	simnutanix "github.com/recovery-mcp/recovery-mcp/internal/sim/nutanix"
+	simontap "github.com/recovery-mcp/recovery-mcp/internal/sim/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/tlsca"
+)
+
+// Options says what to serve and where.
+type Options struct {
+	// Estate to serve; nil builds the default one.
+	Estate *fleet.Estate
+	// Host to listen on (default 127.0.0.1).
+	Host string
+	// Port of the first listener; the others take the next ports. 0 picks a
+	// free port for each.
+	Port int
+	// PlainHTTP serves HTTP instead of HTTPS.
+	PlainHTTP bool
+	// Faults are injected in front of every simulator.
+	Faults []fault.Rule
+	// Seed drives the fault injector's random choices.
+	Seed   int64
+	Logger *slog.Logger
+}
+
+// Target is one simulated endpoint, in the config file's own keys.
+type Target struct {
+	Name               string `json:"name"`
+	Kind               string `json:"kind"`
+	Host               string `json:"host"`
+	Port               int    `json:"port"`
+	Username           string `json:"username"`
+	Password           string `json:"password"`
+	CAFile             string `json:"ca_file,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+	PlainHTTP          bool   `json:"plain_http,omitempty"`
+	Site               string `json:"site,omitempty"`
+}
+
+// Demo is a running set of simulators.
+type Demo struct {
+	Estate   *fleet.Estate
+	Targets  []Target
+	CA       *tlsca.CA
+	Injector *fault.Injector
+	servers  []*http.Server
+	dir      string
+	once     sync.Once
+}
+
+// Start serves every Prism Central and ONTAP cluster of the estate.
+func Start(ctx context.Context, o Options) (*Demo, error) {
+	if o.Estate == nil {
+		o.Estate = fleet.Small(fleet.DefaultNow)
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	for i, r := range o.Faults {
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("fault rule %d: %w", i+1, err)
+		}
+	}
+	d := &Demo{Estate: o.Estate, Injector: fault.New(o.Seed, o.Faults...)}
+	var caFile string
+	if !o.PlainHTTP {
+		ca, err := tlsca.New(30*24*time.Hour, o.Host)
+		if err != nil {
+			return nil, err
+		}
+		d.CA = ca
+		dir, err := os.MkdirTemp("", "recovery-mcp-demo-")
+		if err != nil {
+			return nil, fmt.Errorf("temp dir for the CA certificate: %w", err)
+		}
+		d.dir = dir
+		if caFile, err = ca.WriteCert(dir, "simulator-ca.pem"); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	type site struct {
+		name, kind, user, pass, label string
+		handler                       http.Handler
+	}
+	var sites []site
+	for _, pc := range o.Estate.PrismCentrals {
+		sites = append(sites, site{pc.Name, "nutanix", pc.Username, pc.Password, siteLabel(pc.Name), simnutanix.New(o.Estate, pc, simnutanix.Options{})})
+	}
+	for _, c := range o.Estate.OntapClusters {
+		sites = append(sites, site{c.Name, "ontap", c.Username, c.Password, siteLabel(c.Name), simontap.New(o.Estate, c, simontap.Options{})})
+	}
+	for i, s := range sites {
+		port := 0
+		if o.Port != 0 {
+			port = o.Port + i
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(port)))
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("listen for simulator %s: %w", s.name, err)
+		}
+		srv := &http.Server{
+			Handler:           d.Injector.Wrap(s.handler),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
+		}
+		if d.CA != nil {
+			srv.TLSConfig = d.CA.ServerTLS()
+		}
+		d.servers = append(d.servers, srv)
+		go func() {
+			var err error
+			if d.CA != nil {
+				err = srv.ServeTLS(ln, "", "")
+			} else {
+				err = srv.Serve(ln)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				o.Logger.Error("simulator stopped", "name", s.name, "err", err)
+			}
+		}()
+		addr := ln.Addr().(*net.TCPAddr)
+		d.Targets = append(d.Targets, Target{
+			Name: s.name, Kind: s.kind, Host: o.Host, Port: addr.Port,
+			Username: s.user, Password: s.pass, CAFile: caFile, PlainHTTP: o.PlainHTTP, Site: s.label,
+		})
+	}
+	go func() {
+		<-ctx.Done()
+		d.Close()
+	}()
+	return d, nil
+}
+
+func siteLabel(name string) string {
+	for _, s := range []string{"prod", "dr"} {
+		if len(name) >= len(s) && name[len(name)-len(s):] == s {
+			if s == "prod" {
+				return "production"
+			}
+			return s
+		}
+	}
+	return ""
+}
+
+// Close stops the simulators and removes the CA certificate file.
+func (d *Demo) Close() {
+	d.once.Do(func() {
+		for _, s := range d.servers {
+			_ = s.Close()
+		}
+		if d.dir != "" {
+			_ = os.RemoveAll(d.dir)
+		}
+	})
+}

@@ -1,0 +1,38 @@
+package targets
+
+import (
+	"fmt"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+)
+
+// Nutanix returns the Prism Central client of target t.
+func (r *Registry) Nutanix(t config.Target) (*nutanix.Client, error) {
+	if t.Kind != config.KindNutanix {
+		return nil, fmt.Errorf("target %s is a %s target, not nutanix", t.Name, t.Kind)
+	}
+	c, err := r.client(t, func() (any, error) {
+		tlsConf, err := TLSConfig(t)
+		if err != nil {
+			return nil, err
+		}
+		return nutanix.New(nutanix.Options{
+			Endpoint:        t.Endpoint(),
+			Username:        t.Username,
+			Password:        t.Password.Reveal(),
+			APIKey:          t.APIKey.Reveal(),
+			APIVersion:      t.APIVersion,
+			TLSConfig:       tlsConf,
+			Timeout:         t.Timeout.D(),
+			MaxConcurrency:  t.MaxConcurrency,
+			Logger:          r.logger.With("target", t.Name),
+			PollInterval:    r.pollMin,
+			PollMaxInterval: r.pollMax,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.(*nutanix.Client), nil
+}

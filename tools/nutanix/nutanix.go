@@ -1,0 +1,146 @@
+// Package nutanix is the nutanix toolset: Prism Central v4 recovery points
+// (the operations of the Ansible v2 modules ntnx_recovery_points_v2,
+// ntnx_recovery_points_info_v2, ntnx_recovery_point_restore_v2,
+// ntnx_recovery_point_replicate_v2, ntnx_vm_revert_v2 and
+// ntnx_vm_recovery_point_info_v2) and the discovery around them.
+//
+// Users speak in names: wherever an ext_id is accepted, a VM, volume group,
+// cluster or Prism Central name is too; a name that matches several objects
+// is an error listing them. Long operations wait for their task (unless
+// wait=false) and report its progress.
+//
+// Expiration changes: nutanix_update_recovery_point is a write tool, because
+// extending retention only adds protection. Shortening it (or setting a time
+// in the past) removes protection, so those calls are confirmed exactly like
+// destructive tools and refused under --disable-destructive; the tool's
+// static annotations say destructiveHint=true, the worst case.
+package nutanix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
+)
+
+// Toolset is this toolset's name.
+const Toolset = "nutanix"
+
+// Tools returns the toolset.
+func Tools() []kit.Tool {
+	return []kit.Tool{
+		listRecoveryPoints(), getRecoveryPoint(), createRecoveryPoint(), updateRecoveryPoint(),
+		deleteRecoveryPoint(), restoreRecoveryPoint(), replicateRecoveryPoint(), revertVM(),
+		getVMRecoveryPoint(), listVMs(), listVolumeGroups(), listClusters(), listProtectionPolicies(), getTask(),
+	}
+}
+
+const targetHelp = "Prism Central target name (see list_targets); optional when only one is configured."
+
+// session resolves the target (taking its write slot for write tools) and
+// returns its client.
+func session(ctx context.Context, c *kit.Call, target string) (*nutanix.Client, config.Target, error) {
+	t, err := c.Target(ctx, config.KindNutanix, target)
+	if err != nil {
+		return nil, t, err
+	}
+	cl, err := c.Env.Targets.Nutanix(t)
+	if err != nil {
+		return nil, t, err
+	}
+	return cl, t, nil
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func isExtID(s string) bool { return uuidRE.MatchString(s) }
+
+// backendError turns a client error into an error the model can act on.
+// what names the object or operation ("recovery point 3f2…").
+func backendError(err error, target, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ke *kit.Error
+	if errors.As(err, &ke) {
+		return err
+	}
+	var te *nutanix.TaskError
+	if errors.As(err, &te) {
+		msg := te.Error()
+		return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %s", what, target, msg),
+			"The task ended "+strings.ToLower(te.Status)+"; nothing more will happen. Fix the cause it names, then call again.")
+	}
+	var ae *nutanix.APIError
+	if errors.As(err, &ae) {
+		base := fmt.Errorf("%s on %s: Prism Central answered HTTP %d %s: %s", what, target, ae.HTTPStatus, ae.Code, ae.Message)
+		switch {
+		case nutanix.IsNotFound(err):
+			return kit.Fail(kit.KindNotFound, base, "Check the ext_id or name; list what exists with the matching nutanix_list_* tool.")
+		case nutanix.IsPreconditionFailed(err):
+			return kit.Fail(kit.KindConflict, base, "It changed since it was read (ETag mismatch). Read it again and repeat the call if it still makes sense.")
+		case nutanix.IsUnauthorized(err) || nutanix.IsForbidden(err):
+			return kit.Fail(kit.KindBackend, base, "Check the username and password source of target "+target+" in the config.")
+		case nutanix.IsRateLimited(err) || ae.HTTPStatus >= 500:
+			return kit.Fail(kit.KindBackend, base, "Prism Central is busy or failing; retries were exhausted. Try again in a minute.")
+		case nutanix.IsBadRequest(err):
+			return kit.Fail(kit.KindInvalidArgs, base, "Prism Central rejected the request; correct the arguments it names.")
+		}
+		return kit.Fail(kit.KindBackend, base, "")
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %w", what, target, err), "Check that the target is reachable (list_targets).")
+}
+
+// waitTask follows a task to its end, relaying progress, unless wait is
+// false. It records the task id for the audit record.
+func waitTask(ctx context.Context, c *kit.Call, cl *nutanix.Client, ref nutanix.TaskRef, wait bool) (*nutanix.Task, error) {
+	c.SetTaskID(ref.ExtID)
+	if !wait {
+		return cl.GetTask(ctx, ref.ExtID)
+	}
+	c.Progress(ctx, 0, 100, "task "+ref.ExtID+" started")
+	return cl.WaitTask(ctx, ref.ExtID, func(p nutanix.TaskProgress) {
+		c.Progress(ctx, float64(p.Percent), 100, p.Message)
+	})
+}
+
+// TaskInfo is a task's outcome in results.
+type TaskInfo struct {
+	ExtID            string   `json:"ext_id"`
+	Operation        string   `json:"operation,omitempty"`
+	Status           string   `json:"status"`
+	Progress         int      `json:"progress_percent"`
+	CreatedTime      string   `json:"created_time,omitempty"`
+	CompletedTime    string   `json:"completed_time,omitempty"`
+	Errors           []string `json:"errors,omitempty"`
+	EntitiesAffected []string `json:"entities_affected,omitempty"`
+}
+
+func taskInfo(t *nutanix.Task) TaskInfo {
+	if t == nil {
+		return TaskInfo{}
+	}
+	ti := TaskInfo{ExtID: t.ExtID, Operation: t.Operation, Status: t.Status, Progress: t.ProgressPercentage,
+		CreatedTime: kit.Time(t.CreatedTime), CompletedTime: kit.Time(t.CompletedTime)}
+	for _, m := range t.ErrorMessages {
+		ti.Errors = append(ti.Errors, m.Message)
+	}
+	if t.LegacyErrorMessage != "" && len(ti.Errors) == 0 {
+		ti.Errors = append(ti.Errors, t.LegacyErrorMessage)
+	}
+	for _, e := range t.EntitiesAffected {
+		ti.EntitiesAffected = append(ti.EntitiesAffected, e.Rel+"/"+e.ExtID)
+	}
+	if t.Status == nutanix.TaskSucceeded {
+		ti.Progress = 100
+	}
+	return ti
+}
