@@ -94,7 +94,7 @@ func TestAnnotationsFollowTier(t *testing.T) {
 				t.Errorf("%s: destructive tool annotated readOnly=%v destructive=%v", tool.Name, ro, de)
 			}
 		}
-		if a.Title == "" {
+		if tool.MCP().Title == "" {
 			t.Errorf("%s: no title", tool.Name)
 		}
 		var in struct {

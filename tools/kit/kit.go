@@ -64,10 +64,10 @@ func (m Meta) Destructive() bool { return m.Tier == safety.Destructive || m.MayD
 // accepts confirm_token.
 func (m Meta) Confirmable() bool { return m.Destructive() }
 
-// Annotations returns the four hints, every one set explicitly.
+// Annotations returns the four hints, every one set explicitly. The title
+// lives on the tool itself (MCP 2025-06-18), not repeated here.
 func (m Meta) Annotations() mcp.ToolAnnotation {
 	return mcp.ToolAnnotation{
-		Title:           m.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(m.Tier == safety.Read),
 		DestructiveHint: mcp.ToBoolPtr(m.Destructive()),
 		IdempotentHint:  mcp.ToBoolPtr(m.Tier == safety.Read || m.Idempotent),

@@ -39,10 +39,14 @@ func inputSchema[A any](confirmable bool) *jsonschema.Schema {
 	return s
 }
 
-// outputSchema reflects R without descriptions and with nesting cut below
-// three object levels: the model needs the shape, and every byte of
-// tools/list is paid for on every conversation. Confirmable tools may also
-// answer with a confirmation preview, so their schema admits either.
+// outputSchema reflects R's top level only, without descriptions: nested
+// objects are just "object" and arrays of objects just "array". The field
+// lists of results are in each tool's structured content and text; the
+// whole tools/list is paid for on every conversation, and its budget (40 KB
+// for every toolset together) is spent on what helps a model choose and
+// call a tool: descriptions and input schemas. Output schemas set no
+// required keys and allow extra ones, so a confirmable tool's preview answer
+// validates too; its keys are added so the model knows them.
 func outputSchema[R any](confirmable bool) *jsonschema.Schema {
 	var s *jsonschema.Schema
 	if reflect.TypeFor[R]().Kind() == reflect.Struct {
@@ -52,16 +56,16 @@ func outputSchema[R any](confirmable bool) *jsonschema.Schema {
 	}
 	s.Version = ""
 	compact(s, 1)
-	if !confirmable {
-		return s
+	if confirmable {
+		for _, k := range []string{"confirmation_required", "confirm_token", "preview"} {
+			typ := map[string]string{"confirmation_required": "boolean", "confirm_token": "string", "preview": "object"}[k]
+			s.Properties.Set(k, &jsonschema.Schema{Type: typ})
+		}
 	}
-	c := reflector(true).Reflect(new(Confirmation))
-	c.Version = ""
-	compact(c, 1)
-	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{s, c}}
+	return s
 }
 
-const maxOutputDepth = 3
+const maxOutputDepth = 1
 
 func compact(s *jsonschema.Schema, depth int) {
 	if s == nil {
@@ -73,6 +77,10 @@ func compact(s *jsonschema.Schema, depth int) {
 	s.AdditionalProperties = nil
 	if s.Type == "object" && depth > maxOutputDepth {
 		s.Properties = nil
+		return
+	}
+	if s.Type == "array" && s.Items != nil && s.Items.Type == "object" && depth > maxOutputDepth {
+		s.Items = nil
 		return
 	}
 	if s.Properties != nil {

@@ -16,7 +16,7 @@ import (
 
 // RevertVMArgs revert a VM to a VM recovery point.
 type RevertVMArgs struct {
-	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target name; optional when only one is configured."`
+	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
 	VM                   string `json:"vm" jsonschema:"required,minLength=1" jsonschema_description:"VM name or ext_id."`
 	VMRecoveryPointExtID string `json:"vm_recovery_point_ext_id" jsonschema:"required,minLength=1" jsonschema_description:"VM recovery point of this VM (see nutanix_get_recovery_point)."`
 }
@@ -102,7 +102,7 @@ func revertVM() kit.Tool {
 
 // ListVMsArgs filter VMs.
 type ListVMsArgs struct {
-	Target      string `json:"target,omitempty" jsonschema_description:"Prism Central target name; optional when only one is configured."`
+	Target      string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
 	Name        string `json:"name,omitempty" jsonschema_description:"VM name contains this."`
 	Cluster     string `json:"cluster,omitempty" jsonschema_description:"Cluster name or ext_id."`
 	Unprotected bool   `json:"unprotected,omitempty" jsonschema_description:"Only VMs with no recovery point."`
@@ -213,7 +213,7 @@ func listVMs() kit.Tool {
 
 // ListArgs is a plain paged listing on a target.
 type ListArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target name; optional when only one is configured."`
+	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
 	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500"`
 	Page   int    `json:"page,omitempty" jsonschema:"minimum=0"`
@@ -391,7 +391,7 @@ func listProtectionPolicies() kit.Tool {
 
 // GetTaskArgs name a task.
 type GetTaskArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target name; optional when only one is configured."`
+	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
 	ExtID  string `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Task ext_id."`
 }
 
