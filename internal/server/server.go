@@ -21,6 +21,8 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/prompts"
+	"github.com/recovery-mcp/recovery-mcp/resources"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
@@ -118,6 +120,8 @@ func New(opts Options) (*Server, error) {
 	for _, t := range selected {
 		s.MCP.AddTool(t.MCP(), t.Handler(env))
 	}
+	resources.Register(s.MCP, env)
+	prompts.Register(s.MCP)
 	return s, nil
 }
 
