@@ -1,0 +1,89 @@
+// Package ontap is an HTTP simulator of the ONTAP REST API (9.x) for one
+// cluster of a fleet.Estate, in the scope recovery-mcp uses: cluster, nodes,
+// SVMs, volumes (space accounting, SnapRestore, single-file restore,
+// FlexClone), the files API (including .snapshot), snapshots, snapshot
+// policies, schedules, SnapMirror relationships, transfers and policies,
+// jobs and EMS events. Other packages import it as simontap.
+//
+// Design decisions:
+//
+//   - Wire facts follow /work/shared/reference/ontap-rest-api.md and the field
+//     lists in ontap-fields/: HAL collections ({records, num_records,
+//     _links.self/next}), fields= projection (a collection returns its key
+//     fields by default, the GET of one object returns fields=*; "**" adds
+//     the expensive fields, names select subtrees), max_records with an
+//     opaque start.<key> cursor in _links.next, query filters on any
+//     returned field (exact, * wildcard, | alternatives, !, <, >, <=, >=,
+//     null, ISO-8601 durations and times, KB..PB size suffixes), order_by,
+//     return_records, Accept: application/json (no HAL links but next).
+//     Unknown fields in fields= are ignored; unknown body fields are refused
+//     with code 2.
+//   - Errors use the envelope {"error":{"message","code","target"}} with the
+//     reference's codes: 4/404 for unknown UUIDs, 1/409 for duplicates,
+//     2/400 for invalid values and state transitions, 3 for unsupported
+//     operations, 8/409 for objects in use, 1638555 for busy snapshots,
+//     13303812 for a transfer already running, 13303808 for a break during a
+//     transfer. The 401 body is not documented; the simulator sends code 6.
+//   - Time is the estate's simulated clock and nothing else: no wall clock,
+//     no global random source; run-time UUIDs come from a per-cluster
+//     counter (fleet.OntapCluster.NewUUID). The same estate and the same
+//     request sequence give byte-identical answers (maps are encoded with
+//     sorted keys).
+//   - Writes are validated synchronously (errors before any job exists) and
+//     then run as jobs: queued for Options.QueueDelay, running for a
+//     per-operation duration, then success or failure. A job's effect is
+//     plain data on the model (Op, Args) and is applied when the clock passes
+//     its end, in time order across the estate ("settling", done at the
+//     start of every request); so results become visible when the job
+//     succeeds. A GET of an unfinished job (or transfer, or of a
+//     relationship with a transfer under way) advances the clock by
+//     PollStep. return_timeout=0 (the default for writes) answers 202 with
+//     the job link at once; return_timeout=N moves the clock up to N seconds
+//     and answers 200 (PATCH/DELETE) or 201 (POST) when the job finished in
+//     time, or the job's error as an error answer when it failed (ONTAP's
+//     behaviour there is undocumented). Finished jobs are purged after
+//     JobRetention (300 s), then GET answers 404.
+//   - SnapRestore and single-file restore are PATCH /storage/volumes/{uuid}
+//     with restore_to.* given as query parameters, dotted body keys or a
+//     nested body (all three are read the same way). A volume restore
+//     replaces the active file system with the snapshot's tree and deletes
+//     the newer snapshots (refused with 1638555 when one of them is locked,
+//     unless restore_to.snapshot.force); a file restore copies the file from
+//     the snapshot to restore_to.restore_path (or in place), creating parent
+//     directories; a byte-range restore is in place.
+//   - Space: space.snapshot.reserve_size = size x reserve_percent;
+//     snapshots' sizes sum to space.snapshot.used and fill the reserve
+//     first, the excess spills (space.snapshot_spill) into used;
+//     available = size - reserve - used.
+//   - A snapshot's owners are computed: volume_clone while a FlexClone uses
+//     it, snapmirror while it is a relationship's exported snapshot on either
+//     side. Deleting it (or one with a future expiry_time) fails the job
+//     with 1638555 and ONTAP's "has not expired or is locked" message.
+//   - SnapMirror (async): relationships live on the destination cluster;
+//     list_destinations_only=true on the source lists the outgoing ones.
+//     States uninitialized -> snapmirrored (initialize transfer) ->
+//     paused / broken_off (destination turns rw) -> snapmirrored (resume,
+//     or resync: revert to the common snapshot, destination dp, resync
+//     transfer). A transfer takes a snapmirror.<svm-uuid>_<msid>.<time>
+//     snapshot on the source, moves the data changed since the exported
+//     snapshot at Options.TransferRate (or the throttle), and on success
+//     copies the snapshots the policy keeps to the destination, replaces
+//     the destination's image, and resets health; lag_time is now minus the
+//     exported snapshot's creation time (ONTAP's definition). A failed
+//     transfer marks the relationship unhealthy with unhealthy_reason and
+//     logs an EMS event (smc.snapmir.init.fail, smc.snapmir.update.fail or
+//     sms.resync.attempt.failed); a failed snapshot-create job logs
+//     mgmtgwd.schedSnap.createFail. Transfers of a relationship are listed
+//     (the last 50, finished ones included) by GET .../transfers.
+//   - Fault hooks (FailNextJobs, StickNextJobs, FailNextTransfers,
+//     StickNextTransfers, InjectFault) queue fleet.OntapFault records on the
+//     cluster, so scenarios can hold them too. Latency, 429s and error rates
+//     belong to the shared HTTP fault middleware, not here.
+//   - Every request locks all ONTAP clusters of the estate, always in estate
+//     order, because SnapMirror work touches both ends.
+//
+// Not simulated: schedules do not fire by themselves (no automatic policy
+// snapshots or scheduled SnapMirror updates as the clock moves), FlexGroups,
+// SVM-DR, SnapMirror synchronous, relationship create/delete, restore
+// relationships, directory restore, job pause/cancel.
+package ontap
