@@ -1,0 +1,86 @@
+package collect_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
+)
+
+func TestCollectSmallEstate(t *testing.T) {
+	e := testenv.Start(t)
+	c := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	est, err := c.Collect(context.Background(), collect.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.Targets) != 4 || est.Partial() {
+		t.Fatalf("targets: %+v", est.Targets)
+	}
+	count := map[inventory.EntityKind]int{}
+	for _, x := range est.Entities {
+		count[x.Kind]++
+	}
+	if count[inventory.EntityVM] < 10 || count[inventory.EntityVolumeGroup] < 2 || count[inventory.EntityVolume] < 8 {
+		t.Errorf("entities: %v", count)
+	}
+	var replicas, vgProtected, ontapReps int
+	for _, rp := range est.RecoveryPoints {
+		if rp.Location == inventory.LocationReplica {
+			replicas++
+			if rp.EntityName == "" {
+				t.Errorf("replica without its source's name: %+v", rp)
+			}
+		}
+	}
+	for _, x := range est.Entities {
+		if x.Kind == inventory.EntityVolumeGroup && x.Policy != "" {
+			vgProtected++
+		}
+	}
+	for _, r := range est.Replications {
+		if r.ID[:8] != "nutanix:" {
+			ontapReps++
+			if r.SourceEntityID == "" || r.DestinationEntityID == "" {
+				t.Errorf("relationship not linked to its volumes: %+v", r)
+			}
+		}
+	}
+	if replicas == 0 || vgProtected == 0 || ontapReps != 6 || len(est.ChangeRates) == 0 || len(est.Operations) == 0 {
+		t.Errorf("replicas %d, protected VGs %d, SnapMirror %d, change samples %d, operations %d",
+			replicas, vgProtected, ontapReps, len(est.ChangeRates), len(est.Operations))
+	}
+	// A second call within the TTL is served from cache.
+	again, _ := c.Collect(context.Background(), collect.Scope{})
+	if again != est {
+		t.Error("collection not cached")
+	}
+	if _, err := c.Collect(context.Background(), collect.Scope{Targets: []string{"nope"}}); err == nil {
+		t.Error("unknown target accepted")
+	}
+}
+
+func TestCollectPartialWhenATargetFails(t *testing.T) {
+	e := testenv.Start(t)
+	e.Faults(fault.Rule{Path: "/api/storage/*", ErrorRate: 1, Status: 500})
+	c := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	est, err := c.Collect(context.Background(), collect.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !est.Partial() || len(est.IncompleteTargets()) != 2 {
+		t.Fatalf("want ONTAP targets incomplete, got %v", est.IncompleteTargets())
+	}
+	vms := 0
+	for _, x := range est.Entities {
+		if x.Kind == inventory.EntityVM {
+			vms++
+		}
+	}
+	if vms == 0 {
+		t.Error("Nutanix data lost with the ONTAP failure")
+	}
+}

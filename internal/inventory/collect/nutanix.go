@@ -1,0 +1,287 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+)
+
+// maxTaskPages bounds how much task history is read (100 tasks a page).
+const maxTaskPages = 20
+
+func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time, p *part) error {
+	cl, err := c.Targets.Nutanix(t)
+	if err != nil {
+		return err
+	}
+	opts := nutanix.ListOptions{Limit: 100}
+	clusters, err := cl.ListAllClusters(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("clusters: %w", err)
+	}
+	p.target.Reachable = true
+	clusterName := map[string]string{}
+	for _, x := range clusters {
+		clusterName[x.ExtID] = x.Name
+	}
+	vms, err := cl.ListAllVMs(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("VMs: %w", err)
+	}
+	vgs, err := cl.ListAllVolumeGroups(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("volume groups: %w", err)
+	}
+	policies, err := cl.ListAllProtectionPolicies(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("protection policies: %w", err)
+	}
+	rps, err := cl.ListAllRecoveryPoints(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("recovery points: %w", err)
+	}
+
+	policyName := map[string]string{}
+	for _, pol := range policies {
+		policyName[pol.ExtID] = pol.Name
+		ip := inventory.Policy{Name: pol.Name, Target: t.Name, RemoteCopy: len(pol.RemoteLocations()) > 0}
+		rpo := pol.RPO()
+		ip.RPO, ip.Schedule = inventory.Duration(rpo), inventory.Duration(rpo)
+		for _, rc := range pol.ReplicationConfigurations {
+			if rc.Schedule == nil {
+				continue
+			}
+			if rc.Schedule.RecoveryPointType == "APPLICATION_CONSISTENT" {
+				ip.AppConsistent = true
+			}
+			if r := rc.Schedule.Retention; r != nil {
+				ip.RetentionCount = max(ip.RetentionCount, r.Local)
+				ip.RemoteRetentionCount = max(ip.RemoteRetentionCount, r.Remote)
+			}
+		}
+		p.estate.Policies = append(p.estate.Policies, ip)
+	}
+
+	local := map[string]*inventory.Entity{}
+	for i := range vms {
+		v := &vms[i]
+		e := inventory.Entity{
+			Kind: inventory.EntityVM, ID: v.ExtID, Name: v.Name, Target: t.Name, Site: t.Site,
+			Cluster: clusterName[v.ClusterExtID()], SizeBytes: v.DiskBytes(), UsedBytes: v.DiskBytes(),
+			Policy: policyName[v.ProtectionPolicyExtID()], PowerState: strings.ToLower(v.PowerState),
+			Tags: derivedTags(v.Name), Created: v.CreateTime,
+		}
+		p.estate.Entities = append(p.estate.Entities, e)
+	}
+	for i := range vgs {
+		v := &vgs[i]
+		p.estate.Entities = append(p.estate.Entities, inventory.Entity{
+			Kind: inventory.EntityVolumeGroup, ID: v.ExtID, Name: v.Name, Target: t.Name, Site: t.Site,
+			Cluster: clusterName[v.ClusterReference], Tags: derivedTags(v.Name),
+		})
+	}
+	for i := range p.estate.Entities {
+		local[p.estate.Entities[i].ID] = &p.estate.Entities[i]
+	}
+
+	// Volume groups take the policy of the VMs in their newest recovery point.
+	vgPolicy := map[string]time.Time{}
+	for i := range rps {
+		rp := &rps[i]
+		members := len(rp.VMRecoveryPoints) + len(rp.VolumeGroupRecoveryPoints)
+		cluster := ""
+		if ids := rp.ClusterExtIDs(); len(ids) > 0 {
+			cluster = clusterName[ids[0]]
+		}
+		base := inventory.RecoveryPoint{
+			ID: rp.ExtID, Name: rp.Name, Target: t.Name, Site: t.Site, Cluster: cluster,
+			Created: rp.CreationTime, Expires: rp.ExpirationTime, Consistency: consistency(rp.RecoveryPointType),
+			Status: rpStatus(rp.Status), Locked: rp.IsSecure,
+		}
+		var policy string
+		for _, m := range rp.VMRecoveryPoints {
+			x := base
+			x.MemberID, x.EntityID, x.EntityKind = m.ExtID, m.VMExtID, inventory.EntityVM
+			x.SizeBytes = m.TotalExclusiveUsageBytes
+			if x.SizeBytes == 0 && members > 0 {
+				x.SizeBytes = rp.TotalExclusiveUsageBytes / int64(members)
+			}
+			x.Location = locationOf(local, m.VMExtID)
+			if e := local[m.VMExtID]; e != nil {
+				x.EntityName = e.Name
+				policy = e.Policy
+			}
+			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, x)
+		}
+		for _, m := range rp.VolumeGroupRecoveryPoints {
+			x := base
+			x.MemberID, x.EntityID, x.EntityKind = m.ExtID, m.VolumeGroupExtID, inventory.EntityVolumeGroup
+			x.SizeBytes = m.TotalExclusiveUsageBytes
+			if x.SizeBytes == 0 && members > 0 {
+				x.SizeBytes = rp.TotalExclusiveUsageBytes / int64(members)
+			}
+			x.Location = locationOf(local, m.VolumeGroupExtID)
+			if e := local[m.VolumeGroupExtID]; e != nil {
+				x.EntityName = e.Name
+				if policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
+					e.Policy, vgPolicy[e.ID] = policy, rp.CreationTime
+				}
+			}
+			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, x)
+		}
+	}
+
+	// Task history: the outcomes of recovery point operations.
+	for page := 0; page < maxTaskPages; page++ {
+		tp, err := cl.ListTasks(ctx, nutanix.ListOptions{Page: page, Limit: 100})
+		if err != nil {
+			p.target.Error = fmt.Sprintf("task history incomplete: %v", err)
+			break
+		}
+		for i := range tp.Items {
+			p.estate.Operations = append(p.estate.Operations, taskOperation(&tp.Items[i], t.Name))
+		}
+		if !tp.HasNext() {
+			break
+		}
+	}
+	return nil
+}
+
+func derivedTags(name string) []string {
+	n := strings.ToLower(name)
+	var tags []string
+	for _, w := range []string{"db", "sql", "oracle", "postgres", "mysql"} {
+		if strings.HasPrefix(n, w) || strings.Contains(n, "-"+w) || strings.Contains(n, w+"-") {
+			tags = append(tags, "database")
+			break
+		}
+	}
+	return tags
+}
+
+func consistency(t string) inventory.Consistency {
+	if t == "APPLICATION_CONSISTENT" {
+		return inventory.ApplicationConsistent
+	}
+	return inventory.CrashConsistent
+}
+
+func rpStatus(s string) string {
+	switch s {
+	case "COMPLETE", "":
+		return inventory.StatusComplete
+	default:
+		return strings.ToLower(s)
+	}
+}
+
+func locationOf(local map[string]*inventory.Entity, id string) inventory.Location {
+	if _, ok := local[id]; ok {
+		return inventory.LocationLocal
+	}
+	return inventory.LocationReplica
+}
+
+func taskOperation(t *nutanix.Task, target string) inventory.Operation {
+	op := inventory.Operation{ID: t.ExtID, Target: target, Start: t.StartedTime, End: t.CompletedTime, Description: t.Operation}
+	if op.Start.IsZero() {
+		op.Start = t.CreatedTime
+	}
+	switch t.Operation {
+	case "CreateRecoveryPoint":
+		op.Kind = inventory.OpSnapshot
+	case "EntitySnapshotReplicate":
+		op.Kind = inventory.OpReplication
+	case "RestoreRecoveryPoint":
+		op.Kind = inventory.OpRestore
+	case "RevertVm":
+		op.Kind = inventory.OpRevert
+	case "DeleteRecoveryPoint":
+		op.Kind = inventory.OpDelete
+	default:
+		op.Kind = inventory.OpOther
+	}
+	switch t.Status {
+	case nutanix.TaskSucceeded:
+		op.Status = inventory.OpSucceeded
+	case nutanix.TaskFailed, nutanix.TaskCanceled:
+		op.Status = inventory.OpFailed
+	default:
+		op.Status = inventory.OpRunning
+	}
+	for _, m := range t.ErrorMessages {
+		op.Error = m.Message
+	}
+	if op.Error == "" {
+		op.Error = t.LegacyErrorMessage
+	}
+	for _, e := range t.EntitiesAffected {
+		if e.Rel == nutanix.RelVM || e.Rel == nutanix.RelVolumeGroup {
+			op.EntityID = e.ExtID
+			break
+		}
+	}
+	return op
+}
+
+// linkNutanixReplicas names replicas after their source entities and
+// synthesises one replication per protected entity whose policy copies to a
+// remote Prism Central: its lag is the age of the newest replica.
+func linkNutanixReplicas(e *inventory.Estate) {
+	byID := map[string]*inventory.Entity{}
+	for i := range e.Entities {
+		if e.Entities[i].Kind != inventory.EntityVolume {
+			byID[e.Entities[i].ID] = &e.Entities[i]
+		}
+	}
+	newest := map[string]*inventory.RecoveryPoint{}
+	for i := range e.RecoveryPoints {
+		rp := &e.RecoveryPoints[i]
+		if rp.EntityKind == inventory.EntityVolume || rp.Location != inventory.LocationReplica {
+			continue
+		}
+		if src := byID[rp.EntityID]; src != nil {
+			rp.EntityName = src.Name
+		}
+		if n := newest[rp.EntityID]; n == nil || rp.Created.After(n.Created) {
+			newest[rp.EntityID] = rp
+		}
+	}
+	policies := map[string]*inventory.Policy{}
+	for i := range e.Policies {
+		policies[e.Policies[i].Target+"/"+e.Policies[i].Name] = &e.Policies[i]
+	}
+	for i := range e.Entities {
+		src := &e.Entities[i]
+		pol := policies[src.Target+"/"+src.Policy]
+		if src.Kind == inventory.EntityVolume || pol == nil || !pol.RemoteCopy {
+			continue
+		}
+		r := inventory.Replication{
+			ID: "nutanix:" + src.ID, SourceEntityID: src.ID, SourceTarget: src.Target, SourceSite: src.Site,
+			Policy: src.Policy, Schedule: pol.Schedule, State: "uninitialized",
+		}
+		if n := newest[src.ID]; n != nil {
+			r.DestinationTarget, r.DestinationSite, r.DestinationPath = n.Target, n.Site, n.Cluster
+			r.State = "snapmirrored"
+			r.Lag = inventory.Duration(e.AsOf.Sub(n.Created))
+			r.LastTransfer = inventory.Transfer{End: n.Created, Bytes: n.SizeBytes}
+			r.Healthy = pol.Schedule == 0 || r.Lag.D() <= 2*pol.Schedule.D()
+			if !r.Healthy {
+				r.UnhealthyReason = "newest replica is older than twice the schedule"
+			}
+			if pol.RemoteTarget == "" {
+				pol.RemoteTarget = n.Target
+			}
+		} else {
+			r.UnhealthyReason = "no replica found on any configured Prism Central"
+		}
+		e.Replications = append(e.Replications, r)
+	}
+}

@@ -1,0 +1,304 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+)
+
+// eventWindow is how far back EMS events are read.
+const eventWindow = 30 * 24 * time.Hour
+
+// ontapPart keeps what linking across clusters needs.
+type ontapPart struct {
+	cluster   string // ONTAP's cluster name (relationship endpoints use it)
+	target    string
+	site      string
+	relations []ontap.SnapmirrorRelationship
+	transfers map[string][]ontap.SnapmirrorTransfer
+	schedules map[string]time.Duration // schedule name -> interval
+}
+
+func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p *part) error {
+	cl, err := c.Targets.ONTAP(t)
+	if err != nil {
+		return err
+	}
+	cluster, err := cl.GetCluster(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	p.target.Reachable = true
+	op := &ontapPart{cluster: cluster.Name, target: t.Name, site: t.Site, transfers: map[string][]ontap.SnapmirrorTransfer{}, schedules: map[string]time.Duration{}}
+	p.ontap = op
+
+	vols, err := cl.ListVolumes(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("volumes: %w", err)
+	}
+	schedules, err := cl.ListSchedules(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("schedules: %w", err)
+	}
+	for _, s := range schedules {
+		op.schedules[s.Name] = scheduleInterval(s)
+	}
+	policies, err := cl.ListSnapshotPolicies(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("snapshot policies: %w", err)
+	}
+	for _, pol := range policies {
+		ip := inventory.Policy{Name: pol.Name, Target: t.Name}
+		for _, cp := range pol.Copies {
+			iv := op.schedules[cp.Schedule.Name]
+			if iv > 0 && (ip.Schedule == 0 || iv < ip.Schedule.D()) {
+				ip.Schedule, ip.RetentionCount = inventory.Duration(iv), cp.Count
+			}
+			if span := time.Duration(cp.Count) * iv; span > ip.Retention.D() {
+				ip.Retention = inventory.Duration(span)
+			}
+		}
+		ip.RPO = ip.Schedule
+		p.estate.Policies = append(p.estate.Policies, ip)
+	}
+
+	uuids := make([]string, 0, len(vols))
+	for i := range vols {
+		v := &vols[i]
+		if v.State == "offline" {
+			continue
+		}
+		uuids = append(uuids, v.UUID)
+		e := inventory.Entity{Kind: inventory.EntityVolume, ID: v.UUID, Name: v.Name, Target: t.Name, Site: t.Site,
+			Cluster: cluster.Name, SVM: v.SVM.Name, SizeBytes: v.Size, Created: v.CreateTime, Tags: derivedTags(v.Name)}
+		if v.SnapshotPolicy != nil && v.SnapshotPolicy.Name != "none" {
+			e.Policy = v.SnapshotPolicy.Name
+		}
+		if v.Space != nil {
+			e.UsedBytes = v.Space.Used
+			if v.Space.Size > 0 {
+				e.SizeBytes = v.Space.Size
+			}
+			if s := v.Space.Snapshot; s != nil {
+				e.SnapshotReserveBytes, e.SnapshotReserveUsedBytes = s.ReserveSize, s.Used
+			}
+		}
+		if v.Clone != nil && v.Clone.IsFlexclone {
+			e.Excluded = true // a recovery-test clone, not production data
+			e.Tags = append(e.Tags, "flexclone")
+		}
+		p.estate.Entities = append(p.estate.Entities, e)
+	}
+	snaps, err := cl.ListSnapshotsForVolumes(ctx, uuids, nil)
+	if err != nil {
+		p.target.Error = fmt.Sprintf("snapshots incomplete: %v", err)
+	}
+	for i := range p.estate.Entities {
+		ent := &p.estate.Entities[i]
+		list := snaps[ent.ID]
+		sort.Slice(list, func(a, b int) bool { return list[a].CreateTime.Before(list[b].CreateTime) })
+		var newer int64
+		for j := len(list) - 1; j >= 0; j-- {
+			s := &list[j]
+			rp := inventory.RecoveryPoint{ID: s.UUID, Name: s.Name, EntityID: ent.ID, EntityKind: inventory.EntityVolume, EntityName: ent.Name,
+				Location: inventory.LocationLocal, Target: t.Name, Site: t.Site, Cluster: cluster.Name, SVM: ent.SVM, Volume: ent.Name,
+				Created: s.CreateTime, Expires: s.ExpiryTime, Consistency: inventory.CrashConsistent, SizeBytes: s.Size,
+				LogicalBytes: ent.UsedBytes, Status: snapStatus(s.State)}
+			if strings.HasPrefix(s.Name, "Anti_ransomware_backup") {
+				rp.Flags = append(rp.Flags, inventory.FlagAntiRansomware)
+			}
+			if !s.ExpiryTime.IsZero() && s.ExpiryTime.After(now) {
+				rp.Locked, rp.LockExpires = true, s.ExpiryTime
+			}
+			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, rp)
+			// Used space when this snapshot was taken: now minus what the
+			// newer snapshots captured since.
+			p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
+				UsedBytes: max(0, ent.UsedBytes-newer), SizeBytes: ent.SizeBytes})
+			newer += s.Size
+			if j > 0 {
+				p.estate.ChangeRates = append(p.estate.ChangeRates, inventory.ChangeSample{EntityID: ent.ID, Time: s.CreateTime,
+					Period: inventory.Duration(s.CreateTime.Sub(list[j-1].CreateTime)), Bytes: s.Size})
+			}
+		}
+		p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: now, UsedBytes: ent.UsedBytes,
+			SizeBytes: ent.SizeBytes, SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
+	}
+
+	rels, err := cl.ListSnapmirrorRelationships(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("snapmirror relationships: %w", err)
+	}
+	op.relations = rels
+	var mu sync.Mutex
+	_ = ontap.FanOut(ctx, cl, rels, func(ctx context.Context, r ontap.SnapmirrorRelationship) error {
+		tr, err := cl.ListSnapmirrorTransfers(ctx, r.UUID, &ontap.ListOptions{Limit: 50})
+		if err == nil {
+			mu.Lock()
+			op.transfers[r.UUID] = tr
+			mu.Unlock()
+		}
+		return nil
+	})
+
+	events, err := cl.ListEMSEvents(ctx, ontap.EMSFilter{DataProtection: true, Since: now.Add(-eventWindow), Limit: 500})
+	if err != nil {
+		p.target.Error = fmt.Sprintf("events incomplete: %v", err)
+	}
+	for _, ev := range events {
+		p.estate.Events = append(p.estate.Events, inventory.Event{Time: ev.Time, Severity: strings.ToLower(ev.Message.Severity),
+			Name: ev.Message.Name, Message: ev.LogMessage, Target: t.Name})
+	}
+	return nil
+}
+
+func snapStatus(s string) string {
+	switch s {
+	case "valid", "":
+		return inventory.StatusComplete
+	case "partial":
+		return inventory.StatusPartial
+	default:
+		return inventory.StatusInvalid
+	}
+}
+
+// scheduleInterval is a schedule's period: its interval, or for cron the
+// typical gap between runs.
+func scheduleInterval(s ontap.Schedule) time.Duration {
+	if s.Interval != "" {
+		if d, err := s.Interval.Duration(); err == nil {
+			return d
+		}
+	}
+	c := s.Cron
+	if c == nil {
+		return 0
+	}
+	switch {
+	case len(c.Weekdays) > 0:
+		return 7 * 24 * time.Hour / time.Duration(len(c.Weekdays))
+	case len(c.Days) > 0:
+		return 30 * 24 * time.Hour / time.Duration(len(c.Days))
+	case len(c.Hours) > 0:
+		return 24 * time.Hour / time.Duration(len(c.Hours))
+	case len(c.Minutes) > 0:
+		return time.Hour / time.Duration(len(c.Minutes))
+	}
+	return time.Minute
+}
+
+// linkOntap turns each SnapMirror relationship (read on its destination
+// cluster) into a replication from the source volume, and re-labels the
+// destination volume's snapshots as replicas of the source.
+func linkOntap(e *inventory.Estate, parts []*part) {
+	targetOfCluster := map[string]string{}
+	for _, p := range parts {
+		if p.ontap != nil {
+			targetOfCluster[p.ontap.cluster] = p.ontap.target
+		}
+	}
+	type key struct{ target, svm, vol string }
+	vol := map[key]*inventory.Entity{}
+	for i := range e.Entities {
+		x := &e.Entities[i]
+		if x.Kind == inventory.EntityVolume {
+			vol[key{x.Target, x.SVM, x.Name}] = x
+		}
+	}
+	split := func(path string) (string, string) {
+		svm, v, _ := strings.Cut(path, ":")
+		return svm, v
+	}
+	replicaOf := map[string]*inventory.Entity{} // destination volume id -> source
+	for _, p := range parts {
+		op := p.ontap
+		if op == nil {
+			continue
+		}
+		for _, r := range op.relations {
+			srcTarget := op.target
+			if r.Source.Cluster != nil && r.Source.Cluster.Name != "" {
+				srcTarget = targetOfCluster[r.Source.Cluster.Name]
+			}
+			ssvm, svol := split(r.Source.Path)
+			dsvm, dvol := split(r.Destination.Path)
+			rep := inventory.Replication{ID: r.UUID, SourceTarget: srcTarget, SourcePath: r.Source.Path,
+				DestinationTarget: op.target, DestinationSite: op.site, DestinationPath: r.Destination.Path,
+				State: r.State, Healthy: r.Healthy == nil || *r.Healthy}
+			if r.Policy != nil {
+				rep.Policy = r.Policy.Name
+			}
+			if src := vol[key{srcTarget, ssvm, svol}]; src != nil {
+				rep.SourceEntityID, rep.SourceSite = src.ID, src.Site
+				if dst := vol[key{op.target, dsvm, dvol}]; dst != nil {
+					rep.DestinationEntityID = dst.ID
+					dst.ReplicaOf = src.ID
+					replicaOf[dst.ID] = src
+				}
+			}
+			var reasons []string
+			for _, u := range r.UnhealthyReason {
+				reasons = append(reasons, u.Message)
+			}
+			rep.UnhealthyReason = strings.Join(reasons, "; ")
+			if d, err := r.LagTime.Duration(); err == nil {
+				rep.Lag = inventory.Duration(d)
+			}
+			if r.TransferSchedule != nil {
+				rep.Schedule = inventory.Duration(op.schedules[r.TransferSchedule.Name])
+			}
+			for _, tr := range op.transfers[r.UUID] {
+				x := inventory.Transfer{End: tr.EndTime, Bytes: tr.BytesTransferred, Failed: tr.State == "failed" || tr.State == "aborted" || tr.State == "hard_aborted"}
+				if d, err := tr.TotalDuration.Duration(); err == nil && !tr.EndTime.IsZero() {
+					x.Start = tr.EndTime.Add(-d)
+				}
+				if tr.ErrorInfo != nil {
+					x.Error = tr.ErrorInfo.Message
+				}
+				rep.Transfers = append(rep.Transfers, x)
+				if x.End.After(rep.LastTransfer.End) {
+					rep.LastTransfer = x
+				}
+				status := inventory.OpSucceeded
+				switch {
+				case x.Failed:
+					status = inventory.OpFailed
+				case !tr.Finished():
+					status = inventory.OpRunning
+				}
+				e.Operations = append(e.Operations, inventory.Operation{ID: tr.UUID, Kind: inventory.OpReplication, EntityID: rep.SourceEntityID,
+					Target: op.target, Start: x.Start, End: x.End, Status: status, Error: x.Error, Bytes: x.Bytes, Description: "snapmirror transfer"})
+			}
+			e.Replications = append(e.Replications, rep)
+		}
+	}
+	for i := range e.RecoveryPoints {
+		rp := &e.RecoveryPoints[i]
+		if src := replicaOf[rp.EntityID]; src != nil {
+			rp.EntityID, rp.EntityName, rp.Location = src.ID, src.Name, inventory.LocationReplica
+		}
+	}
+	// Capacity and change history belong to the source, not its mirror.
+	keepC := e.Capacity[:0]
+	for _, c := range e.Capacity {
+		if replicaOf[c.EntityID] == nil {
+			keepC = append(keepC, c)
+		}
+	}
+	e.Capacity = keepC
+	keepR := e.ChangeRates[:0]
+	for _, c := range e.ChangeRates {
+		if replicaOf[c.EntityID] == nil {
+			keepR = append(keepR, c)
+		}
+	}
+	e.ChangeRates = keepR
+}
