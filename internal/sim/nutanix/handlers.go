@@ -47,13 +47,57 @@ var rpSortable = []string{"creationTime", "expirationTime", "name", "ownerExtId"
 func (rc *reqCtx) listRecoveryPoints() {
 	rc.respType = "dataprotection.v4.config.ListRecoveryPointsApiResponse"
 	pc := rc.s.pc
+	// Filter and sort on the filterable and sortable fields only, outside
+	// the lock, then render the page in full under it.
+	members := strings.Contains(rc.r.URL.Query().Get("$filter"), "RecoveryPoints")
 	pc.Mu.Lock()
 	items := make([]obj, 0, len(pc.RecoveryPoints))
 	for _, rp := range pc.RecoveryPoints {
-		items = append(items, rc.renderRP(rp))
+		items = append(items, lightRP(rp, members))
 	}
 	pc.Mu.Unlock()
-	rc.writeList(items, listSpec{filterable: rpFilterable, sortable: rpSortable, projection: "dataprotection.v4.config.RecoveryPointProjection"})
+	rc.writeList(items, listSpec{filterable: rpFilterable, sortable: rpSortable, projection: "dataprotection.v4.config.RecoveryPointProjection",
+		expand: func(o obj) obj {
+			pc.Mu.Lock()
+			defer pc.Mu.Unlock()
+			return rc.renderRP(o[lightKey].(*fleet.NutanixRecoveryPoint))
+		}})
+}
+
+// lightKey holds the model object in a light list item; it never reaches
+// the wire (expand replaces the item).
+const lightKey = "\x00model"
+
+// lightRP carries the recovery point fields $filter and $orderby may name,
+// in their wire form; the member lists only when the filter names them.
+func lightRP(rp *fleet.NutanixRecoveryPoint, members bool) obj {
+	owner := rp.OwnerExtID
+	if owner == "" {
+		owner = adminOwnerExtID
+	}
+	o := obj{lightKey: rp, "extId": rp.ExtID, "name": rp.Name, "creationTime": ts(rp.CreationTime),
+		"recoveryPointType": rp.Type, "locationAgnosticId": rp.LocationAgnosticID, "ownerExtId": owner}
+	if !rp.ExpirationTime.IsZero() {
+		o["expirationTime"] = ts(rp.ExpirationTime)
+	}
+	if !members {
+		return o
+	}
+	if len(rp.VMRecoveryPoints) > 0 {
+		vms := make([]any, len(rp.VMRecoveryPoints))
+		for i, v := range rp.VMRecoveryPoints {
+			vms[i] = obj{"extId": v.ExtID, "vmExtId": v.VMExtID}
+		}
+		o["vmRecoveryPoints"] = vms
+	}
+	if len(rp.VGRecoveryPoints) > 0 {
+		vgs := make([]any, len(rp.VGRecoveryPoints))
+		for i, v := range rp.VGRecoveryPoints {
+			vgs[i] = obj{"extId": v.ExtID, "volumeGroupExtId": v.VolumeGroupExtID}
+		}
+		o["volumeGroupRecoveryPoints"] = vgs
+	}
+	return o
 }
 
 func (rc *reqCtx) getRecoveryPoint(id string) {

@@ -158,6 +158,10 @@ type listSpec struct {
 	filterable, sortable []string
 	// projection is the item $objectType when $select is used ("" keeps it).
 	projection string
+	// expand, when set, turns the light items that $filter and $orderby ran
+	// on into the full objects of the page: a large collection is then
+	// rendered for the page only, not whole for every request.
+	expand func(obj) obj
 }
 
 // writeList applies $filter, $orderby, $page, $limit and $select to items
@@ -226,6 +230,13 @@ func (rc *reqCtx) writeList(items []obj, spec listSpec) {
 	start := min(page*limit, total)
 	end := min(start+limit, total)
 	pageItems := items[start:end]
+	if spec.expand != nil {
+		full := make([]obj, len(pageItems))
+		for i, o := range pageItems {
+			full[i] = spec.expand(o)
+		}
+		pageItems = full
+	}
 	if selected != nil {
 		for i, o := range pageItems {
 			p := obj{"$objectType": o["$objectType"], "$reserved": o["$reserved"], "extId": o["extId"]}
