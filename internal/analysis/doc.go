@@ -61,19 +61,20 @@
 // next_tool and recovery steps use these tool names and argument names; the
 // tools package should accept them as written:
 //
-//	nutanix_create_recovery_point   {vms: [name]} | {volume_groups: [name]}, target, [consistency: "application"]
+//	nutanix_create_recovery_point   {vms: [name]} | {volume_groups: [name]}, target, [recovery_point_type: "APPLICATION_CONSISTENT"]
 //	nutanix_list_recovery_points    {vm: name} | {volume_group: name}, target
 //	nutanix_update_recovery_point   {ext_id, expiration_time (RFC 3339), target}
 //	nutanix_list_vms                {name, target}
 //	nutanix_get_task                {ext_id, target}
 //	nutanix_revert_vm               {vm, vm_recovery_point_ext_id, target}
 //	nutanix_restore_recovery_point  {ext_id, cluster, target}
-//	nutanix_replicate_recovery_point {ext_id, target, destination_target}
+//	nutanix_replicate_recovery_point {ext_id, target, pc}
 //	ontap_create_snapshot           {volume, svm, target}
 //	ontap_list_snapshots            {volume, svm, target}
-//	ontap_list_volumes              {volume, svm, target}
+//	ontap_list_volumes              {name, svm, target}
 //	ontap_set_volume_snapshot_policy {volume, svm, policy, target}
 //	ontap_get_job                   {uuid, target}
+//	ontap_list_snapmirror_transfers {relationship, target} (failed transfers)
 //	ontap_list_events               {volume, target}
 //	ontap_list_snapmirror           {relationship, target} | {target}
 //	ontap_snapmirror_update / _resync / _break {relationship (uuid), target (destination cluster)}

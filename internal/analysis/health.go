@@ -477,7 +477,9 @@ func (h *healthRun) appConsistency(en *inventory.Entity, pol *inventory.Policy, 
 	rpo := pol.EffectiveRPO()
 	ev := Evidence{"policy": pol.Name, "newest_consistency": string(newest.Consistency)}
 	next := createRecoveryPointCall(h.ix, en)
-	next.Arguments["consistency"] = string(inventory.ApplicationConsistent)
+	if next.Tool == ToolNutanixCreateRecoveryPoint {
+		next.Arguments["recovery_point_type"] = "APPLICATION_CONSISTENT"
+	}
 	if app == nil {
 		h.add(Finding{
 			Check: CheckAppConsistency, Severity: High, Entity: refOf(en),

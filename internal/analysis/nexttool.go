@@ -23,6 +23,7 @@ const (
 	ToolOntapSnapmirrorResync         = "ontap_snapmirror_resync"
 	ToolOntapSnapmirrorBreak          = "ontap_snapmirror_break"
 	ToolOntapListSnapmirror           = "ontap_list_snapmirror"
+	ToolOntapListSnapmirrorTransfers  = "ontap_list_snapmirror_transfers"
 	ToolOntapSetVolumeSnapshotPolicy  = "ontap_set_volume_snapshot_policy"
 	ToolOntapListEvents               = "ontap_list_events"
 	ToolOntapGetJob                   = "ontap_get_job"
@@ -89,8 +90,13 @@ func protectCall(ix *inventory.Index, en *inventory.Entity) *ToolCall {
 	return createRecoveryPointCall(ix, en)
 }
 
+// listVolumeCall lists the volume (ontap_list_volumes filters by name).
 func listVolumeCall(en *inventory.Entity) *ToolCall {
-	return call(ToolOntapListVolumes, volumeArgs(en.Name, en.SVM, en.Target))
+	a := map[string]any{"name": en.Name, "target": en.Target}
+	if en.SVM != "" {
+		a["svm"] = en.SVM
+	}
+	return call(ToolOntapListVolumes, a)
 }
 
 func listEntityCall(ix *inventory.Index, en *inventory.Entity) *ToolCall {
@@ -100,9 +106,17 @@ func listEntityCall(ix *inventory.Index, en *inventory.Entity) *ToolCall {
 	return call(ToolNutanixListVMs, map[string]any{"name": en.Name, "target": en.Target})
 }
 
-// operationCall looks up a task or job.
+// operationCall looks up a task or job. A failed SnapMirror transfer is
+// not a job: its errors are in the relationship's transfer list.
 func operationCall(ix *inventory.Index, op *inventory.Operation, def inventory.TargetKind) *ToolCall {
 	if ix.Vendor(op.Target, def) == inventory.KindOntap {
+		if op.Kind == inventory.OpReplication {
+			for _, rel := range ix.Replications(op.EntityID) {
+				if rel.DestinationTarget == op.Target {
+					return call(ToolOntapListSnapmirrorTransfers, map[string]any{"relationship": rel.ID, "target": rel.DestinationTarget})
+				}
+			}
+		}
 		return call(ToolOntapGetJob, map[string]any{"uuid": op.ID, "target": op.Target})
 	}
 	return call(ToolNutanixGetTask, map[string]any{"ext_id": op.ID, "target": op.Target})

@@ -640,7 +640,7 @@ func (rc *recoveryCtx) steps(rp *inventory.RecoveryPoint, m Method) []Step {
 		add(ToolNutanixRevertVM, args, TierDestructive, fmt.Sprintf("Revert %s in place to recovery point %s (%s).", en.Name, rp.Name, ts(rp.Created)), needs...)
 	case MethodRestoreAsClone:
 		if rp.Location == inventory.LocationReplica && rc.scenario != ScenarioSiteFailure {
-			add(ToolNutanixReplicateRecoveryPoint, map[string]any{"ext_id": rp.ID, "target": rp.Target, "destination_target": en.Target},
+			add(ToolNutanixReplicateRecoveryPoint, map[string]any{"ext_id": rp.ID, "target": rp.Target, "pc": en.Target},
 				TierWrite, fmt.Sprintf("Copy recovery point %s from %s back to %s.", rp.Name, rp.Target, en.Target))
 			add(ToolNutanixRestoreRecoveryPoint, map[string]any{"ext_id": "<ext_id of the replicated recovery point>", "cluster": en.Cluster, "target": en.Target},
 				TierWrite, fmt.Sprintf("Restore %s from the replicated copy as a new %s on %s.", en.Name, kindNoun(en.Kind), cmp.Or(en.Cluster, en.Target)), "ext_id")

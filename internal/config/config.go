@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 )
 
 // Kinds of target.
@@ -40,6 +42,9 @@ type Config struct {
 	Targets []Target `yaml:"targets"`
 	Safety  Safety   `yaml:"safety"`
 	HTTP    HTTP     `yaml:"http"`
+	// Analysis holds the Day-2 thresholds; keys left out keep their
+	// documented defaults (analysis.DefaultRules).
+	Analysis analysis.Rules `yaml:"analysis"`
 	// Source names where the configuration came from, for messages.
 	Source string `yaml:"-"`
 }
@@ -143,7 +148,7 @@ func (e *Error) Error() string {
 // configuration, applies defaults, resolves credentials and validates.
 // getenv is os.Getenv in production and a map lookup in tests.
 func Load(ctx context.Context, path string, getenv func(string) string) (*Config, error) {
-	cfg := &Config{Source: "environment"}
+	cfg := &Config{Source: "environment", Analysis: analysis.DefaultRules()}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -157,7 +162,7 @@ func Load(ctx context.Context, path string, getenv func(string) string) (*Config
 	if err := cfg.addEnvTargets(getenv); err != nil {
 		return nil, err
 	}
-	cfg.applyDefaults()
+	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -175,7 +180,7 @@ var (
 // Parse decodes YAML strictly (unknown keys are errors) without defaults,
 // environment or credential resolution.
 func Parse(data []byte, source string) (*Config, error) {
-	cfg := &Config{Source: source}
+	cfg := &Config{Source: source, Analysis: analysis.DefaultRules()}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
@@ -252,7 +257,8 @@ func envBool(getenv func(string) string, key string) (bool, error) {
 	return b, nil
 }
 
-func (c *Config) applyDefaults() {
+// ApplyDefaults fills unset fields with their defaults.
+func (c *Config) ApplyDefaults() {
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		t.Kind = strings.ToLower(t.Kind)
@@ -337,6 +343,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Safety.WriteParallelism < 1 || c.Safety.WriteParallelism > 64 {
 		return &Error{Source: c.Source, Key: "safety.write_parallelism", Msg: fmt.Sprintf("%d: want 1 to 64", c.Safety.WriteParallelism)}
+	}
+	if err := c.Analysis.Validate(); err != nil {
+		return &Error{Source: c.Source, Key: "analysis", Msg: err.Error()}
 	}
 	for i, o := range c.HTTP.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {

@@ -181,7 +181,7 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.applyDefaults()
+	cfg.ApplyDefaults()
 	cfg.Targets[1].CAFile = "" // the example names a path that exists on the reader's machine only
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -198,4 +198,22 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestAnalysisRulesFromConfig(t *testing.T) {
+	p := writeFile(t, "analysis:\n  volume:\n    nearly_full_percent: 75\n")
+	cfg, err := Load(context.Background(), p, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Analysis.Volume.NearlyFullPercent != 75 {
+		t.Errorf("override lost: %+v", cfg.Analysis.Volume)
+	}
+	if cfg.Analysis.Volume.FullPercent != 90 || cfg.Analysis.Volume.SnapshotReserveFullPercent != 90 {
+		t.Errorf("defaults lost: %+v", cfg.Analysis.Volume)
+	}
+	p = writeFile(t, "analysis:\n  volume:\n    nearly_ful_percent: 75\n")
+	if _, err := Load(context.Background(), p, env(nil)); err == nil || !strings.Contains(err.Error(), "nearly_ful_percent") {
+		t.Errorf("unknown analysis key: %v", err)
+	}
 }

@@ -3,9 +3,11 @@ package server
 import (
 	"sort"
 
+	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
 	"github.com/recovery-mcp/recovery-mcp/tools/core"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 	"github.com/recovery-mcp/recovery-mcp/tools/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/tools/ontap"
 )
 
 // CoreToolset is always enabled.
@@ -16,7 +18,9 @@ const CoreToolset = core.Toolset
 func Catalog() []kit.Tool {
 	var all []kit.Tool
 	all = append(all, core.Tools()...)
+	all = append(all, analysis.Tools()...)
 	all = append(all, nutanix.Tools()...)
+	all = append(all, ontap.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

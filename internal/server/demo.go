@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/demo"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
@@ -27,7 +28,7 @@ func StartDemo(ctx context.Context, est *fleet.Estate, seed int64, logger *slog.
 	if err != nil {
 		return nil, fmt.Errorf("start the demo estate: %w", err)
 	}
-	cfg := &config.Config{Source: "demo"}
+	cfg := &config.Config{Source: "demo", Analysis: analysis.DefaultRules()}
 	for _, t := range d.Targets {
 		cfg.Targets = append(cfg.Targets, config.Target{
 			Name: t.Name, Kind: t.Kind, Host: t.Host, Port: t.Port, Username: t.Username,

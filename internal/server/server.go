@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -18,7 +19,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 	"github.com/recovery-mcp/recovery-mcp/prompts"
@@ -97,6 +100,11 @@ func New(opts Options) (*Server, error) {
 		ReadOnly:           opts.ReadOnly,
 		DisableDestructive: opts.DisableDestructive,
 		ConfirmDestructive: cfg.Safety.ConfirmEnabled(),
+	}
+	env.Collector = collect.New(env.Targets, opts.Clock)
+	env.Rules = cfg.Analysis
+	if reflect.ValueOf(env.Rules).IsZero() { // a configuration built in code
+		env.Rules = analysis.DefaultRules()
 	}
 	if opts.FastPolling {
 		env.Targets.SetPolling(fastPollFirst, fastPollMax)

@@ -35,6 +35,8 @@ import (
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 )
@@ -172,4 +174,10 @@ type Env struct {
 	ReadOnly           bool
 	DisableDestructive bool
 	ConfirmDestructive bool
+
+	// Collector gathers the vendor-neutral estate for the analysis tools
+	// and resources (cached briefly; writes invalidate it).
+	Collector *collect.Collector
+	// Rules are the analysis thresholds (config file section analysis:).
+	Rules analysis.Rules
 }

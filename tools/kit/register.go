@@ -43,6 +43,9 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		if c.release != nil {
 			c.release()
 		}
+		if t.Tier != safety.Read && env.Collector != nil && c.outcome == "" {
+			env.Collector.Invalidate() // the estate may have changed
+		}
 		t.audit(env, c, res, start)
 	}()
 

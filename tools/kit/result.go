@@ -77,6 +77,10 @@ type truncatable interface {
 // summary of their own.
 type Summarizer interface{ Summary() string }
 
+// Texter is implemented by results that can render their own text content
+// (a Markdown report); when Text returns "", the compact JSON form is used.
+type Texter interface{ Text() string }
+
 // structured renders v as structuredContent plus compact text led by a
 // summary line.
 func structured(v any, summary string) *mcp.CallToolResult {
@@ -90,6 +94,11 @@ func structured(v any, summary string) *mcp.CallToolResult {
 	text := string(raw)
 	if summary != "" {
 		text = summary + "\n" + text
+	}
+	if t, ok := v.(Texter); ok {
+		if md := t.Text(); md != "" {
+			text = md
+		}
 	}
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(text)},
