@@ -161,10 +161,10 @@ type UnprotectedArgs struct {
 // Unprotected is an entity without protection.
 type Unprotected struct {
 	eng.EntityRef
-	Reason         string       `json:"reason"`
-	Severity       string       `json:"severity"`
-	SizeBytes      int64        `json:"size_bytes,omitempty"`
-	Recommendation string       `json:"recommendation"`
+	Reason         string        `json:"reason"`
+	Severity       string        `json:"severity"`
+	SizeBytes      int64         `json:"size_bytes,omitempty"`
+	Recommendation string        `json:"recommendation"`
 	NextTool       *eng.ToolCall `json:"next_tool,omitempty"`
 }
 
