@@ -13,7 +13,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	tanalysis "github.com/recovery-mcp/recovery-mcp/tools/analysis"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
@@ -21,6 +23,7 @@ import (
 const (
 	TargetsURI = "recovery://targets"
 	AuditURI   = "recovery://audit"
+	HealthURI  = "recovery://health"
 )
 
 // Register adds the resources to s.
@@ -37,6 +40,19 @@ func Register(s *server.MCPServer, env *kit.Env) {
 		func(_ context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			return jsonContents(req.Params.URI, map[string]any{"records": env.Audit.Recent(100)})
 		})
+	s.AddResource(mcp.NewResource(HealthURI, "health",
+		mcp.WithResourceDescription("The latest backup health report of every target, in Markdown."),
+		mcp.WithMIMEType("text/markdown")),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			e, err := tanalysis.Estate(ctx, env, "", "")
+			if err != nil {
+				return nil, err
+			}
+			rep := analysis.Health(e, env.Rules)
+			md := tanalysis.HealthMarkdown(rep, rep.Findings, false)
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
+		})
+	registerTemplates(s, env)
 }
 
 type targetView struct {

@@ -124,6 +124,8 @@ func New(opts Options) (*Server, error) {
 		mcpserver.WithLogger(opts.Logger),
 		mcpserver.WithRecovery(),
 		mcpserver.WithToolFilter(s.filterTools),
+		mcpserver.WithCompletions(),
+		mcpserver.WithPromptCompletionProvider(prompts.Completer{Env: env}),
 	)
 	for _, t := range selected {
 		s.MCP.AddTool(t.MCP(), t.Handler(env))
