@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 )
 
@@ -35,4 +36,32 @@ func (r *Registry) Nutanix(t config.Target) (*nutanix.Client, error) {
 		return nil, err
 	}
 	return c.(*nutanix.Client), nil
+}
+
+// ONTAP returns the ONTAP cluster client of target t.
+func (r *Registry) ONTAP(t config.Target) (*ontap.Client, error) {
+	if t.Kind != config.KindONTAP {
+		return nil, fmt.Errorf("target %s is a %s target, not ontap", t.Name, t.Kind)
+	}
+	c, err := r.client(t, func() (any, error) {
+		tlsConf, err := TLSConfig(t)
+		if err != nil {
+			return nil, err
+		}
+		return ontap.New(ontap.Options{
+			Endpoint:        t.Endpoint(),
+			Username:        t.Username,
+			Password:        t.Password.Reveal(),
+			TLSConfig:       tlsConf,
+			Timeout:         t.Timeout.D(),
+			MaxConcurrency:  t.MaxConcurrency,
+			Logger:          r.logger.With("target", t.Name),
+			PollInterval:    r.pollMin,
+			PollMaxInterval: r.pollMax,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.(*ontap.Client), nil
 }

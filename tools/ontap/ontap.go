@@ -1,0 +1,257 @@
+// Package ontap is the ontap toolset: NetApp ONTAP volumes and their
+// snapshots (list, create, delete, browse, SnapRestore, single-file restore,
+// FlexClone), snapshot policies, SnapMirror relationships (list, update,
+// quiesce, resume, break, resync, transfers), jobs and data-protection EMS
+// events.
+//
+// Users speak in names: a volume is its name (with svm when the name is in
+// several SVMs), "svm:volume" or its uuid; a snapshot is its name or uuid; a
+// name that matches several objects is an error listing them. Writes wait
+// for their ONTAP job (or SnapMirror transfer), report its polls as progress
+// and record the job uuid for the audit record; a job still running at the
+// caller's deadline ends the call with the job uuid to follow it with
+// ontap_get_job.
+//
+// SnapMirror relationships live on their destination cluster. The
+// SnapMirror tools accept a relationship's uuid, destination path or
+// (when unambiguous) source path and, when target is omitted, look for it
+// on every configured ONTAP target; ontap_list_volumes looks there too, to
+// show where each volume is replicated. Invalid state transitions (resume
+// of a relationship that is not quiesced, quiesce of a broken-off one...)
+// are refused before any call to ONTAP, naming the current state and the
+// tool to call instead.
+//
+// Safety: ontap_delete_snapshot, ontap_restore_volume and the SnapMirror
+// break and resync are destructive. ontap_restore_file and
+// ontap_set_volume_snapshot_policy are writes some of whose calls lose data
+// (an in-place or overwriting file restore; a policy that keeps fewer
+// copies or none): only those calls are confirmed. Operations that cannot
+// succeed (deleting a snapshot a FlexClone or SnapMirror holds, restoring
+// over one) fail before asking for confirmation, saying what holds it and
+// what to do.
+package ontap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
+)
+
+// Toolset is this toolset's name.
+const Toolset = "ontap"
+
+// Tools returns the toolset.
+func Tools() []kit.Tool {
+	return []kit.Tool{
+		listVolumes(), listSnapshots(), createSnapshot(), deleteSnapshot(), listFiles(),
+		restoreVolume(), restoreFile(), cloneVolume(), listSnapshotPolicies(), setVolumeSnapshotPolicy(),
+		listSnapmirror(), snapmirrorUpdate(), snapmirrorQuiesce(), snapmirrorResume(), snapmirrorBreak(),
+		snapmirrorResync(), listSnapmirrorTransfers(), getJob(), listEvents(),
+	}
+}
+
+// session resolves the target (taking its write slot for write tools) and
+// returns its client.
+func session(ctx context.Context, c *kit.Call, target string) (*ontap.Client, config.Target, error) {
+	t, err := c.Target(ctx, config.KindONTAP, target)
+	if err != nil {
+		return nil, t, err
+	}
+	cl, err := c.Env.Targets.ONTAP(t)
+	if err != nil {
+		return nil, t, err
+	}
+	return cl, t, nil
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func isUUID(s string) bool { return uuidRE.MatchString(s) }
+
+// backendError turns a client error into an error the model can act on.
+// what names the object or operation ("snapshot daily.x of svm1:vol1").
+func backendError(err error, target, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ke *kit.Error
+	if errors.As(err, &ke) {
+		return err
+	}
+	var je *ontap.JobError
+	if errors.As(err, &je) && je.Job != nil {
+		msg := je.Job.Message
+		if msg == "" && je.Job.Error != nil {
+			msg = je.Job.Error.Message
+		}
+		base := fmt.Errorf("%s on %s: job %s failed: %s (code %s)", what, target, je.Job.UUID, msg, ontap.ErrorCode(err))
+		if ontap.IsBusy(err) {
+			return kit.Fail(kit.KindConflict, base, "Something holds the object (a FlexClone, SnapMirror, an expiry time or another operation); find what with ontap_list_snapshots, then call again.")
+		}
+		return kit.Fail(kit.KindBackend, base, "The job ended in failure; nothing more will happen. Fix the cause it names, then call again.")
+	}
+	var te *ontap.TransferError
+	if errors.As(err, &te) && te.Transfer != nil {
+		msg := fmt.Sprintf("transfer %s ended %s", te.Transfer.UUID, te.Transfer.State)
+		if te.Transfer.ErrorInfo != nil {
+			msg += fmt.Sprintf(": %s (code %d)", te.Transfer.ErrorInfo.Message, te.Transfer.ErrorInfo.Code)
+		}
+		return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %s", what, target, msg),
+			"The relationship is now unhealthy. See ontap_list_snapmirror_transfers and ontap_list_events for the cause, fix it, then call ontap_snapmirror_update again.")
+	}
+	var ae *ontap.APIError
+	if errors.As(err, &ae) {
+		detail := ae.Message
+		if ae.Code != "" {
+			detail += " (code " + ae.Code + ")"
+		}
+		base := fmt.Errorf("%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+		switch {
+		case ontap.IsNotFound(err):
+			return kit.Fail(kit.KindNotFound, base, "Check the name or uuid; list what exists with the matching ontap_list_* tool.")
+		case ontap.IsUnauthorized(err) || ontap.IsForbidden(err):
+			return kit.Fail(kit.KindBackend, base, "Check the username and password source of target "+target+" in the config, and the user's role on the cluster.")
+		case ontap.IsTransferInProgress(err):
+			return kit.Fail(kit.KindConflict, base, "A SnapMirror transfer is running; wait for it (ontap_list_snapmirror_transfers) and call again.")
+		case ontap.IsBusy(err) || ontap.IsAlreadyExists(err) || ontap.IsConflict(err):
+			return kit.Fail(kit.KindConflict, base, "Resolve the conflict ONTAP names, then call again.")
+		case ae.HTTPStatus == http.StatusTooManyRequests || ae.HTTPStatus >= 500:
+			return kit.Fail(kit.KindBackend, base, "The cluster is busy or failing; retries were exhausted where they were safe. Try again in a minute.")
+		case ae.HTTPStatus == http.StatusBadRequest:
+			return kit.Fail(kit.KindInvalidArgs, base, "ONTAP rejected the request; correct what it names.")
+		}
+		return kit.Fail(kit.KindBackend, base, "")
+	}
+	if errors.Is(err, ontap.ErrNotFound) {
+		return kit.Fail(kit.KindNotFound, fmt.Errorf("%s on %s: %w", what, target, err), "List what exists with the matching ontap_list_* tool.")
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %w", what, target, err), "Check that the target is reachable (list_targets).")
+}
+
+// stillRunning is the error of a call whose deadline came before the end
+// of its job or transfer. It does not wrap the context error, so the kit
+// keeps its specific hint.
+func stillRunning(ctx context.Context, what, target, hint string) error {
+	return &kit.Error{Kind: kit.KindTimeout,
+		Msg:  fmt.Sprintf("timed out or cancelled (%v) while waiting for %s on %s; it keeps running on the cluster", context.Cause(ctx), what, target),
+		Hint: hint}
+}
+
+// runJob starts a write without waiting, records its job for the audit
+// record, and follows the job to its end, relaying each poll as progress.
+// ONTAP may answer synchronously, without a job.
+func runJob(ctx context.Context, c *kit.Call, cl *ontap.Client, target string, start func(...ontap.CallOption) (*ontap.Result, error)) (*ontap.Result, error) {
+	res, err := start(ontap.NoWait())
+	if err != nil || res == nil || res.Job == nil || res.Job.UUID == "" {
+		return res, err
+	}
+	id := res.Job.UUID
+	c.SetTaskID(id)
+	c.Progress(ctx, 0, 0, "job "+id+" started")
+	j, err := cl.WaitJob(ctx, id, func(p ontap.JobProgress) {
+		c.Progress(ctx, float64(p.Polls), 0, fmt.Sprintf("job %s %s: %s", id, p.State, p.Message))
+	})
+	if j != nil {
+		res.Job = j
+	}
+	if err != nil && ctx.Err() != nil {
+		return res, stillRunning(ctx, "job "+id, target, "Follow it with ontap_get_job uuid="+id+" before retrying.")
+	}
+	return res, err
+}
+
+// waitTransfer follows a SnapMirror transfer to its end, relaying each poll
+// as progress.
+func waitTransfer(ctx context.Context, c *kit.Call, cl *ontap.Client, target, relUUID, dest, transferUUID string) (*ontap.SnapmirrorTransfer, error) {
+	c.SetTaskID(transferUUID)
+	c.Progress(ctx, 0, 0, "transfer "+transferUUID+" started")
+	t, err := cl.WaitSnapmirrorTransfer(ctx, relUUID, transferUUID, func(p ontap.TransferProgress) {
+		c.Progress(ctx, float64(p.Polls), 0, fmt.Sprintf("transfer %s %s: %s moved", p.UUID, p.State, sizeText(p.BytesTransferred)))
+	})
+	if err != nil && ctx.Err() != nil {
+		return t, stillRunning(ctx, "SnapMirror transfer "+transferUUID+" to "+dest, target,
+			"Follow it with ontap_list_snapmirror_transfers relationship="+dest+" before starting another.")
+	}
+	return t, err
+}
+
+// JobInfo is an ONTAP job in results.
+type JobInfo struct {
+	UUID        string        `json:"uuid"`
+	Description string        `json:"description,omitempty"`
+	State       string        `json:"state"`
+	Message     string        `json:"message,omitempty"`
+	Code        int64         `json:"code,omitempty"`
+	StartTime   string        `json:"start_time,omitempty"`
+	EndTime     string        `json:"end_time,omitempty"`
+	Duration    *kit.Duration `json:"duration,omitempty"`
+}
+
+func jobInfo(res *ontap.Result) *JobInfo {
+	if res == nil || res.Job == nil {
+		return nil
+	}
+	j := res.Job
+	ji := &JobInfo{UUID: j.UUID, Description: j.Description, State: j.State, Message: j.Message, Code: j.Code,
+		StartTime: kit.Time(j.StartTime), EndTime: kit.Time(j.EndTime)}
+	if !j.StartTime.IsZero() && !j.EndTime.IsZero() {
+		d := kit.NewDuration(j.EndTime.Sub(j.StartTime))
+		ji.Duration = &d
+	}
+	return ji
+}
+
+// sizeText renders a byte count in binary units ("1.5 GiB").
+func sizeText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// age is the span from t to now, nil for the zero time.
+func age(now, t time.Time) *kit.Duration {
+	if t.IsZero() {
+		return nil
+	}
+	d := kit.NewDuration(now.Sub(t))
+	return &d
+}
+
+// pageOf returns page (zero-based) of size limit of items.
+func pageOf[T any](items []T, page, limit int) []T {
+	start := max(page, 0) * limit
+	if start >= len(items) {
+		return nil
+	}
+	return items[start:min(start+limit, len(items))]
+}
+
+// contains builds an ONTAP query pattern matching names that contain s.
+func contains(s string) string { return "*" + s + "*" }
+
+func volPath(v *ontap.Volume) string { return v.SVM.Name + ":" + v.Name }
+
+func joinOr(list []string, none string) string {
+	if len(list) == 0 {
+		return none
+	}
+	return strings.Join(list, ", ")
+}
