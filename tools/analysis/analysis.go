@@ -31,9 +31,9 @@ func Tools() []kit.Tool {
 
 // Scope selects what to analyse.
 type Scope struct {
-	Target   string   `json:"target,omitempty" jsonschema_description:"Only this target (list_targets)."`
-	Site     string   `json:"site,omitempty" jsonschema_description:"Only targets of this site."`
-	Entities []string `json:"entities,omitempty" jsonschema_description:"Only these VM, volume group or volume names."`
+	Target   string   `json:"target,omitempty" jsonschema_description:"Target name."`
+	Site     string   `json:"site,omitempty" jsonschema_description:"Site name."`
+	Entities []string `json:"entities,omitempty" jsonschema_description:"Entity names."`
 	Format   string   `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
 }
 
@@ -118,7 +118,7 @@ func partialNote(partial bool, targets []string) string {
 func backupHealth() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "backup_health", Title: "Backup health report", Toolset: Toolset, Tier: safety.Read,
-		Description: "Check backup health across targets: unprotected entities, RPO and replication lag, failures, expiring copies, capacity, 3-2-1-1-0. Findings carry evidence and the next tool call; a 0-100 score.",
+		Description: "Backup health across targets (RPO, lag, failures, expiry, capacity, 3-2-1-1-0): findings with evidence and the next tool call, and a 0-100 score.",
 	}, func(ctx context.Context, c *kit.Call, a HealthArgs) (HealthResult, error) {
 		e, err := Estate(ctx, c.Env, a.Target, a.Site)
 		if err != nil {
@@ -153,8 +153,8 @@ func backupHealth() kit.Tool {
 
 // UnprotectedArgs scope the search.
 type UnprotectedArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Only this target (list_targets)."`
-	Site   string `json:"site,omitempty" jsonschema_description:"Only targets of this site."`
+	Target string `json:"target,omitempty" jsonschema_description:"Target name."`
+	Site   string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Kind   string `json:"kind,omitempty" jsonschema:"enum=vm,enum=volume_group,enum=volume"`
 }
 
@@ -227,8 +227,8 @@ func less(a, b Unprotected) bool {
 
 // PredictArgs scope predictions.
 type PredictArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Only this target (list_targets)."`
-	Site   string `json:"site,omitempty" jsonschema_description:"Only targets of this site."`
+	Target string `json:"target,omitempty" jsonschema_description:"Target name."`
+	Site   string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Entity string `json:"entity,omitempty" jsonschema_description:"One VM, volume group or volume: all its assessments."`
 	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"`
@@ -264,7 +264,7 @@ func (r PredictResult) Text() string {
 func predictFailures() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "predict_backup_failures", Title: "Predict backup failures", Toolset: Toolset, Tier: safety.Read,
-		Description: "Forecast trouble before it happens: days until volumes or snapshot reserves fill (with fit quality), replication lag heading past RPO, ransomware-like change spikes, and per-entity failure risk.",
+		Description: "Forecast trouble: days until volumes or reserves fill, replication lag heading past RPO, ransomware-like change spikes, failure risk.",
 	}, func(ctx context.Context, c *kit.Call, a PredictArgs) (PredictResult, error) {
 		e, err := Estate(ctx, c.Env, a.Target, a.Site)
 		if err != nil {
@@ -294,7 +294,7 @@ type RecommendArgs struct {
 	Entity       string `json:"entity" jsonschema:"required,minLength=1" jsonschema_description:"VM, volume group or volume name or id."`
 	IncidentTime string `json:"incident_time,omitempty" jsonschema_description:"When it happened: time or age (e.g. 6h); default now."`
 	Scenario     string `json:"scenario" jsonschema:"required,enum=corruption,enum=accidental_deletion,enum=ransomware,enum=site_failure,enum=file_loss"`
-	Target       string `json:"target,omitempty" jsonschema_description:"Only this target (list_targets)."`
+	Target       string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Format       string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
 }
 
@@ -325,7 +325,7 @@ func (r RecommendResult) Text() string {
 func recommendRecovery() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "recommend_recovery", Title: "Recommend a recovery", Toolset: Toolset, Tier: safety.Read,
-		Description: "For an entity and incident (corruption, accidental_deletion, ransomware, site_failure, file_loss), rank recovery options: the clean recovery point, the method, RTO and data loss, and the exact tool calls.",
+		Description: "Rank recovery options for an entity after an incident: the clean recovery point, method, RTO, data loss and the exact tool calls.",
 	}, func(ctx context.Context, c *kit.Call, a RecommendArgs) (RecommendResult, error) {
 		e, err := Estate(ctx, c.Env, a.Target, "")
 		if err != nil {
@@ -357,8 +357,8 @@ func recommendRecovery() kit.Tool {
 
 // OptimizeArgs scope the suggestions.
 type OptimizeArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Only this target (list_targets)."`
-	Site   string `json:"site,omitempty" jsonschema_description:"Only targets of this site."`
+	Target string `json:"target,omitempty" jsonschema_description:"Target name."`
+	Site   string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
 }
 
@@ -386,7 +386,7 @@ func (r OptimizeResult) Text() string {
 func optimizePolicy() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "optimize_backup_policy", Title: "Optimize backup policies", Toolset: Toolset, Tier: safety.Read,
-		Description: "Suggest schedule and retention changes from RPO needs, change rates and capacity, each with its effect (bytes saved, RPO before and after, snapshot count).",
+		Description: "Suggest schedule and retention changes from RPO needs, change rates and capacity, each with its effect.",
 	}, func(ctx context.Context, c *kit.Call, a OptimizeArgs) (OptimizeResult, error) {
 		e, err := Estate(ctx, c.Env, a.Target, a.Site)
 		if err != nil {
@@ -406,8 +406,8 @@ func optimizePolicy() kit.Tool {
 // ComplianceArgs pick the framework.
 type ComplianceArgs struct {
 	Framework string `json:"framework" jsonschema:"required,enum=sox,enum=hipaa,enum=gdpr,enum=3-2-1-1-0"`
-	Target    string `json:"target,omitempty" jsonschema_description:"Only this target (list_targets)."`
-	Site      string `json:"site,omitempty" jsonschema_description:"Only targets of this site."`
+	Target    string `json:"target,omitempty" jsonschema_description:"Target name."`
+	Site      string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Format    string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
 }
 
@@ -435,7 +435,7 @@ func (r ComplianceResult) Text() string {
 func complianceReport() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "compliance_report", Title: "Compliance report", Toolset: Toolset, Tier: safety.Read,
-		Description: "Evaluate SOX, HIPAA, GDPR or 3-2-1-1-0 backup controls against the estate and the audit trail: pass, fail or unknown per control, with evidence and remediation.",
+		Description: "Evaluate SOX, HIPAA, GDPR or 3-2-1-1-0 backup controls: pass, fail or unknown per control, with evidence and remediation.",
 	}, func(ctx context.Context, c *kit.Call, a ComplianceArgs) (ComplianceResult, error) {
 		e, err := Estate(ctx, c.Env, a.Target, a.Site)
 		if err != nil {

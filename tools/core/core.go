@@ -51,7 +51,7 @@ func listTargets() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name:        "list_targets",
 		Title:       "List configured targets",
-		Description: "List the configured Prism Centrals and ONTAP clusters with kind, endpoint, reachability and detected API version. Call this first: every vendor tool takes one of these names as target.",
+		Description: "List the configured Prism Centrals and ONTAP clusters with reachability and API version. Call first: vendor tools take these names as target.",
 		Toolset:     Toolset,
 		Tier:        safety.Read,
 	}, func(ctx context.Context, c *kit.Call, a ListTargetsArgs) (TargetList, error) {

@@ -33,7 +33,7 @@ func inputSchema[A any](confirmable bool) *jsonschema.Schema {
 	if confirmable {
 		s.Properties.Set(ConfirmTokenArg, &jsonschema.Schema{
 			Type:        "string",
-			Description: "Token from this tool's confirmation preview; repeat the call with the same arguments plus this token to execute.",
+			Description: "From the confirmation preview: repeat the call with it to execute.",
 		})
 	}
 	return s

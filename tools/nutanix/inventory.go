@@ -16,7 +16,7 @@ import (
 
 // RevertVMArgs revert a VM to a VM recovery point.
 type RevertVMArgs struct {
-	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	VM                   string `json:"vm" jsonschema:"required,minLength=1" jsonschema_description:"VM name or ext_id."`
 	VMRecoveryPointExtID string `json:"vm_recovery_point_ext_id" jsonschema:"required,minLength=1" jsonschema_description:"VM recovery point of this VM (see nutanix_get_recovery_point)."`
 }
@@ -39,7 +39,7 @@ func (r RevertResult) Summary() string {
 func revertVM() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "nutanix_revert_vm", Title: "Revert a Nutanix VM to a recovery point", Toolset: Toolset, Tier: safety.Destructive,
-		Description: "Revert a VM in place to one of its VM recovery points; changes since then are lost. Asks for confirmation. To keep the current VM, use nutanix_restore_recovery_point instead.",
+		Description: "Revert a VM in place to one of its VM recovery points, losing later changes; confirms first. To keep the VM, restore as a clone instead.",
 	}, func(ctx context.Context, c *kit.Call, a RevertVMArgs) (RevertResult, error) {
 		cl, t, err := session(ctx, c, a.Target)
 		if err != nil {
@@ -102,7 +102,7 @@ func revertVM() kit.Tool {
 
 // ListVMsArgs filter VMs.
 type ListVMsArgs struct {
-	Target      string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target      string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	Name        string `json:"name,omitempty" jsonschema_description:"VM name contains this."`
 	Cluster     string `json:"cluster,omitempty" jsonschema_description:"Cluster name or ext_id."`
 	Unprotected bool   `json:"unprotected,omitempty" jsonschema_description:"Only VMs with no recovery point."`
@@ -213,7 +213,7 @@ func listVMs() kit.Tool {
 
 // ListArgs is a plain paged listing on a target.
 type ListArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500"`
 	Page   int    `json:"page,omitempty" jsonschema:"minimum=0"`
@@ -391,7 +391,7 @@ func listProtectionPolicies() kit.Tool {
 
 // GetTaskArgs name a task.
 type GetTaskArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	ExtID  string `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Task ext_id."`
 }
 

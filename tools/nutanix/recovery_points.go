@@ -62,7 +62,7 @@ func recoveryPoint(rp *nutanix.RecoveryPoint, now time.Time, names map[string]st
 
 // ListRecoveryPointsArgs filters recovery points.
 type ListRecoveryPointsArgs struct {
-	Target            string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target            string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	Name              string `json:"name,omitempty" jsonschema_description:"Recovery point name contains this."`
 	VM                string `json:"vm,omitempty" jsonschema_description:"Only recovery points of this VM (name or ext_id)."`
 	VolumeGroup       string `json:"volume_group,omitempty" jsonschema_description:"Only recovery points of this volume group (name or ext_id)."`
@@ -199,7 +199,7 @@ func listRecoveryPoints() kit.Tool {
 
 // GetRecoveryPointArgs names a recovery point.
 type GetRecoveryPointArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	ExtID  string `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Recovery point ext_id."`
 }
 
@@ -240,7 +240,7 @@ func getRecoveryPoint() kit.Tool {
 
 // CreateRecoveryPointArgs describe a new recovery point.
 type CreateRecoveryPointArgs struct {
-	Target            string   `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target            string   `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	Name              string   `json:"name,omitempty" jsonschema_description:"Default: <first entity>-<time>."`
 	VMs               []string `json:"vms,omitempty" jsonschema_description:"VM names or ext_ids."`
 	VolumeGroups      []string `json:"volume_groups,omitempty" jsonschema_description:"Volume group names or ext_ids."`
@@ -330,7 +330,7 @@ func createRecoveryPoint() kit.Tool {
 
 // UpdateRecoveryPointArgs change a recovery point's expiration.
 type UpdateRecoveryPointArgs struct {
-	Target         string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target         string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	ExtID          string `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Recovery point ext_id."`
 	ExpirationTime string `json:"expiration_time" jsonschema:"required,minLength=1" jsonschema_description:"New expiration: time or duration from now (e.g. 30d). Earlier than now's expiration needs confirmation."`
 }
@@ -411,7 +411,7 @@ func orNever(s string) string {
 
 // RecoveryPointRef names a recovery point on a target.
 type RecoveryPointRef struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	ExtID  string `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Recovery point ext_id."`
 }
 
@@ -463,7 +463,7 @@ func deleteRecoveryPoint() kit.Tool {
 
 // RestoreArgs restore a recovery point as new VMs and volume groups.
 type RestoreArgs struct {
-	Target                    string   `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target                    string   `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	ExtID                     string   `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Recovery point ext_id."`
 	Cluster                   string   `json:"cluster" jsonschema:"required,minLength=1" jsonschema_description:"Cluster to restore on (name or ext_id)."`
 	VMRecoveryPoints          []string `json:"vm_recovery_points,omitempty" jsonschema_description:"Subset of VM recovery point ext_ids; default all."`
@@ -545,7 +545,7 @@ func nonNil(s []string) []string {
 
 // ReplicateArgs copy a recovery point to another Prism Central.
 type ReplicateArgs struct {
-	Target  string `json:"target,omitempty" jsonschema_description:"Source Prism Central target (list_targets); optional if only one."`
+	Target  string `json:"target,omitempty" jsonschema_description:"Source Prism Central target (list_targets)."`
 	ExtID   string `json:"ext_id" jsonschema:"required,minLength=1" jsonschema_description:"Recovery point ext_id."`
 	PC      string `json:"pc" jsonschema:"required,minLength=1" jsonschema_description:"Destination Prism Central: configured target name, PC name or ext_id."`
 	Cluster string `json:"cluster,omitempty" jsonschema_description:"Cluster on the destination (name or ext_id)."`
@@ -687,7 +687,7 @@ func targetFor(c *kit.Call, pc nutanix.DomainManager) string {
 
 // GetVMRecoveryPointArgs name a VM recovery point.
 type GetVMRecoveryPointArgs struct {
-	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets); optional if only one."`
+	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
 	RecoveryPointExtID   string `json:"recovery_point_ext_id" jsonschema:"required,minLength=1"`
 	VMRecoveryPointExtID string `json:"vm_recovery_point_ext_id" jsonschema:"required,minLength=1"`
 }
