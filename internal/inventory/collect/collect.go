@@ -193,3 +193,25 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 	e.Normalize()
 	return e, nil
 }
+
+// parallel runs fns concurrently and returns the first error (in argument
+// order), after all have finished: independent listings of one target then
+// cost one round trip instead of one each.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

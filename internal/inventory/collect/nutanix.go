@@ -29,23 +29,44 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	for _, x := range clusters {
 		clusterName[x.ExtID] = x.Name
 	}
-	vms, err := cl.ListAllVMs(ctx, opts)
+	var (
+		vms      []nutanix.VM
+		vgs      []nutanix.VolumeGroup
+		policies []nutanix.ProtectionPolicy
+		rps      []nutanix.RecoveryPoint
+		tasks    []nutanix.Task
+		taskErr  error
+	)
+	err = parallel(
+		func() (err error) {
+			if vms, err = cl.ListAllVMs(ctx, opts); err != nil {
+				err = fmt.Errorf("VMs: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if vgs, err = cl.ListAllVolumeGroups(ctx, opts); err != nil {
+				err = fmt.Errorf("volume groups: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if policies, err = cl.ListAllProtectionPolicies(ctx, opts); err != nil {
+				err = fmt.Errorf("protection policies: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if rps, err = cl.ListAllRecoveryPoints(ctx, opts); err != nil {
+				err = fmt.Errorf("recovery points: %w", err)
+			}
+			return err
+		},
+		func() error { tasks, taskErr = taskHistory(ctx, cl); return nil },
+	)
 	if err != nil {
-		return fmt.Errorf("VMs: %w", err)
+		return err
 	}
-	vgs, err := cl.ListAllVolumeGroups(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("volume groups: %w", err)
-	}
-	policies, err := cl.ListAllProtectionPolicies(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("protection policies: %w", err)
-	}
-	rps, err := cl.ListAllRecoveryPoints(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("recovery points: %w", err)
-	}
-
 	policyName := map[string]string{}
 	for _, pol := range policies {
 		policyName[pol.ExtID] = pol.Name
@@ -137,20 +158,29 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	}
 
 	// Task history: the outcomes of recovery point operations.
+	if taskErr != nil {
+		p.target.Error = fmt.Sprintf("task history incomplete: %v", taskErr)
+	}
+	for i := range tasks {
+		p.estate.Operations = append(p.estate.Operations, taskOperation(&tasks[i], t.Name))
+	}
+	return nil
+}
+
+// taskHistory reads up to maxTaskPages pages of tasks.
+func taskHistory(ctx context.Context, cl *nutanix.Client) ([]nutanix.Task, error) {
+	var out []nutanix.Task
 	for page := 0; page < maxTaskPages; page++ {
 		tp, err := cl.ListTasks(ctx, nutanix.ListOptions{Page: page, Limit: 100})
 		if err != nil {
-			p.target.Error = fmt.Sprintf("task history incomplete: %v", err)
-			break
+			return out, err
 		}
-		for i := range tp.Items {
-			p.estate.Operations = append(p.estate.Operations, taskOperation(&tp.Items[i], t.Name))
-		}
+		out = append(out, tp.Items...)
 		if !tp.HasNext() {
 			break
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func derivedTags(name string) []string {

@@ -39,20 +39,49 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 	op := &ontapPart{cluster: cluster.Name, target: t.Name, site: t.Site, transfers: map[string][]ontap.SnapmirrorTransfer{}, schedules: map[string]time.Duration{}}
 	p.ontap = op
 
-	vols, err := cl.ListVolumes(ctx, nil)
+	var (
+		vols      []ontap.Volume
+		schedules []ontap.Schedule
+		policies  []ontap.SnapshotPolicy
+		rels      []ontap.SnapmirrorRelationship
+		events    []ontap.EMSEvent
+		eventErr  error
+	)
+	err = parallel(
+		func() (err error) {
+			if vols, err = cl.ListVolumes(ctx, nil); err != nil {
+				err = fmt.Errorf("volumes: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if schedules, err = cl.ListSchedules(ctx, nil); err != nil {
+				err = fmt.Errorf("schedules: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if policies, err = cl.ListSnapshotPolicies(ctx, nil); err != nil {
+				err = fmt.Errorf("snapshot policies: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if rels, err = cl.ListSnapmirrorRelationships(ctx, nil); err != nil {
+				err = fmt.Errorf("snapmirror relationships: %w", err)
+			}
+			return err
+		},
+		func() error {
+			events, eventErr = cl.ListEMSEvents(ctx, ontap.EMSFilter{DataProtection: true, Since: now.Add(-eventWindow), Limit: 500})
+			return nil
+		},
+	)
 	if err != nil {
-		return fmt.Errorf("volumes: %w", err)
-	}
-	schedules, err := cl.ListSchedules(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("schedules: %w", err)
+		return err
 	}
 	for _, s := range schedules {
 		op.schedules[s.Name] = scheduleInterval(s)
-	}
-	policies, err := cl.ListSnapshotPolicies(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("snapshot policies: %w", err)
 	}
 	for _, pol := range policies {
 		ip := inventory.Policy{Name: pol.Name, Target: t.Name}
@@ -96,9 +125,29 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		}
 		p.estate.Entities = append(p.estate.Entities, e)
 	}
-	snaps, err := cl.ListSnapshotsForVolumes(ctx, uuids, nil)
-	if err != nil {
-		p.target.Error = fmt.Sprintf("snapshots incomplete: %v", err)
+	// Snapshots of every volume and transfers of every relationship, both
+	// fanned out (bounded by the client's MaxConcurrency), side by side.
+	op.relations = rels
+	var (
+		snaps   map[string][]ontap.Snapshot
+		snapErr error
+		mu      sync.Mutex
+	)
+	_ = parallel(
+		func() error { snaps, snapErr = cl.ListSnapshotsForVolumes(ctx, uuids, nil); return nil },
+		func() error {
+			return ontap.FanOut(ctx, cl, rels, func(ctx context.Context, r ontap.SnapmirrorRelationship) error {
+				if tr, err := cl.ListSnapmirrorTransfers(ctx, r.UUID, &ontap.ListOptions{Limit: 50}); err == nil {
+					mu.Lock()
+					op.transfers[r.UUID] = tr
+					mu.Unlock()
+				}
+				return nil
+			})
+		},
+	)
+	if snapErr != nil {
+		p.target.Error = fmt.Sprintf("snapshots incomplete: %v", snapErr)
 	}
 	for i := range p.estate.Entities {
 		ent := &p.estate.Entities[i]
@@ -132,25 +181,8 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			SizeBytes: ent.SizeBytes, SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
 	}
 
-	rels, err := cl.ListSnapmirrorRelationships(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("snapmirror relationships: %w", err)
-	}
-	op.relations = rels
-	var mu sync.Mutex
-	_ = ontap.FanOut(ctx, cl, rels, func(ctx context.Context, r ontap.SnapmirrorRelationship) error {
-		tr, err := cl.ListSnapmirrorTransfers(ctx, r.UUID, &ontap.ListOptions{Limit: 50})
-		if err == nil {
-			mu.Lock()
-			op.transfers[r.UUID] = tr
-			mu.Unlock()
-		}
-		return nil
-	})
-
-	events, err := cl.ListEMSEvents(ctx, ontap.EMSFilter{DataProtection: true, Since: now.Add(-eventWindow), Limit: 500})
-	if err != nil {
-		p.target.Error = fmt.Sprintf("events incomplete: %v", err)
+	if eventErr != nil {
+		p.target.Error = fmt.Sprintf("events incomplete: %v", eventErr)
 	}
 	for _, ev := range events {
 		p.estate.Events = append(p.estate.Events, inventory.Event{Time: ev.Time, Severity: strings.ToLower(ev.Message.Severity),
