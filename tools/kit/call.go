@@ -29,8 +29,12 @@ type Call struct {
 
 	target  string
 	release func()
-	taskID  string
-	outcome string // set by Confirm when the call stops before acting
+	// progress is the last progress value sent; the spec requires each
+	// notification's value to be higher than the one before.
+	progress    float64
+	progressSet bool
+	taskID      string
+	outcome     string // set by Confirm when the call stops before acting
 }
 
 // Request returns the raw MCP request.
@@ -66,13 +70,19 @@ func (c *Call) TargetName() string { return c.target }
 func (c *Call) SetTaskID(id string) { c.taskID = id }
 
 // Progress sends a progress notification when the client asked for them
-// (the request carried a progress token). total 0 means unknown. Delivery is
+// (the request carried a progress token), and only when done is higher than
+// the last value sent, as the protocol requires. total 0 means unknown.
+// Progress is not safe for concurrent use by one call. Delivery is
 // best effort: mcp-go may drop or reorder the last one (see
 // reference/mcp-go.md trap 6), so callers report during the work.
 func (c *Call) Progress(ctx context.Context, done, total float64, message string) {
 	if c.req.Params.Meta == nil || c.req.Params.Meta.ProgressToken == nil {
 		return
 	}
+	if c.progressSet && done <= c.progress {
+		return // progress must increase: a repeat (a poll at the same percentage) says nothing new
+	}
+	c.progress, c.progressSet = done, true
 	srv := server.ServerFromContext(ctx)
 	if srv == nil {
 		return

@@ -1,10 +1,14 @@
 package kit
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 )
@@ -133,3 +137,29 @@ func TestParseTimeAndHuman(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressOnlyIncreases(t *testing.T) {
+	c := &Call{Env: &Env{Logger: slogDiscard()}, tool: &Tool{}}
+	c.req.Params.Meta = &mcp.Meta{ProgressToken: "p"}
+	var sent []float64
+	// Without a server in the context nothing is delivered, so record what
+	// passes the monotonic gate by watching the stored value.
+	for _, v := range []float64{0, 0, 33, 33, 20, 66, 100, 100} {
+		before := c.progress
+		c.Progress(context.Background(), v, 100, "")
+		if c.progress != before || len(sent) == 0 {
+			sent = append(sent, c.progress)
+		}
+	}
+	want := []float64{0, 33, 66, 100}
+	if len(sent) != len(want) {
+		t.Fatalf("sent %v, want %v", sent, want)
+	}
+	for i := range want {
+		if sent[i] != want[i] {
+			t.Fatalf("sent %v, want %v", sent, want)
+		}
+	}
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
