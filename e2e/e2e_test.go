@@ -59,6 +59,7 @@ func mustAbs(p string) string {
 }
 
 func TestMain(m *testing.M) {
+	installClients()
 	code := m.Run()
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
@@ -67,6 +68,33 @@ func TestMain(m *testing.M) {
 }
 
 // ---- prerequisites
+
+// installClients runs `npm ci` in e2e/node when Node and npm are on PATH
+// and the pinned packages are missing or stale, so the README's one test
+// command runs these tests wherever Node is present. Set
+// RECOVERY_MCP_E2E_NO_INSTALL=1 to keep it from touching node_modules.
+func installClients() {
+	if os.Getenv("RECOVERY_MCP_E2E_NO_INSTALL") == "1" {
+		return
+	}
+	if checkInstalled("@modelcontextprotocol/sdk", "@modelcontextprotocol/client", "node",
+		"@modelcontextprotocol/inspector", "@modelcontextprotocol/conformance") == "" {
+		return
+	}
+	npm, err := exec.LookPath("npm")
+	if _, nerr := exec.LookPath("node"); err != nil || nerr != nil {
+		return // the tests say what is missing
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	fmt.Fprintln(os.Stderr, "e2e: installing the pinned MCP clients (cd e2e/node && npm ci)")
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+	cmd.Dir = nodeDir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: npm ci failed:", err)
+	}
+}
 
 // inCI reports whether CI is set (to anything but "", "0" or "false").
 func inCI() bool {
