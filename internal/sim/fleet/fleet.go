@@ -16,6 +16,10 @@ type Estate struct {
 
 	PrismCentrals []*PrismCentral
 	OntapClusters []*OntapCluster
+
+	// Planted lists the conditions an estate generator or scenario planted
+	// on purpose (see Conditions), so tests and tours can name them.
+	Planted []PlantedCondition
 }
 
 // PrismCentralByName returns the Prism Central with that name, or nil.
