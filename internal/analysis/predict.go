@@ -437,7 +437,8 @@ func detectAt(samples []*inventory.ChangeSample, i int, used int64, a *AnomalyRu
 			an.spread = floor
 			an.z, an.hasZ = a.MADScale*dev/floor, true
 		}
-		if an.rule == "" && an.hasZ && math.Abs(an.z) > a.ZThreshold {
+		farEnough := med > 0 && (x >= a.ZMinRatio*med || x*a.ZMinRatio <= med)
+		if an.rule == "" && an.hasZ && math.Abs(an.z) > a.ZThreshold && farEnough {
 			an.rule = "robust_z"
 			an.direction = "spike"
 			if an.z < 0 {
@@ -498,11 +499,12 @@ func isRansomwareEvent(ev *inventory.Event, markers []string) bool {
 	return false
 }
 
-// corroboration finds a second ransomware signal near t: an ARP or
+// corroboration finds a second ransomware signal during the anomalous
+// period start..end or within the corroboration window of it: an ARP or
 // ransomware event on the entity, or an anti-ransomware snapshot.
-func corroboration(ix *inventory.Index, en *inventory.Entity, r *Rules, t time.Time) string {
+func corroboration(ix *inventory.Index, en *inventory.Entity, r *Rules, start, end time.Time) string {
 	w := r.Anomaly.CorroborationWindow.D()
-	from, to := t.Add(-w), t.Add(w)
+	from, to := start.Add(-w), end.Add(w)
 	for _, ev := range ix.Events(en.ID) {
 		if !ev.Time.Before(from) && !ev.Time.After(to) && isRansomwareEvent(ev, r.Anomaly.RansomwareEventMarkers) {
 			return "event " + ev.Name + " at " + ts(ev.Time)
@@ -549,7 +551,7 @@ func (p *predictor) anomalies(en *inventory.Entity) {
 				firstSpike = a.sample.Time
 			}
 			sev = High
-			if second = corroboration(p.ix, en, r, a.sample.Time); second != "" {
+			if second = corroboration(p.ix, en, r, a.sample.Start(), a.sample.Time); second != "" {
 				sev = Critical
 			}
 		} else {

@@ -141,7 +141,7 @@ func TestPredict(t *testing.T) {
 					t.Errorf("next tool %s", ps[0].NextTool.Tool)
 				}
 			}},
-		{"change spike by z-score only", func(e *inventory.Estate) { setChange(e, "vm-db01", 20, 40*gb) },
+		{"change spike by z-score only", func(e *inventory.Estate) { setChange(e, "vm-db01", 20, 50*gb) },
 			[]brief{{PredictChangeRateAnomaly, "high", "db01"}}, func(t *testing.T, ps []Prediction) {
 				if ps[0].Evidence["rule"] != "robust_z" {
 					t.Errorf("evidence = %v", ps[0].Evidence)
@@ -157,6 +157,7 @@ func TestPredict(t *testing.T) {
 		{"change shrink", func(e *inventory.Estate) { setChange(e, "vm-db01", 20, 2*gb) },
 			[]brief{{PredictChangeRateAnomaly, "medium", "db01"}}, nil},
 		{"normal variation", func(e *inventory.Estate) { setChange(e, "vm-db01", 20, 24*gb) }, nil, nil},
+		{"growth under the z ratio is not ransomware", func(e *inventory.Estate) { setChange(e, "vm-db01", 20, 36*gb) }, nil, nil},
 		{"small absolute change", func(e *inventory.Estate) {
 			for i := range e.ChangeRates {
 				e.ChangeRates[i].Bytes /= 200 // ~100 MiB a day

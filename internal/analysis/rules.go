@@ -177,6 +177,11 @@ type AnomalyRules struct {
 	// ShrinkFraction × median. Reference 5× and 50 % [2.2].
 	SpikeMultiple  float64 `yaml:"spike_multiple" json:"spike_multiple"`
 	ShrinkFraction float64 `yaml:"shrink_fraction" json:"shrink_fraction"`
+	// ZMinRatio: the robust z rule also needs the sample to be at least this
+	// many times the median (spike) or at most the median divided by it
+	// (shrink), so that steady growth on a very regular volume (tiny spread,
+	// huge z) does not read as ransomware. [assumption] 2.
+	ZMinRatio float64 `yaml:"z_min_ratio" json:"z_min_ratio"`
 	// RecentWindow: Predict reports anomalies this recent; Health treats them
 	// as open. [assumption] 7d.
 	RecentWindow inventory.Duration `yaml:"recent_window" json:"recent_window"`
@@ -373,6 +378,7 @@ func DefaultRules() Rules {
 			MinRelativeChange:      0.01,
 			MADFloorFraction:       0.05,
 			SpikeMultiple:          5,
+			ZMinRatio:              2,
 			ShrinkFraction:         0.5,
 			RecentWindow:           inventory.Days(7),
 			CorroborationWindow:    h(24 * time.Hour),
@@ -550,6 +556,9 @@ func (r Rules) Validate() error {
 	fraction("anomaly.mad_floor_fraction", a.MADFloorFraction, true)
 	if a.SpikeMultiple <= 1 {
 		bad("anomaly.spike_multiple", "must be > 1, got %v", a.SpikeMultiple)
+	}
+	if a.ZMinRatio < 1 {
+		bad("anomaly.z_min_ratio", "must be ≥ 1, got %v", a.ZMinRatio)
 	}
 	fraction("anomaly.shrink_fraction", a.ShrinkFraction, true)
 	positiveDur("anomaly.recent_window", a.RecentWindow)

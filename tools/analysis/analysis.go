@@ -94,6 +94,19 @@ type HealthResult struct {
 	md        bool
 }
 
+// Len and TruncateTo let the tool kit cut findings to the response budget.
+func (r *HealthResult) Len() int { return len(r.Findings) }
+
+// TruncateTo keeps the n most severe findings.
+func (r *HealthResult) TruncateTo(n int, why string) {
+	if n < len(r.Findings) {
+		r.Findings, r.Returned, r.Truncated = r.Findings[:n], n, true
+	}
+	if why != "" {
+		r.Note = why
+	}
+}
+
 // Summary leads the text result.
 func (r HealthResult) Summary() string {
 	return fmt.Sprintf("backup health score %d/100: %d critical, %d high, %d medium, %d low findings over %d entities%s",
@@ -242,6 +255,16 @@ type PredictResult struct {
 	Total       int              `json:"total"`
 	Truncated   bool             `json:"truncated"`
 	md          bool
+}
+
+// Len and TruncateTo let the tool kit cut predictions to the response budget.
+func (r *PredictResult) Len() int { return len(r.Predictions) }
+
+// TruncateTo keeps the first n (most severe) predictions.
+func (r *PredictResult) TruncateTo(n int, _ string) {
+	if n < len(r.Predictions) {
+		r.Predictions, r.Truncated = r.Predictions[:n], true
+	}
 }
 
 // Summary leads the text result.

@@ -14,10 +14,11 @@
 //     replication whose lag is the age of its newest replica.
 //   - ONTAP: one recovery point per snapshot; snapshots on a SnapMirror
 //     destination volume are replicas of the source volume. Volume space
-//     history is not in the ONTAP REST API, so capacity samples are derived
-//     from the snapshot timeline (used space then = used now minus the
-//     change captured by newer snapshots), and each snapshot's size is a
-//     change-rate sample over the interval since the previous snapshot.
+//     history is not in the ONTAP REST API, so each snapshot's logical_size
+//     (the used space when it was taken) is a capacity sample, and the sizes
+//     of the snapshots taken each day (each holds the change since the one
+//     before) sum to that day's change rate; the current day, not over yet,
+//     is left out so that it does not look like a drop.
 package collect
 
 import (

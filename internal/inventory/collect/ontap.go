@@ -153,13 +153,12 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		ent := &p.estate.Entities[i]
 		list := snaps[ent.ID]
 		sort.Slice(list, func(a, b int) bool { return list[a].CreateTime.Before(list[b].CreateTime) })
-		var newer int64
-		for j := len(list) - 1; j >= 0; j-- {
+		for j := range list {
 			s := &list[j]
 			rp := inventory.RecoveryPoint{ID: s.UUID, Name: s.Name, EntityID: ent.ID, EntityKind: inventory.EntityVolume, EntityName: ent.Name,
 				Location: inventory.LocationLocal, Target: t.Name, Site: t.Site, Cluster: cluster.Name, SVM: ent.SVM, Volume: ent.Name,
 				Created: s.CreateTime, Expires: s.ExpiryTime, Consistency: inventory.CrashConsistent, SizeBytes: s.Size,
-				LogicalBytes: ent.UsedBytes, Status: snapStatus(s.State)}
+				LogicalBytes: s.LogicalSize, Status: snapStatus(s.State)}
 			if strings.HasPrefix(s.Name, "Anti_ransomware_backup") {
 				rp.Flags = append(rp.Flags, inventory.FlagAntiRansomware)
 			}
@@ -167,16 +166,14 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 				rp.Locked, rp.LockExpires = true, s.ExpiryTime
 			}
 			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, rp)
-			// Used space when this snapshot was taken: now minus what the
-			// newer snapshots captured since.
-			p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
-				UsedBytes: max(0, ent.UsedBytes-newer), SizeBytes: ent.SizeBytes})
-			newer += s.Size
-			if j > 0 {
-				p.estate.ChangeRates = append(p.estate.ChangeRates, inventory.ChangeSample{EntityID: ent.ID, Time: s.CreateTime,
-					Period: inventory.Duration(s.CreateTime.Sub(list[j-1].CreateTime)), Bytes: s.Size})
+			// A snapshot's logical size is the used space when it was
+			// taken: the volume's capacity history.
+			if s.LogicalSize > 0 {
+				p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
+					UsedBytes: s.LogicalSize, SizeBytes: ent.SizeBytes})
 			}
 		}
+		p.estate.ChangeRates = append(p.estate.ChangeRates, dailyChange(ent.ID, list)...)
 		p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: now, UsedBytes: ent.UsedBytes,
 			SizeBytes: ent.SizeBytes, SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
 	}
@@ -184,11 +181,75 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 	if eventErr != nil {
 		p.target.Error = fmt.Sprintf("events incomplete: %v", eventErr)
 	}
+	volID := map[string]string{} // "svm:volume" and "volume" -> uuid
+	for _, v := range vols {
+		volID[v.SVM.Name+":"+v.Name] = v.UUID
+		if _, dup := volID[v.Name]; dup {
+			volID[v.Name] = "" // ambiguous without the SVM
+		} else {
+			volID[v.Name] = v.UUID
+		}
+	}
 	for _, ev := range events {
 		p.estate.Events = append(p.estate.Events, inventory.Event{Time: ev.Time, Severity: strings.ToLower(ev.Message.Severity),
-			Name: ev.Message.Name, Message: ev.LogMessage, Target: t.Name})
+			Name: ev.Message.Name, Message: ev.LogMessage, Target: t.Name, EntityID: eventVolume(&ev, volID)})
 	}
 	return nil
+}
+
+// eventVolume finds the volume an EMS event names in its parameters.
+func eventVolume(ev *ontap.EMSEvent, volID map[string]string) string {
+	vol := firstParam(ev, "volume_name", "volume", "vol", "dst_vol", "dstvol")
+	if vol == "" {
+		return ""
+	}
+	if svm := firstParam(ev, "vserver_name", "vserver", "svm", "svm_name"); svm != "" {
+		if id := volID[svm+":"+vol]; id != "" {
+			return id
+		}
+	}
+	return volID[vol]
+}
+
+func firstParam(ev *ontap.EMSEvent, names ...string) string {
+	for _, n := range names {
+		if v := ev.Parameter(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// dailyChange turns a volume's snapshots (oldest first) into change-rate
+// samples over 24-hour windows ending at the newest snapshot: each snapshot
+// holds the change since the one before it, so the sizes of the snapshots
+// taken in a window sum to the change in it. Anchoring the windows on the
+// newest snapshot keeps every window whole (no partial "today" that would
+// look like a drop) and puts a window's start right after the snapshot that
+// opens it, so a recovery recommendation can trust the snapshot just before
+// a spike.
+func dailyChange(entityID string, snaps []ontap.Snapshot) []inventory.ChangeSample {
+	if len(snaps) < 2 {
+		return nil
+	}
+	const day = 24 * time.Hour
+	end := snaps[len(snaps)-1].CreateTime
+	sums := map[int]int64{}
+	oldest := 0
+	for j := 1; j < len(snaps); j++ {
+		k := int(end.Sub(snaps[j].CreateTime) / day) // window k ends k days before end
+		sums[k] += snaps[j].Size
+		oldest = max(oldest, k)
+	}
+	// The oldest window is only partly covered by snapshots: leave it out.
+	out := make([]inventory.ChangeSample, 0, len(sums))
+	for k := oldest - 1; k >= 0; k-- {
+		if b, ok := sums[k]; ok {
+			out = append(out, inventory.ChangeSample{EntityID: entityID, Time: end.Add(-time.Duration(k) * day),
+				Period: inventory.Duration(day), Bytes: b})
+		}
+	}
+	return out
 }
 
 func snapStatus(s string) string {

@@ -139,13 +139,29 @@ func (rc *reqCtx) listTasks() {
 	rc.respType = "prism.v4.config.ListTasksApiResponse"
 	pc := rc.s.pc
 	now := rc.s.estate.Clock.Now()
+	q := rc.r.URL.Query()
+	if q.Get("$filter") != "" || q.Get("$orderby") != "" {
+		pc.Mu.Lock()
+		items := make([]obj, 0, len(pc.Tasks))
+		for _, t := range pc.Tasks {
+			items = append(items, rc.renderTask(t, now))
+		}
+		pc.Mu.Unlock()
+		rc.writeList(items, listSpec{})
+		return
+	}
+	// Plain paging (how collectors read the history): render the page only.
 	pc.Mu.Lock()
 	items := make([]obj, 0, len(pc.Tasks))
 	for _, t := range pc.Tasks {
-		items = append(items, rc.renderTask(t, now))
+		items = append(items, obj{lightKey: t})
 	}
 	pc.Mu.Unlock()
-	rc.writeList(items, listSpec{})
+	rc.writeList(items, listSpec{expand: func(o obj) obj {
+		pc.Mu.Lock()
+		defer pc.Mu.Unlock()
+		return rc.renderTask(o[lightKey].(*fleet.NutanixTask), now)
+	}})
 }
 
 func (rc *reqCtx) getTask(id string) {
