@@ -649,14 +649,14 @@ func checkResult(t *testing.T, c clientCase, r *scriptResult, wantTools []string
 	}
 	if lv := r.ListVMs; lv == nil || lv.IsError {
 		t.Errorf("nutanix_list_vms {target: pc-prod} failed: %+v", lv)
-	} else if !strings.Contains(jsonText(lv.Structured["items"]), `"name":"app-01"`) {
-		t.Errorf("nutanix_list_vms on pc-prod lacks app-01: %s", lv.Text)
+	} else if !strings.Contains(jsonText(lv.Structured["items"]), `"name":"app-billing-01"`) {
+		t.Errorf("nutanix_list_vms on pc-prod lacks app-billing-01: %s", lv.Text)
 	}
 
 	// Write tool with progress.
 	cr := r.Create
 	if cr == nil || cr.IsError || cr.ExtID == "" {
-		t.Errorf("nutanix_create_recovery_point {target: pc-prod, vms: [app-01]} failed: %+v", cr)
+		t.Errorf("nutanix_create_recovery_point {target: pc-prod, vms: [app-billing-01]} failed: %+v", cr)
 	} else {
 		t.Logf("progress notifications received: %d (best effort; not asserted)", len(cr.Progress))
 		checkProgress(t, "create", cr, !(c.transport == "http" && r.ProtocolVersion < modernEra))
@@ -697,8 +697,8 @@ func checkResult(t *testing.T, c clientCase, r *scriptResult, wantTools []string
 			}
 		}
 	}
-	if p := r.Prompt; p == nil || p.Messages < 1 || p.Role != "user" || !strings.Contains(p.Text, "app-01") {
-		t.Errorf("prompts/get plan_recovery {entity: app-01}: %+v", p)
+	if p := r.Prompt; p == nil || p.Messages < 1 || p.Role != "user" || !strings.Contains(p.Text, "app-billing-01") {
+		t.Errorf("prompts/get plan_recovery {entity: app-billing-01}: %+v", p)
 	}
 
 	// Bearer auth on HTTP transports.

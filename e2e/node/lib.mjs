@@ -138,7 +138,7 @@ export async function run(cfg, api) {
   // A write tool with progress: record every notification; never assert a count.
   const createRP = async (client, label) => {
     const rec = { progress: [], progress_errors: [] };
-    const res = await api.callTool(client, 'nutanix_create_recovery_point', { target: 'pc-prod', vms: ['app-01'] }, (p) => {
+    const res = await api.callTool(client, 'nutanix_create_recovery_point', { target: 'pc-prod', vms: ['app-billing-01'] }, (p) => {
       try {
         if (typeof p?.progress !== 'number') throw new Error(`progress without a number: ${JSON.stringify(p)}`);
         rec.progress.push({ progress: p.progress, total: p.total ?? null, message: p.message ?? null });
@@ -177,7 +177,7 @@ export async function run(cfg, api) {
     return { count: r.contents?.length ?? 0, uri: first.uri, mime_type: first.mimeType ?? null, text: (first.text || '').slice(0, 2000) };
   });
   out.prompt = await step('prompts/get plan_recovery', async () => {
-    const r = await c.getPrompt({ name: 'plan_recovery', arguments: { entity: 'app-01' } });
+    const r = await c.getPrompt({ name: 'plan_recovery', arguments: { entity: 'app-billing-01' } });
     return {
       messages: r.messages?.length ?? 0,
       role: r.messages?.[0]?.role ?? null,
