@@ -8,7 +8,9 @@ package testenv
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,4 +172,37 @@ func Items(t testing.TB, m map[string]any) []map[string]any {
 		out[i] = r.(map[string]any)
 	}
 	return out
+}
+
+// CallWithProgress calls a tool with a progress token and returns the
+// progress values that arrived. Delivery is asynchronous and best effort
+// (reference/mcp-go.md trap 6): callers assert "some", never an exact count.
+func (e *Env) CallWithProgress(name string, args map[string]any) (*mcp.CallToolResult, []float64) {
+	e.t.Helper()
+	var mu sync.Mutex
+	var got []float64
+	token := fmt.Sprintf("progress-%s-%d", name, time.Now().UnixNano())
+	e.Client.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method != "notifications/progress" || fmt.Sprint(n.Params.AdditionalFields["progressToken"]) != token {
+			return
+		}
+		if p, ok := n.Params.AdditionalFields["progress"].(float64); ok {
+			mu.Lock()
+			got = append(got, p)
+			mu.Unlock()
+		}
+	})
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	req.Params.Meta = &mcp.Meta{ProgressToken: token}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := e.Client.CallTool(ctx, req)
+	if err != nil {
+		e.t.Fatalf("%s: protocol error: %v", name, err)
+	}
+	time.Sleep(50 * time.Millisecond) // let queued notifications arrive
+	mu.Lock()
+	defer mu.Unlock()
+	return res, append([]float64(nil), got...)
 }

@@ -3,7 +3,6 @@ package nutanix_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -240,28 +239,10 @@ func TestBackendFailures(t *testing.T) {
 
 func TestProgressDuringLongOperations(t *testing.T) {
 	e := testenv.Start(t)
-	var mu sync.Mutex
-	var got []float64
-	e.Client.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == "notifications/progress" {
-			if p, ok := n.Params.AdditionalFields["progress"].(float64); ok {
-				mu.Lock()
-				got = append(got, p)
-				mu.Unlock()
-			}
-		}
-	})
-	req := mcp.CallToolRequest{}
-	req.Params.Name = "nutanix_create_recovery_point"
-	req.Params.Arguments = map[string]any{"target": pc, "vms": []any{"app-02"}}
-	req.Params.Meta = &mcp.Meta{ProgressToken: "p1"}
-	res, err := e.Client.CallTool(context.Background(), req)
-	if err != nil || res.IsError {
-		t.Fatalf("%v %s", err, testenv.Text(res))
+	res, got := e.CallWithProgress("nutanix_create_recovery_point", map[string]any{"target": pc, "vms": []any{"app-02"}})
+	if res.IsError {
+		t.Fatalf("%s", testenv.Text(res))
 	}
-	time.Sleep(50 * time.Millisecond) // delivery is asynchronous (mcp-go trap 6): count none exactly
-	mu.Lock()
-	defer mu.Unlock()
 	if len(got) < 2 {
 		t.Fatalf("progress notifications: %v", got)
 	}
