@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
@@ -58,7 +62,7 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 		mcpserver.WithKeepAlive(true),
 	)
 	mux.Handle("/sse", sse.SSEHandler())
-	mux.Handle("/message", sse.MessageHandler())
+	mux.Handle("/message", fillStandardHeaders(sse.MessageHandler()))
 	if o.Transport != "sse" {
 		mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(s.MCP,
 			mcpserver.WithStreamableHTTPLogger(s.opts.Logger),
@@ -71,6 +75,44 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	}
 	return checkOrigin(o.AllowedOrigins, h)
 }
+
+// fillStandardHeaders adds the Mcp-Method and Mcp-Name headers that protocol
+// 2026-07-28 requires to a legacy SSE message that lacks them. That
+// protocol has no SSE transport, yet clients that negotiate it over /sse
+// (the TypeScript SDK v2 client in auto mode) send its version header
+// without the standard headers, and mcp-go would refuse every request.
+// The headers are derived from the body itself, so nothing is trusted that
+// the body does not say.
+func fillStandardHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		version := r.Header.Get(mcp.HeaderProtocolVersion)
+		if r.Method != http.MethodPost || !mcp.RequiresStandardHeaders(version) || r.Header.Get(mcp.HeaderMethod) != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxMessageBytes))
+		if err != nil {
+			http.Error(w, "cannot read the message body", http.StatusBadRequest)
+			return
+		}
+		var msg struct {
+			Method string          `json:"method"`
+			Params json.RawMessage `json:"params"`
+		}
+		if json.Unmarshal(body, &msg) == nil && msg.Method != "" {
+			for k, v := range mcp.StandardHeaders(version, mcp.MCPMethod(msg.Method), msg.Params) {
+				if r.Header.Get(k) == "" {
+					r.Header.Set(k, v)
+				}
+			}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxMessageBytes bounds one legacy SSE message read for header filling.
+const maxMessageBytes = 10 << 20
 
 // requireBearer answers 401 with WWW-Authenticate unless the request carries
 // the token; /healthz stays open for load balancers. The comparison takes

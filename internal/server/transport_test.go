@@ -200,3 +200,23 @@ func TestNonLoopbackNeedsToken(t *testing.T) {
 		}
 	}
 }
+
+// TestSSEFillsModernHeaders: a 2026-07-28 message on legacy SSE without
+// Mcp-Method gets it from its body instead of a header-mismatch refusal.
+func TestSSEFillsModernHeaders(t *testing.T) {
+	var got http.Header
+	h := fillStandardHeaders(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_targets","arguments":{}}}`
+	req := httptest.NewRequest(http.MethodPost, "/message?sessionId=x", strings.NewReader(body))
+	req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if got.Get("Mcp-Method") != "tools/call" || got.Get("Mcp-Name") != "list_targets" {
+		t.Errorf("headers: %v", got)
+	}
+	req = httptest.NewRequest(http.MethodPost, "/message", strings.NewReader(body))
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if got.Get("Mcp-Method") != "" {
+		t.Errorf("legacy era got modern headers: %v", got)
+	}
+}
