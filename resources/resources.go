@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -65,17 +64,11 @@ type targetView struct {
 
 func targetsView(ctx context.Context, env *kit.Env) map[string]any {
 	all := env.Targets.All()
+	probes := env.Targets.ProbeAll(ctx, all)
 	out := make([]targetView, len(all))
-	var wg sync.WaitGroup
 	for i, t := range all {
-		out[i] = targetView{Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint(), Site: t.Site}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i].Probe = env.Targets.Probe(ctx, t)
-		}()
+		out[i] = targetView{Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint(), Site: t.Site, Probe: probes[i]}
 	}
-	wg.Wait()
 	return map[string]any{"targets": out}
 }
 

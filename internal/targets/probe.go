@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
@@ -89,4 +90,19 @@ func (r *Registry) Probe(ctx context.Context, t config.Target) Probe {
 		}
 	}
 	return p
+}
+
+// ProbeAll probes ts concurrently and returns their probes in order.
+func (r *Registry) ProbeAll(ctx context.Context, ts []config.Target) []Probe {
+	out := make([]Probe, len(ts))
+	var wg sync.WaitGroup
+	for i, t := range ts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = r.Probe(ctx, t)
+		}()
+	}
+	wg.Wait()
+	return out
 }

@@ -11,6 +11,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -221,19 +222,14 @@ func findUnprotected() kit.Tool {
 	})
 }
 
+// sortBySize puts the largest first (most data at risk), then by name.
 func sortBySize(items []Unprotected) {
-	for i := 1; i < len(items); i++ {
-		for j := i; j > 0 && less(items[j], items[j-1]); j-- {
-			items[j], items[j-1] = items[j-1], items[j]
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].SizeBytes != items[j].SizeBytes {
+			return items[i].SizeBytes > items[j].SizeBytes
 		}
-	}
-}
-
-func less(a, b Unprotected) bool {
-	if a.SizeBytes != b.SizeBytes {
-		return a.SizeBytes > b.SizeBytes
-	}
-	return a.Name < b.Name
+		return items[i].Name < items[j].Name
+	})
 }
 
 // ---- predict_backup_failures

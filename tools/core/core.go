@@ -6,8 +6,8 @@ package core
 import (
 	"context"
 	"fmt"
-	"sync"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -55,12 +55,14 @@ func listTargets() kit.Tool {
 		Toolset:     Toolset,
 		Tier:        safety.Read,
 	}, func(ctx context.Context, c *kit.Call, a ListTargetsArgs) (TargetList, error) {
-		all := c.Env.Targets.All()
-		var items []TargetInfo
-		for _, t := range all {
-			if a.Kind != "" && t.Kind != a.Kind {
-				continue
+		var selected []config.Target
+		for _, t := range c.Env.Targets.All() {
+			if a.Kind == "" || t.Kind == a.Kind {
+				selected = append(selected, t)
 			}
+		}
+		items := make([]TargetInfo, 0, len(selected))
+		for _, t := range selected {
 			items = append(items, TargetInfo{
 				Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint(), Site: t.Site,
 				Username: t.Username, TLSVerify: !t.InsecureSkipVerify && !t.PlainHTTP,
@@ -68,16 +70,9 @@ func listTargets() kit.Tool {
 		}
 		out := TargetList{}
 		if a.Probe == nil || *a.Probe {
-			var wg sync.WaitGroup
-			for i := range items {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					t, _ := c.Env.Targets.Resolve(items[i].Kind, items[i].Name)
-					items[i].Probe = c.Env.Targets.Probe(ctx, t)
-				}(i)
+			for i, p := range c.Env.Targets.ProbeAll(ctx, selected) {
+				items[i].Probe = p
 			}
-			wg.Wait()
 		}
 		for _, it := range items {
 			if it.Reachable && it.Error == "" {
