@@ -134,3 +134,19 @@ func render(v any, toolName string) *mcp.CallToolResult {
 	}
 	return structured(v, "")
 }
+
+// PageOf returns page (zero-based) of size limit of items.
+func PageOf[T any](items []T, page, limit int) []T {
+	start := max(page, 0) * limit
+	if start >= len(items) || limit <= 0 {
+		return nil
+	}
+	return items[start:min(start+limit, len(items))]
+}
+
+// Paged is the list envelope of one page of all, for a limit argument as
+// the user gave it (0: the default).
+func Paged[T any](all []T, page, limitArg int) List[T] {
+	limit := Limit(limitArg)
+	return NewList(PageOf(all, page, limit), len(all), page, limit)
+}

@@ -204,8 +204,7 @@ func listVMs() kit.Tool {
 			items = append(items, out)
 		}
 		sort.SliceStable(items, func(i, j int) bool { return items[i].Name < items[j].Name })
-		limit := kit.Limit(a.Limit)
-		return VMList{List: kit.NewList(pageOf(items, a.Page, limit), len(items), a.Page, limit), Target: t.Name}, nil
+		return VMList{List: kit.Paged(items, a.Page, a.Limit), Target: t.Name}, nil
 	})
 }
 
@@ -261,8 +260,7 @@ func listVolumeGroups() kit.Tool {
 			items = append(items, VolumeGroup{ExtID: v.ExtID, Name: v.Name, ClusterExtID: v.ClusterReference, UsageType: v.UsageType, Sharing: v.SharingStatus})
 		}
 		sort.SliceStable(items, func(i, j int) bool { return items[i].Name < items[j].Name })
-		limit := kit.Limit(a.Limit)
-		return VolumeGroupList{List: kit.NewList(pageOf(items, a.Page, limit), len(items), a.Page, limit), Target: t.Name}, nil
+		return VolumeGroupList{List: kit.Paged(items, a.Page, a.Limit), Target: t.Name}, nil
 	})
 }
 
@@ -319,8 +317,7 @@ func listClusters() kit.Tool {
 			}
 			items = append(items, out)
 		}
-		limit := kit.Limit(a.Limit)
-		return ClusterList{List: kit.NewList(pageOf(items, a.Page, limit), len(items), a.Page, limit), Target: t.Name}, nil
+		return ClusterList{List: kit.Paged(items, a.Page, a.Limit), Target: t.Name}, nil
 	})
 }
 
@@ -382,8 +379,7 @@ func listProtectionPolicies() kit.Tool {
 			}
 			items = append(items, out)
 		}
-		limit := kit.Limit(a.Limit)
-		return ProtectionPolicyList{List: kit.NewList(pageOf(items, a.Page, limit), len(items), a.Page, limit), Target: t.Name}, nil
+		return ProtectionPolicyList{List: kit.Paged(items, a.Page, a.Limit), Target: t.Name}, nil
 	})
 }
 

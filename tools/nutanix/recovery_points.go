@@ -185,7 +185,7 @@ func listRecoveryPoints() kit.Tool {
 				}
 			}
 			total = len(kept)
-			rps = pageOf(kept, a.Page, limit)
+			rps = kit.PageOf(kept, a.Page, limit)
 		}
 		items := make([]RecoveryPoint, 0, len(rps))
 		for i := range rps {
@@ -390,15 +390,6 @@ func updateRecoveryPoint() kit.Tool {
 
 // maxServerLimit is Prism Central's largest $limit.
 const maxServerLimit = 100
-
-// pageOf returns page (zero-based) of size limit of items.
-func pageOf[T any](items []T, page, limit int) []T {
-	start := page * limit
-	if start >= len(items) {
-		return nil
-	}
-	return items[start:min(start+limit, len(items))]
-}
 
 func orNever(s string) string {
 	if s == "" {

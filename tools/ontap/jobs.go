@@ -161,7 +161,7 @@ func listEvents() kit.Tool {
 				Hint: "Check the arguments and that the targets are reachable (list_targets)."}
 		}
 		sort.SliceStable(events, func(i, j int) bool { return events[i].at.After(events[j].at) })
-		out := EventList{List: kit.NewList(pageOf(events, 0, limit), len(events), 0, 0)}
+		out := EventList{List: kit.NewList(kit.PageOf(events, 0, limit), len(events), 0, 0)}
 		if len(events) > limit {
 			out.Truncated = true
 			out.Note = "more events exist: narrow with since, severity or name, or raise limit"

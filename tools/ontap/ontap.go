@@ -235,15 +235,6 @@ func age(now, t time.Time) *kit.Duration {
 	return &d
 }
 
-// pageOf returns page (zero-based) of size limit of items.
-func pageOf[T any](items []T, page, limit int) []T {
-	start := max(page, 0) * limit
-	if start >= len(items) {
-		return nil
-	}
-	return items[start:min(start+limit, len(items))]
-}
-
 // contains builds an ONTAP query pattern matching names that contain s.
 func contains(s string) string { return "*" + s + "*" }
 

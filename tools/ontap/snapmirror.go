@@ -157,7 +157,7 @@ func listSnapmirror() kit.Tool {
 			return items[i].DestinationPath < items[j].DestinationPath
 		})
 		limit := kit.Limit(a.Limit)
-		out := RelationshipList{List: kit.NewList(pageOf(items, 0, limit), len(items), 0, 0)}
+		out := RelationshipList{List: kit.NewList(kit.PageOf(items, 0, limit), len(items), 0, 0)}
 		if len(items) > limit {
 			out.Truncated = true
 			out.Note = "narrow with relationship, state or healthy, or raise limit"
@@ -516,7 +516,7 @@ func listSnapmirrorTransfers() kit.Tool {
 		sort.SliceStable(trs, func(i, j int) bool { return when(&trs[i]).After(when(&trs[j])) })
 		limit := kit.Limit(a.Limit)
 		items := make([]Transfer, 0, min(limit, len(trs)))
-		for i := range pageOf(trs, 0, limit) {
+		for i := range kit.PageOf(trs, 0, limit) {
 			items = append(items, transfer(&trs[i]))
 		}
 		return TransferList{List: kit.NewList(items, len(trs), 0, 0), Target: t.Name, Destination: h.Rel.Destination.Path}, nil

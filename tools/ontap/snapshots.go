@@ -115,7 +115,7 @@ func listSnapshots() kit.Tool {
 		// Newest first even if ONTAP ignored order_by.
 		sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].CreateTime.After(snaps[j].CreateTime) })
 		limit := kit.Limit(a.Limit)
-		page := pageOf(snaps, a.Page, limit)
+		page := kit.PageOf(snaps, a.Page, limit)
 		clones := map[string][]string{}
 		if v.Clone != nil && v.Clone.HasFlexclone {
 			if clones, err = clonesOf(ctx, cl, v); err != nil {

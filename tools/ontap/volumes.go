@@ -138,7 +138,7 @@ func listVolumes() kit.Tool {
 		}
 		sort.Slice(vols, func(i, j int) bool { return volPath(&vols[i]) < volPath(&vols[j]) })
 		limit := kit.Limit(a.Limit)
-		page := pageOf(vols, a.Page, limit)
+		page := kit.PageOf(vols, a.Page, limit)
 		items := make([]Volume, len(page))
 		var uuids []string
 		for i := range page {
@@ -261,7 +261,7 @@ func listFiles() kit.Tool {
 			items = append(items, File{Name: f.Name, Path: full, Type: f.Type, SizeBytes: f.Size, ModifiedTime: kit.Time(f.ModifiedTime), IsSnapshot: f.IsSnapshot})
 		}
 		limit := kit.Limit(a.Limit)
-		out := FileList{List: kit.NewList(pageOf(items, 0, limit), len(items), 0, 0), Target: t.Name, Volume: volPath(v), where: what}
+		out := FileList{List: kit.NewList(kit.PageOf(items, 0, limit), len(items), 0, 0), Target: t.Name, Volume: volPath(v), where: what}
 		if len(items) > limit {
 			out.Truncated = true
 			out.Note = fmt.Sprintf("%d more entries; raise limit or list a subdirectory", len(items)-limit)
