@@ -232,7 +232,7 @@ func getRecoveryPoint() kit.Tool {
 		if err != nil {
 			return RecoveryPointResult{}, backendError(err, t.Name, "recovery point "+a.ExtID)
 		}
-		return RecoveryPointResult{RecoveryPoint: recoveryPoint(rp, c.Env.Clock(), vmNames(ctx, cl)), Target: t.Name}, nil
+		return RecoveryPointResult{RecoveryPoint: recoveryPoint(rp, c.Env.Clock(), vmNames(ctx, cl, rp)), Target: t.Name}, nil
 	})
 }
 
@@ -318,7 +318,7 @@ func createRecoveryPoint() kit.Tool {
 			if err != nil {
 				return RecoveryPointResult{}, backendError(err, t.Name, "read new recovery point "+id)
 			}
-			res.RecoveryPoint = recoveryPoint(rp, c.Env.Clock(), vmNames(ctx, cl))
+			res.RecoveryPoint = recoveryPoint(rp, c.Env.Clock(), vmNames(ctx, cl, rp))
 		} else {
 			res.RecoveryPoint = RecoveryPoint{Name: spec.Name, VMRecoveryPoints: []VMRPRef{}, VGRecoveryPoints: []VGRPRef{}}
 		}
@@ -434,7 +434,7 @@ func deleteRecoveryPoint() kit.Tool {
 			return DeleteResult{}, backendError(err, t.Name, "recovery point "+a.ExtID)
 		}
 		now := c.Env.Clock()
-		preview := recoveryPoint(rp, now, vmNames(ctx, cl))
+		preview := recoveryPoint(rp, now, vmNames(ctx, cl, rp))
 		if err := c.Confirm(ctx, fmt.Sprintf("Delete recovery point %s (%s, taken %s ago)", rp.Name, rp.ExtID, kit.Human(now.Sub(rp.CreationTime))), preview); err != nil {
 			return DeleteResult{}, err
 		}

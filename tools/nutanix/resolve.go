@@ -103,11 +103,19 @@ func resolveCluster(ctx context.Context, cl *nutanix.Client, target, ref string)
 		})
 }
 
-// vmNames maps VM ext ids to names, for readable results. Unknown ids map
-// to "" (a VM deleted since the recovery point was taken).
-func vmNames(ctx context.Context, cl *nutanix.Client) map[string]string {
+// vmNames maps the VM ext ids of rp's members to names, for readable
+// results, in one filtered request rather than a listing of every VM.
+// Unknown ids map to "" (a VM deleted since the recovery point was taken).
+func vmNames(ctx context.Context, cl *nutanix.Client, rp *nutanix.RecoveryPoint) map[string]string {
 	out := map[string]string{}
-	vms, err := cl.ListAllVMs(ctx, nutanix.ListOptions{Select: "extId,name"})
+	var ids []nutanix.Filter
+	for _, m := range rp.VMRecoveryPoints {
+		ids = append(ids, nutanix.Eq("extId", m.VMExtID))
+	}
+	if len(ids) == 0 {
+		return out
+	}
+	vms, err := cl.ListAllVMs(ctx, nutanix.ListOptions{Filter: nutanix.Or(ids...), Select: "extId,name"})
 	if err != nil {
 		return out
 	}
