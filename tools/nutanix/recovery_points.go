@@ -364,7 +364,8 @@ func updateRecoveryPoint() kit.Tool {
 			if !exp.After(now) {
 				preview["effect"] = "the recovery point expires immediately and will be deleted"
 			}
-			if err := c.Confirm(ctx, fmt.Sprintf("Shorten the retention of recovery point %s to %s", rp.Name, kit.Time(exp)), preview); err != nil {
+			if err := c.Confirm(ctx, fmt.Sprintf("Shorten the retention of recovery point %s to %s", rp.Name, kit.Time(exp)), preview,
+				map[string]any{"etag": rp.ETag, "expiration": rp.ExpirationTime}); err != nil {
 				return RecoveryPointResult{}, err
 			}
 		}
@@ -435,7 +436,7 @@ func deleteRecoveryPoint() kit.Tool {
 		}
 		now := c.Env.Clock()
 		preview := recoveryPoint(rp, now, vmNames(ctx, cl, rp))
-		if err := c.Confirm(ctx, fmt.Sprintf("Delete recovery point %s (%s, taken %s ago)", rp.Name, rp.ExtID, kit.Human(now.Sub(rp.CreationTime))), preview); err != nil {
+		if err := c.Confirm(ctx, fmt.Sprintf("Delete recovery point %s (%s, taken %s ago)", rp.Name, rp.ExtID, kit.Human(now.Sub(rp.CreationTime))), preview, rpEffect(rp)); err != nil {
 			return DeleteResult{}, err
 		}
 		ref, err := cl.DeleteRecoveryPoint(ctx, rp.ExtID, nutanix.Mutation{IfMatch: rp.ETag})
@@ -740,4 +741,18 @@ func getVMRecoveryPoint() kit.Tool {
 		}
 		return out, nil
 	})
+}
+
+// rpEffect fingerprints what deleting a recovery point loses: its ETag (any
+// change on Prism Central moves it) and the VM and volume group recovery
+// points it holds.
+func rpEffect(rp *nutanix.RecoveryPoint) map[string]any {
+	members := make([]string, 0, len(rp.VMRecoveryPoints)+len(rp.VolumeGroupRecoveryPoints))
+	for _, v := range rp.VMRecoveryPoints {
+		members = append(members, v.ExtID)
+	}
+	for _, v := range rp.VolumeGroupRecoveryPoints {
+		members = append(members, v.ExtID)
+	}
+	return map[string]any{"etag": rp.ETag, "expiration": rp.ExpirationTime, "members": members}
 }

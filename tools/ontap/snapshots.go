@@ -290,7 +290,8 @@ func deleteSnapshot() kit.Tool {
 			"depends_on_it": "nothing: no FlexClone, SnapMirror or expiry time holds it",
 			"space_freed":   "up to " + sizeText(s.Size) + " (blocks only this snapshot holds)"}
 		if err := c.Confirm(ctx, fmt.Sprintf("Delete snapshot %s of %s on %s (taken %s, %s ago, %s)", s.Name, volPath(v), t.Name,
-			kit.Time(s.CreateTime), kit.Human(now.Sub(s.CreateTime)), sizeText(s.Size)), preview); err != nil {
+			kit.Time(s.CreateTime), kit.Human(now.Sub(s.CreateTime)), sizeText(s.Size)), preview,
+			map[string]any{"snapshot": s.UUID, "expiry": s.ExpiryTime, "owners": s.Owners, "clones": clones[s.Name]}); err != nil {
 			return DeleteSnapshotResult{}, err
 		}
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
@@ -542,7 +543,8 @@ func setVolumeSnapshotPolicy() kit.Tool {
 			}
 			preview := map[string]any{"volume": volPath(v), "target": t.Name, "current_policy": describe(cur, curName),
 				"new_policy": describe(next, nextName), "effect": effect}
-			if err := c.Confirm(ctx, fmt.Sprintf("Reduce the snapshot protection of %s on %s: policy %s (keeps %d) -> %s (keeps %d)", volPath(v), t.Name, curName, before, nextName, after), preview); err != nil {
+			if err := c.Confirm(ctx, fmt.Sprintf("Reduce the snapshot protection of %s on %s: policy %s (keeps %d) -> %s (keeps %d)", volPath(v), t.Name, curName, before, nextName, after), preview,
+				map[string]any{"volume": v.UUID, "current": curName, "keeps_before": before, "next": nextName, "keeps_after": after}); err != nil {
 				return SetPolicyResult{}, err
 			}
 		}
