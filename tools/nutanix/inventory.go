@@ -86,6 +86,7 @@ func revertVM() kit.Tool {
 			map[string]any{"vm_etag": vm.ETag, "vm_recovery_point": found.ExtID}); err != nil {
 			return RevertResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "nutanix_task", "entity": vm.ExtID})
 		tref, err := cl.RevertVM(ctx, vm.ExtID, found.ExtID, nutanix.Mutation{IfMatch: vm.ETag})
 		if err != nil {
 			return RevertResult{}, backendError(err, t.Name, "revert VM "+vm.Name)

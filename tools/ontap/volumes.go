@@ -537,6 +537,9 @@ type CloneResult struct {
 	ParentSnapshot string   `json:"parent_snapshot"`
 	JunctionPath   string   `json:"junction_path,omitempty"`
 	Job            *JobInfo `json:"job,omitempty"`
+	// Reconciled says how the outcome was established when ONTAP's answer
+	// was lost.
+	Reconciled string `json:"reconciled,omitempty"`
 }
 
 // Summary leads the text result.
@@ -561,15 +564,25 @@ func cloneVolume() kit.Tool {
 		if err != nil {
 			return CloneResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "ontap_volume", "svm": v.SVM.Name, "name": a.CloneName})
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
 			return cl.CloneVolume(ctx, ontap.CloneRequest{Name: a.CloneName, SVMName: v.SVM.Name, ParentVolumeUUID: v.UUID,
 				ParentSnapshotUUID: s.UUID, JunctionPath: a.JunctionPath}, o...)
 		})
+		note := ""
 		if err != nil {
-			return CloneResult{}, backendError(err, t.Name, "clone "+volPath(v)+" snapshot "+s.Name+" as "+a.CloneName)
+			// Volume names are unique per SVM, so the name settles it.
+			if note, err = reconcileCreate(ctx, c, cl, err, t.Name, "clone "+volPath(v)+" snapshot "+s.Name+" as "+a.CloneName, "POST /api/storage/volumes", "volume "+v.SVM.Name+":"+a.CloneName,
+				func(ctx context.Context) (bool, error) {
+					_, err := cl.FindVolume(ctx, v.SVM.Name, a.CloneName)
+					return found(err)
+				}); err != nil {
+				return CloneResult{}, err
+			}
+			res = &ontap.Result{}
 		}
 		out := CloneResult{UUID: res.UUID, Name: a.CloneName, Target: t.Name, ParentVolume: volPath(v),
-			ParentSnapshot: s.Name, JunctionPath: a.JunctionPath, Job: jobInfo(res)}
+			ParentSnapshot: s.Name, JunctionPath: a.JunctionPath, Job: jobInfo(res), Reconciled: note}
 		var nv *ontap.Volume
 		if res.UUID != "" {
 			nv, err = cl.GetVolume(ctx, res.UUID)
