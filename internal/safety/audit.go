@@ -238,8 +238,13 @@ func (a *Auditor) Recent(n int) []Record {
 
 // Close closes the audit file, if any.
 func (a *Auditor) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.w = nil // later records stay in memory only
 	if a.closer != nil {
-		return a.closer.Close()
+		c := a.closer
+		a.closer = nil
+		return c.Close()
 	}
 	return nil
 }

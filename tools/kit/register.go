@@ -180,3 +180,38 @@ func clientName(req mcp.CallToolRequest) string {
 	}
 	return ""
 }
+
+// Reconciler establishes, against the backend, what became of a call that a
+// stop cut off: found (the change was made, or its task or job exists),
+// absent (nothing was made) or unknown, with a message saying what was
+// checked.
+type Reconciler func(ctx context.Context, env *Env, u safety.Unfinished) (outcome, message string)
+
+// ReconcileUnfinished reconciles every call the audit file shows cut off
+// by an earlier stop, with the reconciler of its target's kind, and records
+// the result. A call that stopped before sending any change request is
+// absent without asking anyone.
+func ReconcileUnfinished(ctx context.Context, env *Env, byKind map[string]Reconciler) {
+	for _, u := range env.Audit.Unfinished() {
+		outcome, msg := safety.OutcomeAbsent, "the server stopped before this call sent any change request"
+		_, sending := u.Last(safety.PhaseSending)
+		started, hasTask := u.Last(safety.PhaseStarted)
+		if sending || hasTask {
+			outcome, msg = safety.OutcomeUnknown, "no reconciler for target "+u.Target()
+			for _, t := range env.Targets.All() {
+				if r := byKind[t.Kind]; t.Name == u.Target() && r != nil {
+					outcome, msg = r(ctx, env, u)
+				}
+			}
+		}
+		rec := safety.Record{Time: env.Now().UTC(), Outcome: outcome, Message: "reconciled after a restart: " + msg}
+		if hasTask {
+			rec.TaskID = started.TaskID
+		}
+		if err := env.Audit.Reconciled(u, rec); err != nil {
+			env.Logger.Error("reconciliation not recorded", "id", u.Intent().ID, "err", err)
+			continue
+		}
+		env.Logger.Warn("reconciled a call cut off by a stop", "tool", u.Intent().Tool, "target", u.Target(), "outcome", outcome, "detail", msg)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
@@ -58,4 +60,50 @@ func findRecoveryPoints(ctx context.Context, cl *nutanix.Client, name string, si
 		return nil, err
 	}
 	return page.Items, nil
+}
+
+// Reconcile establishes what became of a Prism Central call cut off by a
+// stop: its task, when the audit recorded one, else the recovery point its
+// lookup names.
+func Reconcile(ctx context.Context, env *kit.Env, u safety.Unfinished) (string, string) {
+	t, err := env.Targets.Resolve(config.KindNutanix, u.Target())
+	if err != nil {
+		return safety.OutcomeUnknown, err.Error()
+	}
+	cl, err := env.Targets.Nutanix(t)
+	if err != nil {
+		return safety.OutcomeUnknown, err.Error()
+	}
+	if st, ok := u.Last(safety.PhaseStarted); ok {
+		task, err := cl.GetTask(ctx, st.TaskID)
+		if err != nil {
+			return safety.OutcomeUnknown, fmt.Sprintf("task %s could not be read: %v", st.TaskID, err)
+		}
+		return safety.OutcomeFound, fmt.Sprintf("task %s (%s) is %s at %d%%", task.ExtID, task.Operation, task.Status, task.ProgressPercentage)
+	}
+	send, _ := u.Last(safety.PhaseSending)
+	lk := send.Lookup
+	switch lk["kind"] {
+	case "nutanix_recovery_point":
+		rps, err := findRecoveryPoints(ctx, cl, lk["name"], u.Intent().Time)
+		switch {
+		case err != nil:
+			return safety.OutcomeUnknown, fmt.Sprintf("looking up recovery point %s failed: %v", lk["name"], err)
+		case len(rps) > 0:
+			return safety.OutcomeFound, fmt.Sprintf("recovery point %s (%s) exists", lk["name"], rps[0].ExtID)
+		default:
+			return safety.OutcomeAbsent, fmt.Sprintf("no recovery point %s was created since the call began", lk["name"])
+		}
+	case "nutanix_recovery_point_deleted":
+		_, err := cl.GetRecoveryPoint(ctx, lk["ext_id"])
+		switch {
+		case nutanix.IsNotFound(err):
+			return safety.OutcomeFound, "recovery point " + lk["ext_id"] + " is deleted"
+		case err != nil:
+			return safety.OutcomeUnknown, fmt.Sprintf("recovery point %s could not be read: %v", lk["ext_id"], err)
+		default:
+			return safety.OutcomeAbsent, "recovery point " + lk["ext_id"] + " still exists"
+		}
+	}
+	return safety.OutcomeUnknown, "the change request was sent but its task was not recorded; see list_running_operations on " + t.Name
 }

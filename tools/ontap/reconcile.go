@@ -3,8 +3,11 @@ package ontap
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
@@ -79,4 +82,47 @@ func findSnapshot(ctx context.Context, cl *ontap.Client, volumeUUID, name string
 		}
 	}
 	return nil, fmt.Errorf("snapshot %s: %w", name, ontap.ErrNotFound)
+}
+
+// Reconcile establishes what became of an ONTAP call cut off by a stop: its
+// job, when the audit recorded one, else the object its lookup names.
+func Reconcile(ctx context.Context, env *kit.Env, u safety.Unfinished) (string, string) {
+	t, err := env.Targets.Resolve(config.KindONTAP, u.Target())
+	if err != nil {
+		return safety.OutcomeUnknown, err.Error()
+	}
+	cl, err := env.Targets.ONTAP(t)
+	if err != nil {
+		return safety.OutcomeUnknown, err.Error()
+	}
+	if st, ok := u.Last(safety.PhaseStarted); ok {
+		j, err := cl.GetJob(ctx, st.TaskID)
+		switch {
+		case err == nil:
+			return safety.OutcomeFound, fmt.Sprintf("job %s (%s) is %s %s", j.UUID, j.Description, j.State, j.Message)
+		case !ontap.IsNotFound(err):
+			return safety.OutcomeUnknown, fmt.Sprintf("job %s could not be read: %v", st.TaskID, err)
+		}
+		// ONTAP forgets finished jobs after minutes: look at the object.
+	}
+	send, _ := u.Last(safety.PhaseSending)
+	lk := send.Lookup
+	var exists bool
+	switch lk["kind"] {
+	case "ontap_snapshot":
+		_, err = findSnapshot(ctx, cl, lk["volume_uuid"], lk["name"])
+	case "ontap_volume":
+		_, err = cl.FindVolume(ctx, lk["svm"], lk["name"])
+	default:
+		return safety.OutcomeUnknown, "the change request was sent but its job was not recorded; see list_running_operations and ontap_list_events on " + t.Name
+	}
+	exists, err = found(err)
+	switch {
+	case err != nil:
+		return safety.OutcomeUnknown, fmt.Sprintf("looking up %s %s failed: %v", lk["kind"], lk["name"], err)
+	case exists:
+		return safety.OutcomeFound, fmt.Sprintf("%s %s exists", strings.TrimPrefix(lk["kind"], "ontap_"), lk["name"])
+	default:
+		return safety.OutcomeAbsent, fmt.Sprintf("%s %s does not exist", strings.TrimPrefix(lk["kind"], "ontap_"), lk["name"])
+	}
 }
