@@ -28,9 +28,11 @@ const (
 	CheckSnapshotCount        = "snapshot_count"
 	CheckAppConsistency       = "app_consistency"
 	Check32110                = "rule_3_2_1_1_0"
+	CheckChangeAnomaly        = "change_anomaly"
 )
 
 var checkDescriptions = []struct{ name, desc string }{
+	{CheckChangeAnomaly, "active change-rate anomalies (ransomware-like churn, or change that stopped), per snapshot/recovery-point delta"},
 	{CheckTargetUnreachable, "targets that could not be collected completely (the estate is partial)"},
 	{CheckUnprotected, "entities with no protection policy and no replication"},
 	{CheckPolicyNotFound, "entities naming a policy the estate does not hold"},
@@ -290,11 +292,31 @@ func (h *healthRun) checkEntity(en *inventory.Entity) {
 		}
 	}
 	h.expiring(en, pol, newest)
+	h.changeAnomaly(en)
 	h.operations(en)
 	if en.Kind == inventory.EntityVolume {
 		h.capacity(en)
 		h.snapshotCount(en)
 	}
+}
+
+// changeAnomaly reports an active change-rate anomaly: a spike (high,
+// critical when an anti-ransomware event or snapshot corroborates it) or a
+// shrink (medium), in the recent window.
+func (h *healthRun) changeAnomaly(en *inventory.Entity) {
+	if len(h.ix.ChangeRates(en.ID)) == 0 {
+		return
+	}
+	h.evaluated(CheckChangeAnomaly)
+	j, ok := entityAnomaly(h.ix, en, h.r, h.now.Add(-h.r.Anomaly.RecentWindow.D()), h.now)
+	if !ok {
+		return
+	}
+	sum, rec := j.describe(en)
+	ev := j.evidence()
+	ev.num("confidence", j.confidence())
+	h.add(Finding{Check: CheckChangeAnomaly, Severity: j.sev, Entity: refOf(en), Summary: sum, Evidence: ev,
+		Recommendation: rec, NextTool: anomalyNextTool(h.ix, en, j, h.now)})
 }
 
 func (h *healthRun) unprotected(en *inventory.Entity, newest *inventory.RecoveryPoint) {

@@ -166,9 +166,12 @@ type AnomalyRules struct {
 	MinHistory         int `yaml:"min_history" json:"min_history"`
 	// BaselineWindow: the baseline is the previous this-many samples. Vault 10 [2.2].
 	BaselineWindow int `yaml:"baseline_window" json:"baseline_window"`
-	// MinAbsoluteBytes a sample must differ from the median by. [assumption] 1 GiB.
+	// Samples are judged as rates (bytes per day over each delta between
+	// consecutive snapshots or recovery points), so the two gates below are
+	// per day.
+	// MinAbsoluteBytes per day a sample's rate must differ from the median by. [assumption] 1 GiB.
 	MinAbsoluteBytes int64 `yaml:"min_absolute_bytes" json:"min_absolute_bytes"`
-	// MinRelativeChange of the entity's used size the difference must reach. AIQUM growth > 1 % [1.2, 2.2].
+	// MinRelativeChange of the entity's used size per day the difference must reach. AIQUM growth > 1 % [1.2, 2.2].
 	MinRelativeChange float64 `yaml:"min_relative_change" json:"min_relative_change"`
 	// MADFloorFraction of the median floors the spread, so near-constant
 	// histories do not turn noise into huge z-scores. [assumption] 0.05.
@@ -182,6 +185,14 @@ type AnomalyRules struct {
 	// (shrink), so that steady growth on a very regular volume (tiny spread,
 	// huge z) does not read as ransomware. [assumption] 2.
 	ZMinRatio float64 `yaml:"z_min_ratio" json:"z_min_ratio"`
+	// OnsetRatio and OnsetZ: once a spike is found, each delta just before
+	// it whose rate is at least OnsetRatio × the baseline median or has a
+	// robust z above OnsetZ is taken as the attack's start (it began inside
+	// that delta and was diluted by normal change), so the snapshot that
+	// closes it is not trusted. They only move a clean cut-off earlier,
+	// never raise a finding. [assumption] 1.5 / 2.
+	OnsetRatio float64 `yaml:"onset_ratio" json:"onset_ratio"`
+	OnsetZ     float64 `yaml:"onset_z" json:"onset_z"`
 	// RecentWindow: Predict reports anomalies this recent; Health treats them
 	// as open. [assumption] 7d.
 	RecentWindow inventory.Duration `yaml:"recent_window" json:"recent_window"`
@@ -380,6 +391,8 @@ func DefaultRules() Rules {
 			SpikeMultiple:          5,
 			ZMinRatio:              2,
 			ShrinkFraction:         0.5,
+			OnsetRatio:             1.5,
+			OnsetZ:                 2,
 			RecentWindow:           inventory.Days(7),
 			CorroborationWindow:    h(24 * time.Hour),
 			RansomwareEventMarkers: []string{"arw", "ransomware"},
@@ -561,6 +574,10 @@ func (r Rules) Validate() error {
 		bad("anomaly.z_min_ratio", "must be ≥ 1, got %v", a.ZMinRatio)
 	}
 	fraction("anomaly.shrink_fraction", a.ShrinkFraction, true)
+	if a.OnsetRatio <= 1 {
+		bad("anomaly.onset_ratio", "must be > 1, got %v", a.OnsetRatio)
+	}
+	positive("anomaly.onset_z", a.OnsetZ)
 	positiveDur("anomaly.recent_window", a.RecentWindow)
 	positiveDur("anomaly.corroboration_window", a.CorroborationWindow)
 

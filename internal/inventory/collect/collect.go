@@ -15,10 +15,14 @@
 //   - ONTAP: one recovery point per snapshot; snapshots on a SnapMirror
 //     destination volume are replicas of the source volume. Volume space
 //     history is not in the ONTAP REST API, so each snapshot's logical_size
-//     (the used space when it was taken) is a capacity sample, and the sizes
-//     of the snapshots taken each day (each holds the change since the one
-//     before) sum to that day's change rate; the current day, not over yet,
-//     is left out so that it does not look like a drop.
+//     (the used space when it was taken) is a capacity sample, and each
+//     snapshot's size is the change over the delta since the snapshot
+//     before it: one change sample per consecutive pair, never summed into
+//     fixed windows, so a spike is placed between two snapshots.
+//   - Nutanix change signal: each local VM or volume group recovery point's
+//     exclusive usage is the change over the delta since the entity's
+//     previous local recovery point. An entity with none has no change data,
+//     and the engines say so instead of "no anomaly".
 package collect
 
 import (

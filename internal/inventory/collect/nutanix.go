@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -157,6 +158,8 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		}
 	}
 
+	p.estate.ChangeRates = append(p.estate.ChangeRates, recoveryPointDeltas(p.estate.RecoveryPoints)...)
+
 	// Task history: the outcomes of recovery point operations.
 	if taskErr != nil {
 		p.target.Error = fmt.Sprintf("task history incomplete: %v", taskErr)
@@ -181,6 +184,38 @@ func taskHistory(ctx context.Context, cl *nutanix.Client) ([]nutanix.Task, error
 		}
 	}
 	return out, nil
+}
+
+// recoveryPointDeltas turns each entity's local recovery points (complete,
+// with a reported size) into change samples over the delta since the one
+// before.
+func recoveryPointDeltas(rps []inventory.RecoveryPoint) []inventory.ChangeSample {
+	by := map[string][]*inventory.RecoveryPoint{}
+	var ids []string
+	for i := range rps {
+		rp := &rps[i]
+		if rp.Location != inventory.LocationLocal || rp.Status != inventory.StatusComplete || rp.SizeBytes <= 0 {
+			continue
+		}
+		if by[rp.EntityID] == nil {
+			ids = append(ids, rp.EntityID)
+		}
+		by[rp.EntityID] = append(by[rp.EntityID], rp)
+	}
+	sort.Strings(ids)
+	var out []inventory.ChangeSample
+	for _, id := range ids {
+		l := by[id]
+		sort.SliceStable(l, func(a, b int) bool { return l[a].Created.Before(l[b].Created) })
+		for j := 1; j < len(l); j++ {
+			gap := l[j].Created.Sub(l[j-1].Created)
+			if gap <= 0 {
+				continue
+			}
+			out = append(out, inventory.ChangeSample{EntityID: id, Time: l[j].Created, Period: inventory.Duration(gap), Bytes: l[j].SizeBytes})
+		}
+	}
+	return out
 }
 
 func derivedTags(name string) []string {
