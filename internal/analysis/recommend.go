@@ -143,7 +143,7 @@ type Recommendation struct {
 	// NextOlder is the next older clean candidate after the recommended
 	// point, to fall back to if inspection finds the first one infected.
 	NextOlder *RecoveryPointRef `json:"next_older,omitempty"`
-	Options      []RecoveryOption `json:"options"`
+	Options   []RecoveryOption  `json:"options"`
 	// Excluded lists up to 20 points before the incident that were not
 	// offered (point-specific reasons first, then newest); ExcludedCount and
 	// ExcludedReasons count them all.
@@ -302,7 +302,7 @@ type recoveryCtx struct {
 	// cutInclusive: a point taken exactly at the cut-off is clean (the
 	// cut-off is the snapshot that opens the first anomalous delta).
 	cutInclusive bool
-	excluded []excludedPoint
+	excluded     []excludedPoint
 
 	memoDur  map[[2]string]durationObs // (kind, target) -> observed duration
 	memoRate map[[2]string]rateObs     // (from, to) -> observed throughput
