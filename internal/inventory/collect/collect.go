@@ -61,6 +61,12 @@ type Collector struct {
 	TTL time.Duration
 	// Concurrency bounds targets collected at once (default 4).
 	Concurrency int
+	// TaskWindow is how far back Prism Central tasks are read (default
+	// 30 days); MaxTasks caps them per Prism Central (default 20,000).
+	// Tasks are read newest first, so a cap loses the oldest, and the
+	// target is then marked partial, saying from when history is complete.
+	TaskWindow time.Duration
+	MaxTasks   int
 
 	mu    sync.Mutex
 	cache map[string]cached
