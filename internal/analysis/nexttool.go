@@ -34,6 +34,7 @@ const (
 	ToolRecommendRecovery             = "recommend_recovery"
 	ToolPredictBackupFailures         = "predict_backup_failures"
 	ToolListTargets                   = "list_targets"
+	ToolComplianceReport              = "compliance_report"
 )
 
 func call(tool string, args map[string]any) *ToolCall {

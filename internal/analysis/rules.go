@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type Rules struct {
 	Optimize    OptimizeRules    `yaml:"optimize" json:"optimize"`
 	Compliance  ComplianceRules  `yaml:"compliance" json:"compliance"`
 	Score       ScoreRules       `yaml:"score" json:"score"`
+	// Tiers map categories, names, SVMs and clusters to business tiers and
+	// compliance scopes (see TierRules).
+	Tiers TierRules `yaml:"tiers" json:"tiers"`
 }
 
 // VolumeRules are space thresholds for volumes.
@@ -343,6 +347,7 @@ func DefaultRules() Rules {
 	h := func(d time.Duration) inventory.Duration { return inventory.Duration(d) }
 	return Rules{
 		CriticalTags: []string{"critical", "database", "production", "tier1"},
+		Tiers:        DefaultTierRules(),
 		Volume: VolumeRules{
 			NearlyFullPercent:          80,
 			FullPercent:                90,
@@ -578,6 +583,19 @@ func (r Rules) Validate() error {
 		bad("anomaly.onset_ratio", "must be > 1, got %v", a.OnsetRatio)
 	}
 	positive("anomaly.onset_z", a.OnsetZ)
+	if r.Tiers.DefaultTier < 1 {
+		bad("tiers.default_tier", "must be ≥ 1, got %d", r.Tiers.DefaultTier)
+	}
+	for i, tr := range r.Tiers.Rules {
+		if tr.Tier < 0 {
+			bad(fmt.Sprintf("tiers.rules[%d].tier", i), "must be ≥ 0 (0: no tier), got %d", tr.Tier)
+		}
+		for _, p := range slices.Concat(tr.Names, tr.SVMs, tr.Clusters) {
+			if _, err := path.Match(p, ""); err != nil {
+				bad(fmt.Sprintf("tiers.rules[%d]", i), "bad pattern %q: %v", p, err)
+			}
+		}
+	}
 	positiveDur("anomaly.recent_window", a.RecentWindow)
 	positiveDur("anomaly.corroboration_window", a.CorroborationWindow)
 

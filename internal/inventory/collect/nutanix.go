@@ -46,6 +46,8 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		vgs           []nutanix.VolumeGroup
 		policies      []nutanix.ProtectionPolicy
 		rps           []nutanix.RecoveryPoint
+		cats          []nutanix.Category
+		catErr        error
 		tasks         []nutanix.Task
 		tasksComplete bool
 		taskErr       error
@@ -75,6 +77,7 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			}
 			return err
 		},
+		func() error { cats, catErr = cl.ListAllCategories(ctx, opts); return nil },
 		func() error {
 			tasks, tasksComplete, taskErr = taskHistory(ctx, cl, now, cmp.Or(c.TaskWindow, defaultTaskWindow), cmp.Or(c.MaxTasks, defaultMaxTasks))
 			return nil
@@ -83,9 +86,21 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	if err != nil {
 		return err
 	}
+	// Categories as "key:value" tags; a protection policy's scope is the
+	// categories it selects.
+	catName := map[string]string{}
+	for _, c := range cats {
+		catName[c.ExtID] = categoryTag(c.Key + "/" + c.Value)
+	}
+	scope := map[string]string{} // category tag -> policy name (first policy wins)
 	policyName := map[string]string{}
 	for _, pol := range policies {
 		policyName[pol.ExtID] = pol.Name
+		for _, id := range pol.CategoryIDs {
+			if tag := catName[id]; tag != "" && scope[tag] == "" {
+				scope[tag] = pol.Name
+			}
+		}
 		ip := inventory.Policy{Name: pol.Name, Target: t.Name, RemoteCopy: len(pol.RemoteLocations()) > 0}
 		rpo := pol.RPO()
 		ip.RPO, ip.Schedule = inventory.Duration(rpo), inventory.Duration(rpo)
@@ -113,6 +128,11 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			Policy: policyName[v.ProtectionPolicyExtID()], PowerState: strings.ToLower(v.PowerState),
 			Tags: derivedTags(v.Name), Created: v.CreateTime,
 		}
+		for _, c := range v.Categories {
+			if tag := catName[c.ExtID]; tag != "" {
+				e.Tags = append(e.Tags, tag)
+			}
+		}
 		p.estate.Entities = append(p.estate.Entities, e)
 	}
 	for i := range vgs {
@@ -126,8 +146,13 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		local[p.estate.Entities[i].ID] = &p.estate.Entities[i]
 	}
 
-	// Volume groups take the policy of the VMs in their newest recovery point.
+	// Volume groups: v4 has no policy field on them, and the policy
+	// protects them by category. Their categories come from their newest
+	// recovery point (volumeGroupCategories); the policy is the one whose
+	// scope holds one of them, else that of the VMs in their newest
+	// recovery point.
 	vgPolicy := map[string]time.Time{}
+	vgCats := map[string]time.Time{}
 	for i := range rps {
 		rp := &rps[i]
 		members := len(rp.VMRecoveryPoints) + len(rp.VolumeGroupRecoveryPoints)
@@ -165,6 +190,13 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			x.Location = locationOf(local, m.VolumeGroupExtID)
 			if e := local[m.VolumeGroupExtID]; e != nil {
 				x.EntityName = e.Name
+				if len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
+					vgCats[e.ID] = rp.CreationTime
+					e.Tags = derivedTags(e.Name)
+					for _, c := range m.VolumeGroupCategories {
+						e.Tags = append(e.Tags, categoryTag(c))
+					}
+				}
 				if policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
 					e.Policy, vgPolicy[e.ID] = policy, rp.CreationTime
 				}
@@ -173,6 +205,21 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		}
 	}
 
+	for i := range p.estate.Entities {
+		e := &p.estate.Entities[i]
+		if e.Kind != inventory.EntityVolumeGroup {
+			continue
+		}
+		for _, tag := range e.Tags {
+			if pol := scope[tag]; pol != "" {
+				e.Policy = pol // the policy's own scope decides
+				break
+			}
+		}
+	}
+	if catErr != nil {
+		p.target.Error = fmt.Sprintf("categories unavailable (tiers, compliance scope and volume group protection by category are not known): %v", catErr)
+	}
 	p.estate.ChangeRates = append(p.estate.ChangeRates, recoveryPointDeltas(p.estate.RecoveryPoints)...)
 
 	// Task history: the outcomes of recovery point operations.
@@ -267,6 +314,16 @@ func recoveryPointDeltas(rps []inventory.RecoveryPoint) []inventory.ChangeSample
 		}
 	}
 	return out
+}
+
+// categoryTag turns a Nutanix "key/value" category into the tag
+// "key:value" (lower-cased by Normalize).
+func categoryTag(name string) string {
+	k, v, ok := strings.Cut(name, "/")
+	if !ok {
+		return name
+	}
+	return k + ":" + v
 }
 
 func derivedTags(name string) []string {

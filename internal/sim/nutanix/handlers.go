@@ -180,6 +180,40 @@ func (rc *reqCtx) listTasks() {
 	}})
 }
 
+// listCategories lists every category used on the Prism Central: by VMs,
+// volume groups and protection policies.
+func (rc *reqCtx) listCategories() {
+	rc.respType = "prism.v4.config.ListCategoriesApiResponse"
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	seen := map[string]bool{}
+	var names []string
+	add := func(l []string) {
+		for _, c := range l {
+			if !seen[c] {
+				seen[c] = true
+				names = append(names, c)
+			}
+		}
+	}
+	for _, v := range pc.VMs {
+		add(v.Categories)
+	}
+	for _, v := range pc.VolumeGroups {
+		add(v.Categories)
+	}
+	for _, p := range pc.ProtectionPolicies {
+		add(p.Categories)
+	}
+	pc.Mu.Unlock()
+	slices.Sort(names)
+	items := make([]obj, 0, len(names))
+	for _, n := range names {
+		items = append(items, rc.renderCategory(n))
+	}
+	rc.writeList(items, listSpec{})
+}
+
 // onlyCreatedTime reports whether a task query filters and sorts on
 // createdTime alone (and does either).
 func onlyCreatedTime(filter, orderby string) bool {
