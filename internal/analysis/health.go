@@ -953,26 +953,24 @@ func (h *healthRun) checkReplication(rel *inventory.Replication) {
 	}
 
 	h.evaluated(CheckReplicationLag)
-	rpo := rel.RPO.D()
-	polName := ""
-	if rpo <= 0 && src != nil {
-		if p := ix.PolicyFor(src); p != nil {
-			rpo, polName = p.EffectiveRPO(), p.Name
-		}
-	}
+	rpo, polName := replicationRPO(ix, rel, src)
 	sev := Severity("")
 	var parts []string
 	e := ev()
 	if rel.Schedule > 0 {
 		ratio := lag.Seconds() / rel.Schedule.Seconds()
-		e.num("schedule_ratio", ratio)
+		e.num("schedule_ratio", ratio).num("warning_ratio", r.Replication.LagWarningRatio).
+			num("error_ratio", r.Replication.LagErrorRatio).num("critical_ratio", r.Replication.LagCriticalRatio)
 		switch {
+		case ratio >= r.Replication.LagCriticalRatio:
+			sev = Critical
+			parts = append(parts, fmt.Sprintf("%s the %s schedule (critical level %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagCriticalRatio)))
 		case ratio >= r.Replication.LagErrorRatio:
 			sev = High
-			parts = append(parts, fmt.Sprintf("%s the %s schedule (error at %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagErrorRatio)))
+			parts = append(parts, fmt.Sprintf("%s the %s schedule (error level %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagErrorRatio)))
 		case ratio >= r.Replication.LagWarningRatio:
 			sev = Medium
-			parts = append(parts, fmt.Sprintf("%s the %s schedule (warning at %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagWarningRatio)))
+			parts = append(parts, fmt.Sprintf("%s the %s schedule (warning level %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagWarningRatio)))
 		}
 	}
 	if rpo > 0 {
@@ -1001,6 +999,24 @@ func (h *healthRun) checkReplication(rel *inventory.Replication) {
 }
 
 func pctRatio(r float64) string { return pct(r * 100) }
+
+// replicationRPO is the objective replication lag is held to besides the
+// relationship's own schedule: the relationship's RPO, else an RPO the
+// source's policy states explicitly. A policy's local snapshot interval is
+// not an objective for a mirror or vault with its own schedule (an hourly
+// mirror of a volume with 5-minute snapshots is healthy at 1h lag), so it
+// is never used here.
+func replicationRPO(ix *inventory.Index, rel *inventory.Replication, src *inventory.Entity) (time.Duration, string) {
+	if rel.RPO > 0 {
+		return rel.RPO.D(), ""
+	}
+	if src != nil {
+		if p := ix.PolicyFor(src); p != nil && p.RPO > 0 {
+			return p.RPO.D(), p.Name
+		}
+	}
+	return 0, ""
+}
 
 // copyEval is one entity's 3-2-1-1-0 status.
 type copyEval struct {

@@ -879,12 +879,14 @@ func (p *predictor) replication(rel *inventory.Replication) {
 	}
 	ref := EntityRef{Kind: RefReplication, ID: rel.ID, Name: cmp.Or(rel.SourcePath, rel.DestinationPath, rel.ID), Target: rel.DestinationTarget}
 	src := p.ix.Entity(rel.SourceEntityID)
-	rpo := rel.RPO.D()
 	if src != nil {
 		ref = refOf(src)
-		if pol := p.ix.PolicyFor(src); rpo <= 0 && pol != nil {
-			rpo = pol.EffectiveRPO()
-		}
+	}
+	// The breach level: the stated RPO, else the AIQUM lag error level of
+	// the relationship's own schedule.
+	rpo, _ := replicationRPO(p.ix, rel, src)
+	if rpo <= 0 && rel.Schedule > 0 {
+		rpo = time.Duration(float64(rel.Schedule) * p.r.Replication.LagErrorRatio)
 	}
 	p.lagTrend(rel, ref, rpo)
 	p.throughput(rel, ref)

@@ -81,6 +81,10 @@ type ReplicationRules struct {
 	LagWarningRatio float64 `yaml:"lag_warning_ratio" json:"lag_warning_ratio"`
 	// LagErrorRatio: lag/schedule at or above it is high. AIQUM 250 % [1.2, 2.5].
 	LagErrorRatio float64 `yaml:"lag_error_ratio" json:"lag_error_ratio"`
+	// LagCriticalRatio: lag/schedule at or above it is critical: the replica
+	// is that many transfers behind, whatever RPO is stated. [assumption] 5
+	// (twice the AIQUM error level, as RPO.CriticalFactor is twice the RPO).
+	LagCriticalRatio float64 `yaml:"lag_critical_ratio" json:"lag_critical_ratio"`
 }
 
 // OperationRules govern the failed and stuck operation checks.
@@ -359,7 +363,7 @@ func DefaultRules() Rules {
 			ReserveDaysUntilFull:       7,
 		},
 		RPO:         RPORules{Grace: 0.1, CriticalFactor: 2},
-		Replication: ReplicationRules{LagWarningRatio: 1.5, LagErrorRatio: 2.5},
+		Replication: ReplicationRules{LagWarningRatio: 1.5, LagErrorRatio: 2.5, LagCriticalRatio: 5},
 		Operations:  OperationRules{Window: inventory.Days(7), StreakHigh: 3, StuckAfter: h(6 * time.Hour)},
 		Expiry:      ExpiryRules{Window: h(48 * time.Hour)},
 		Copies: CopyRules{
@@ -518,6 +522,9 @@ func (r Rules) Validate() error {
 		bad("rpo.critical_factor", "must be ≥ 1 + grace, got %v", r.RPO.CriticalFactor)
 	}
 	positive("replication.lag_warning_ratio", r.Replication.LagWarningRatio)
+	if r.Replication.LagCriticalRatio < r.Replication.LagErrorRatio {
+		bad("replication.lag_critical_ratio", "must be ≥ lag_error_ratio")
+	}
 	if r.Replication.LagErrorRatio < r.Replication.LagWarningRatio {
 		bad("replication.lag_error_ratio", "must be ≥ lag_warning_ratio")
 	}

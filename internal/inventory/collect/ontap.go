@@ -94,7 +94,9 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 				ip.Retention = inventory.Duration(span)
 			}
 		}
-		ip.RPO = ip.Schedule
+		// ONTAP states no RPO: the local check falls back to the schedule
+		// (Policy.EffectiveRPO), and replication is held to its own
+		// schedule, not to the local snapshot interval.
 		p.estate.Policies = append(p.estate.Policies, ip)
 	}
 

@@ -1,0 +1,72 @@
+package analysis
+
+import (
+	"testing"
+	"time"
+)
+
+// TestReplicationObjective: replication lag is held to the relationship's
+// own schedule and a stated RPO, never to the source's local snapshot
+// interval.
+func TestReplicationObjective(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		localEvery       time.Duration // source policy schedule
+		policyRPO        time.Duration // stated policy RPO (0: none)
+		mirrorEvery, lag time.Duration
+		want             Severity // "" for no finding
+	}{
+		{"hourly mirror of 5-minute snapshots", 5 * time.Minute, 0, time.Hour, 70 * time.Minute, ""},
+		{"daily vault of hourly snapshots", time.Hour, 0, 24 * time.Hour, 26 * time.Hour, ""},
+		{"hourly mirror at 2x", time.Hour, 0, time.Hour, 2 * time.Hour, Medium},
+		{"hourly mirror at 3x", time.Hour, 0, time.Hour, 3 * time.Hour, High},
+		{"hourly mirror a day behind", time.Hour, 0, time.Hour, 24 * time.Hour, Critical},
+		{"within schedule but beyond a stated 30m RPO", 5 * time.Minute, 30 * time.Minute, time.Hour, 50 * time.Minute, High},
+		{"beyond twice a stated RPO", 5 * time.Minute, 20 * time.Minute, time.Hour, 50 * time.Minute, Critical},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := healthyEstate()
+			p := policy(e, "hourly")
+			p.Schedule, p.RPO = d(tc.localEvery), d(tc.policyRPO)
+			e.Replications[0].Schedule, e.Replications[0].Lag = d(tc.mirrorEvery), d(tc.lag)
+			e.Reindex()
+			var got Severity
+			for _, f := range Health(e, DefaultRules()).Findings {
+				if f.Check == CheckReplicationLag && f.Entity.Name == "vol1" {
+					got = f.Severity
+				}
+			}
+			if got != tc.want {
+				t.Errorf("replication_lag severity %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestGroupedRootCause: an RPO breach with failed runs and a stale replica
+// is one finding whose contributing signals name the others.
+func TestGroupedRootCause(t *testing.T) {
+	e := healthyEstate()
+	dropRecoveryPoints(e, "vm-db01", now.Add(-130*time.Minute))
+	failOps(e, "vm-db01", 3, "quiesce timed out")
+	e.Reindex()
+	rep := Health(e, DefaultRules())
+	var rpo *Finding
+	for i, f := range rep.Findings {
+		if f.Entity.Name == "db01" && (f.Check == CheckFailedOperations || f.Check == CheckRemoteCopy) {
+			t.Errorf("%s on db01 not folded into its RPO finding", f.Check)
+		}
+		if f.Check == CheckRPO {
+			rpo = &rep.Findings[i]
+		}
+	}
+	if rpo == nil || len(rpo.Contributing) < 2 {
+		t.Fatalf("RPO finding with contributing signals missing: %+v", rpo)
+	}
+	for _, c := range rep.Checks {
+		if c.Name == CheckFailedOperations && c.Contributing != 1 {
+			t.Errorf("failed_operations contributing = %d", c.Contributing)
+		}
+	}
+}
+
