@@ -647,18 +647,27 @@ func (h *healthRun) expiring(en *inventory.Entity, pol *inventory.Policy, newest
 	}
 	h.evaluated(CheckExpiring)
 	now, win := h.now, h.r.Expiry.Window.D()
-	if newest.Expires.IsZero() || newest.Expires.Sub(now) > win {
+	if newest.Expires.IsZero() {
 		return
 	}
-	// A newer copy is due before the newest expires: the schedule is on time
-	// and its next run comes first.
+	// The horizon is the expiry window, or further out when the next run is
+	// due later than that (a monthly schedule keeping one copy that expires
+	// in five days leaves a gap the 48 h window would not see).
+	horizon := now.Add(win)
 	if pol != nil && pol.Schedule > 0 {
 		due := newest.Created.Add(time.Duration(float64(pol.Schedule) * (1 + h.r.RPO.Grace)))
+		// A newer copy is due before the newest expires: the schedule is
+		// on time and its next run comes first.
 		if due.After(now) && due.Before(newest.Expires) {
 			return
 		}
+		if due.After(horizon) {
+			horizon = due
+		}
 	}
-	horizon := now.Add(win)
+	if newest.Expires.After(horizon) {
+		return
+	}
 	survivors := 0
 	for _, rp := range h.ix.RecoveryPoints(en.ID) {
 		if usableAt(now)(rp) && (rp.Expires.IsZero() || rp.Expires.After(horizon)) {
@@ -810,7 +819,7 @@ func firstLine(s string) string {
 // currentCapacity returns the entity's space figures, from the entity or
 // its newest capacity sample.
 func currentCapacity(ix *inventory.Index, en *inventory.Entity) (used, size, resUsed, resSize int64) {
-	used, size, resUsed, resSize = en.UsedBytes, en.SizeBytes, en.SnapshotReserveUsedBytes, en.SnapshotReserveBytes
+	used, size, resUsed, resSize = en.UsedBytes, cmp.Or(en.UsableBytes, en.SizeBytes), en.SnapshotReserveUsedBytes, en.SnapshotReserveBytes
 	if s := ix.Capacity(en.ID); len(s) > 0 {
 		last := s[len(s)-1]
 		if size <= 0 {
@@ -829,6 +838,9 @@ func (h *healthRun) capacity(en *inventory.Entity) {
 	if size > 0 {
 		h.evaluated(CheckVolumeCapacity)
 		p := float64(used) / float64(size) * 100
+		if en.UsedPercent > 0 {
+			p = en.UsedPercent // the array's own figure
+		}
 		sev := Severity("")
 		switch {
 		case p >= v.CriticalPercent:

@@ -3,6 +3,8 @@ package analysis
 import (
 	"testing"
 	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 )
 
 // TestReplicationObjective: replication lag is held to the relationship's
@@ -70,3 +72,41 @@ func TestGroupedRootCause(t *testing.T) {
 	}
 }
 
+
+// TestOneFailureIsNotACoinFlip: one failed run among many successes (its
+// last run) gives a small failure probability, not 50 %.
+func TestOneFailureIsNotACoinFlip(t *testing.T) {
+	e := healthyEstate()
+	failOps(e, "vm-db01", 1, "timeout")
+	e.Reindex()
+	ps, err := PredictEntity(e, "db01", DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Kind == PredictFailureRisk && (p.Probability == nil || *p.Probability >= 0.2) {
+			t.Errorf("failure probability %v after one failure: %s", p.Probability, p.Summary)
+		}
+	}
+}
+
+// TestExpiryGapBeyondTheWindow: the only copy of a monthly schedule
+// expiring in five days, with the next run due in ten, is critical though
+// it is outside the 48 h window.
+func TestExpiryGapBeyondTheWindow(t *testing.T) {
+	e := healthyEstate()
+	p := policy(e, "gold")
+	p.Schedule, p.RPO, p.RemoteCopy = d(30*dy), d(30*dy), false
+	dropRecoveryPoints(e, "vm-db01", time.Time{})
+	e.RecoveryPoints = append(e.RecoveryPoints, inventory.RecoveryPoint{ID: "rp-m", MemberID: "m", Name: "monthly", EntityID: "vm-db01",
+		EntityKind: inventory.EntityVM, Location: inventory.LocationLocal, Target: "pc-prod", Created: now.Add(-20 * dy),
+		Expires: now.Add(5 * dy), Status: inventory.StatusComplete, Consistency: inventory.CrashConsistent})
+	e.Reindex()
+	found := false
+	for _, f := range Health(e, DefaultRules()).Findings {
+		found = found || (f.Check == CheckExpiring && f.Severity == Critical && f.Entity.Name == "db01")
+	}
+	if !found {
+		t.Errorf("no critical expiry gap for db01")
+	}
+}

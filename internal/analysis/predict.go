@@ -807,7 +807,7 @@ func (p *predictor) failureRisk(en *inventory.Entity) {
 	prob, model := pBase, "beta_binomial"
 	var pFF float64
 	if streak > 0 {
-		pFF = (float64(failAfterFail) + fr.StreakAlpha) / (float64(afterFail) + fr.StreakAlpha + fr.StreakBeta)
+		pFF = (float64(failAfterFail) + fr.StreakPriorWeight*pBase) / (float64(afterFail) + fr.StreakPriorWeight)
 		if pFF > prob {
 			prob, model = pFF, "after_failure"
 		}

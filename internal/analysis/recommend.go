@@ -827,7 +827,39 @@ func (rc *recoveryCtx) rto(rp *inventory.RecoveryPoint, m Method) RTOBreakdown {
 		b.Data, b.Basis = d, basis
 	}
 	b.Verify = inventory.Duration(max(float64(rcfg.VerifyMin), rcfg.VerifyFraction*float64(b.Data)))
+	if rc.scenario == ScenarioRansomware && rcfg.ScanThroughput > 0 {
+		if bytes := max(rc.en.UsedBytes, rp.LogicalBytes); bytes > 0 {
+			scan := inventory.Duration(float64(bytes) / float64(rcfg.ScanThroughput) * float64(time.Second))
+			if scan > b.Verify {
+				b.Verify = scan
+				b.Basis += fmt.Sprintf("; verification scans %s at %s/s before the data is trusted", gib(bytes), gib(rcfg.ScanThroughput))
+			}
+		}
+	}
+	if d, n := rc.drills(); n > 0 {
+		// Measured drills of this entity are the best evidence of the whole
+		// recovery's length: use them when they say it takes longer.
+		if total := b.Decide + b.Provision + b.Data + b.Verify; d > total {
+			b.Data += d - total
+			b.Basis += fmt.Sprintf("; raised to the p%s of %d measured recovery drills of %s (%s)", trimFloat(rcfg.DurationPercentile), n, rc.en.Name, d.Human())
+		}
+	}
 	return b
+}
+
+// drills returns the p-th percentile duration of the entity's succeeded
+// recovery drills, and how many there were.
+func (rc *recoveryCtx) drills() (inventory.Duration, int) {
+	var ds []float64
+	for _, op := range rc.ix.Operations(rc.en.ID) {
+		if op.Kind == inventory.OpDrill && op.Status == inventory.OpSucceeded && op.Duration() > 0 && !op.When().After(rc.now) {
+			ds = append(ds, op.Duration().Seconds())
+		}
+	}
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	return inventory.Seconds(percentile(ds, rc.r.Recovery.DurationPercentile)), len(ds)
 }
 
 // observedDuration is the p90 duration of succeeded operations of a kind on

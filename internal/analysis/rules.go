@@ -222,10 +222,13 @@ type FailureRiskRules struct {
 	// Reference p̂=(f+1)/(n+20) [2.4]: alpha 1, beta 19.
 	PriorAlpha float64 `yaml:"prior_alpha" json:"prior_alpha"`
 	PriorBeta  float64 `yaml:"prior_beta" json:"prior_beta"`
-	// Beta prior on P(fail | last failed): Laplace (1, 1), mean 0.5.
-	// Reference P(fail | failed last) ≈ 0.4–0.6 [5].
-	StreakAlpha float64 `yaml:"streak_alpha" json:"streak_alpha"`
-	StreakBeta  float64 `yaml:"streak_beta" json:"streak_beta"`
+	// StreakPriorWeight: P(fail | last failed) is estimated from the
+	// entity's own failure-to-failure transitions with a Beta prior centred
+	// on its overall failure rate (above) and worth this many transitions,
+	// so one failure among many successes is not read as a coin flip (a
+	// Laplace prior said 50 % after 1 failure in 41 runs); a streak moves it
+	// quickly. [assumption] 10.
+	StreakPriorWeight float64 `yaml:"streak_prior_weight" json:"streak_prior_weight"`
 	// AlertProbability: lower predictions are not reported (unless the last
 	// run failed). [assumption] 0.2.
 	AlertProbability float64 `yaml:"alert_probability" json:"alert_probability"`
@@ -256,6 +259,11 @@ type RecoveryRules struct {
 	// VerifyFraction of the data time, at least VerifyMin. Reference 15–25 % [3.3]: 0.2; [assumption] 10m.
 	VerifyFraction float64            `yaml:"verify_fraction" json:"verify_fraction"`
 	VerifyMin      inventory.Duration `yaml:"verify_min" json:"verify_min"`
+	// ScanThroughput (bytes/s) at which a ransomware recovery's verification
+	// reads the restored data (scan or inspection before it is promoted), so
+	// its RTO grows with the data: verify = max(VerifyMin, size / rate).
+	// [assumption] 200 MiB/s.
+	ScanThroughput int64 `yaml:"scan_throughput_bytes_per_second" json:"scan_throughput_bytes_per_second"`
 	// FallbackThroughput (bytes/s) when the estate has no observed restore or
 	// transfer rates. [assumption] 100 MiB/s.
 	FallbackThroughput int64 `yaml:"fallback_throughput_bytes_per_second" json:"fallback_throughput_bytes_per_second"`
@@ -407,15 +415,15 @@ func DefaultRules() Rules {
 			RansomwareEventMarkers: []string{"arw", "ransomware"},
 		},
 		FailureRisk: FailureRiskRules{
-			Window:           inventory.Days(30),
-			Kinds:            []string{inventory.OpSnapshot, inventory.OpReplication},
-			PriorAlpha:       1,
-			PriorBeta:        19,
-			StreakAlpha:      1,
-			StreakBeta:       1,
-			AlertProbability: 0.2,
+			Window:            inventory.Days(30),
+			Kinds:             []string{inventory.OpSnapshot, inventory.OpReplication},
+			PriorAlpha:        1,
+			PriorBeta:         19,
+			StreakPriorWeight: 10,
+			AlertProbability:  0.2,
 		},
 		Recovery: RecoveryRules{
+			ScanThroughput:       200 << 20,
 			RansomwareDwell:      h(24 * time.Hour),
 			AnomalyLookback:      inventory.Days(7),
 			PreferenceWindow:     h(24 * time.Hour),
@@ -613,8 +621,7 @@ func (r Rules) Validate() error {
 	}
 	positive("failure_risk.prior_alpha", f.PriorAlpha)
 	positive("failure_risk.prior_beta", f.PriorBeta)
-	positive("failure_risk.streak_alpha", f.StreakAlpha)
-	positive("failure_risk.streak_beta", f.StreakBeta)
+	positive("failure_risk.streak_prior_weight", f.StreakPriorWeight)
 	fraction("failure_risk.alert_probability", f.AlertProbability, false)
 
 	rc := r.Recovery
@@ -638,6 +645,9 @@ func (r Rules) Validate() error {
 	fraction("recovery.verify_fraction", rc.VerifyFraction, true)
 	if rc.FallbackThroughput <= 0 {
 		bad("recovery.fallback_throughput_bytes_per_second", "must be > 0")
+	}
+	if rc.ScanThroughput < 0 {
+		bad("recovery.scan_throughput_bytes_per_second", "must be ≥ 0 (0: no scan time)")
 	}
 	if rc.ThroughputPercentile <= 0 || rc.ThroughputPercentile >= 100 {
 		bad("recovery.throughput_percentile", "must be in (0, 100)")

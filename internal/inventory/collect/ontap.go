@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -120,6 +121,14 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			if s := v.Space.Snapshot; s != nil {
 				e.SnapshotReserveBytes, e.SnapshotReserveUsedBytes = s.ReserveSize, s.Used
 			}
+			// Vendor-reported figures: fullness against the usable space
+			// (not the size including the reserve), logical and physical use.
+			e.UsableBytes = v.Space.AFSTotal
+			e.UsedPercent = float64(v.Space.PercentUsed)
+			e.PhysicalUsedBytes = v.Space.PhysicalUsed
+			if l := v.Space.LogicalSpace; l != nil {
+				e.LogicalUsedBytes = l.Used
+			}
 		}
 		if v.Clone != nil && v.Clone.IsFlexclone {
 			e.Excluded = true // a recovery-test clone, not production data
@@ -172,12 +181,12 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			// taken: the volume's capacity history.
 			if s.LogicalSize > 0 {
 				p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
-					UsedBytes: s.LogicalSize, SizeBytes: ent.SizeBytes})
+					UsedBytes: s.LogicalSize, SizeBytes: cmp.Or(ent.UsableBytes, ent.SizeBytes)})
 			}
 		}
 		p.estate.ChangeRates = append(p.estate.ChangeRates, deltaChange(ent.ID, list)...)
 		p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: now, UsedBytes: ent.UsedBytes,
-			SizeBytes: ent.SizeBytes, SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
+			SizeBytes: cmp.Or(ent.UsableBytes, ent.SizeBytes), SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
 	}
 
 	if eventErr != nil {
