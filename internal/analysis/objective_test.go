@@ -72,7 +72,6 @@ func TestGroupedRootCause(t *testing.T) {
 	}
 }
 
-
 // TestOneFailureIsNotACoinFlip: one failed run among many successes (its
 // last run) gives a small failure probability, not 50 %.
 func TestOneFailureIsNotACoinFlip(t *testing.T) {
