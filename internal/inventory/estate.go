@@ -117,6 +117,10 @@ type Estate struct {
 	Events         []Event          `json:"events"`
 	Capacity       []CapacitySample `json:"capacity"`
 	ChangeRates    []ChangeSample   `json:"change_rates"`
+	// HistoryError says why stored history (capacity and lag samples of
+	// earlier collections) could not be recorded or read; predictions then
+	// rest on what the arrays report alone.
+	HistoryError string `json:"history_error,omitempty"`
 
 	idx atomic.Pointer[Index]
 }
