@@ -25,6 +25,7 @@ const (
 	pathVMs            = "ahv/config/vms"
 	pathVolumeGroups   = "config/volume-groups"
 	pathClusters       = "config/clusters"
+	pathCategories     = "config/categories"
 	pathPolicies       = "config/protection-policies"
 )
 
@@ -507,6 +508,12 @@ func (c *Client) ListClusters(ctx context.Context, o ListOptions) (*Page[Cluster
 // ListAllClusters returns every cluster matching o.
 func (c *Client) ListAllClusters(ctx context.Context, o ListOptions) ([]Cluster, error) {
 	return listAll[Cluster](ctx, c, nsClusterMgmt, pathClusters, o)
+}
+
+// ListAllCategories returns every category (GET
+// /api/prism/v4.0/config/categories, all pages).
+func (c *Client) ListAllCategories(ctx context.Context, o ListOptions) ([]Category, error) {
+	return listAll[Category](ctx, c, nsPrism, pathCategories, o)
 }
 
 // GetCluster returns a cluster.

@@ -75,7 +75,7 @@
 //	ontap_set_volume_snapshot_policy {volume, svm, policy, target}
 //	ontap_get_job                   {uuid, target}
 //	ontap_list_snapmirror_transfers {relationship, target} (failed transfers)
-//	ontap_list_events               {volume, target}
+//	ontap_list_events               {name, since, target}
 //	ontap_list_snapmirror           {relationship, target} | {target}
 //	ontap_snapmirror_update / _resync / _break {relationship (uuid), target (destination cluster)}
 //	ontap_restore_volume            {volume, svm, snapshot (name), target}

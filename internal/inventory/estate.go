@@ -117,6 +117,10 @@ type Estate struct {
 	Events         []Event          `json:"events"`
 	Capacity       []CapacitySample `json:"capacity"`
 	ChangeRates    []ChangeSample   `json:"change_rates"`
+	// HistoryError says why stored history (capacity and lag samples of
+	// earlier collections) could not be recorded or read; predictions then
+	// rest on what the arrays report alone.
+	HistoryError string `json:"history_error,omitempty"`
 
 	idx atomic.Pointer[Index]
 }
@@ -152,6 +156,16 @@ type Entity struct {
 
 	SizeBytes int64 `json:"size_bytes"`
 	UsedBytes int64 `json:"used_bytes"`
+	// UsableBytes is the space the data can use (ONTAP afs_total: the size
+	// less the snapshot reserve); 0 when unknown, then SizeBytes is used.
+	UsableBytes int64 `json:"usable_bytes,omitempty"`
+	// UsedPercent is the vendor-reported fullness (ONTAP space.percent_used);
+	// 0 when not reported. Engines prefer it to their own arithmetic.
+	UsedPercent float64 `json:"used_percent,omitempty"`
+	// LogicalUsedBytes (before efficiency) and PhysicalUsedBytes (after), as
+	// reported; 0 when unknown.
+	LogicalUsedBytes  int64 `json:"logical_used_bytes,omitempty"`
+	PhysicalUsedBytes int64 `json:"physical_used_bytes,omitempty"`
 	// Current snapshot reserve of an ONTAP volume (0 when none/unknown).
 	SnapshotReserveBytes     int64 `json:"snapshot_reserve_bytes,omitempty"`
 	SnapshotReserveUsedBytes int64 `json:"snapshot_reserve_used_bytes,omitempty"`

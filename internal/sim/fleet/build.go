@@ -431,6 +431,7 @@ func (b *builder) entities(st *pcState) error {
 		}
 		if pol != nil {
 			vg.ProtectionPolicyExtID = pol.p.ExtID
+			vg.Categories = slices.Clone(pol.p.Categories)
 		}
 		pc.VolumeGroups = append(pc.VolumeGroups, vg)
 		m := &member{name: gs.Name, vg: vg, cluster: c, created: created, used: usedBytes(vg.Disks, gs.UsedPercent),

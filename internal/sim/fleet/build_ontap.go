@@ -575,13 +575,38 @@ func (b *builder) relationship(st *ontapState, rs *RelationshipSpec, idx int) er
 	if prevSnap.IsZero() {
 		prevSnap = lastOK.Add(-interval)
 	}
+	// Bytes per unit of modelled change, as the policy snapshots were sized
+	// (their volume's used space may have been refitted since), so the
+	// exported snapshot is sized like its neighbours.
+	perChange := float64(src.Used)
+	var ratios []float64
+	for i := 1; i < len(src.Snapshots); i++ {
+		if ch := m.changed(src.Snapshots[i-1].CreateTime, src.Snapshots[i].CreateTime); ch > 0 {
+			ratios = append(ratios, float64(src.Snapshots[i].Size)/ch)
+		}
+	}
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		perChange = ratios[len(ratios)/2]
+	}
 	smName := prefix + lastOK.Format("2006-01-02_150405")
 	sm := &OntapSnapshot{
 		UUID: OntapUUID(src.UUID, "snapshot", smName), Name: smName, CreateTime: lastOK,
-		Size:        max(int64(float64(src.Used)*m.changed(prevSnap, lastOK))/4096*4096, 4096*64),
+		Size:        max(int64(perChange*m.changed(prevSnap, lastOK))/4096*4096, 4096*64),
 		LogicalSize: logical, State: "valid", Files: tree,
 	}
 	src.Snapshots = insertSnapshot(src.Snapshots, sm)
+	// The snapshot after it now holds only the change since the exported
+	// one, not since prevSnap: keep the model "a snapshot holds the change
+	// since the previous one" true for every consecutive pair.
+	for _, s := range src.Snapshots {
+		if s.CreateTime.After(lastOK) {
+			if whole := m.changed(prevSnap, s.CreateTime); whole > 0 {
+				s.Size = max(int64(float64(s.Size)*m.changed(lastOK, s.CreateTime)/whole)/4096*4096, 4096*16)
+			}
+			break
+		}
+	}
 	all := pol.CopyAllSourceSnapshots
 	keep := map[string]int{}
 	for _, r := range pol.Retention {

@@ -113,7 +113,10 @@ type NutanixVolumeGroup struct {
 	UsageType             string
 	Disks                 []NutanixDisk
 	ProtectionPolicyExtID string
-	CreateTime            time.Time
+	// Categories are "key/value" category names; a protection policy
+	// protects the volume groups that carry one of its categories.
+	Categories []string
+	CreateTime time.Time
 	// RestoredFrom is the volume group recovery point a restored volume group
 	// was created from.
 	RestoredFrom string

@@ -140,6 +140,22 @@ func (rc *reqCtx) listTasks() {
 	pc := rc.s.pc
 	now := rc.s.estate.Clock.Now()
 	q := rc.r.URL.Query()
+	if onlyCreatedTime(q.Get("$filter"), q.Get("$orderby")) {
+		// Windowed, newest-first reads (how collectors read the history):
+		// filter and sort on the creation time, render the page only.
+		pc.Mu.Lock()
+		items := make([]obj, 0, len(pc.Tasks))
+		for _, t := range pc.Tasks {
+			items = append(items, obj{"createdTime": ts(t.CreatedTime), lightKey: t})
+		}
+		pc.Mu.Unlock()
+		rc.writeList(items, listSpec{expand: func(o obj) obj {
+			pc.Mu.Lock()
+			defer pc.Mu.Unlock()
+			return rc.renderTask(o[lightKey].(*fleet.NutanixTask), now)
+		}})
+		return
+	}
 	if q.Get("$filter") != "" || q.Get("$orderby") != "" {
 		pc.Mu.Lock()
 		items := make([]obj, 0, len(pc.Tasks))
@@ -162,6 +178,58 @@ func (rc *reqCtx) listTasks() {
 		defer pc.Mu.Unlock()
 		return rc.renderTask(o[lightKey].(*fleet.NutanixTask), now)
 	}})
+}
+
+// listCategories lists every category used on the Prism Central: by VMs,
+// volume groups and protection policies.
+func (rc *reqCtx) listCategories() {
+	rc.respType = "prism.v4.config.ListCategoriesApiResponse"
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	seen := map[string]bool{}
+	var names []string
+	add := func(l []string) {
+		for _, c := range l {
+			if !seen[c] {
+				seen[c] = true
+				names = append(names, c)
+			}
+		}
+	}
+	for _, v := range pc.VMs {
+		add(v.Categories)
+	}
+	for _, v := range pc.VolumeGroups {
+		add(v.Categories)
+	}
+	for _, p := range pc.ProtectionPolicies {
+		add(p.Categories)
+	}
+	pc.Mu.Unlock()
+	slices.Sort(names)
+	items := make([]obj, 0, len(names))
+	for _, n := range names {
+		items = append(items, rc.renderCategory(n))
+	}
+	rc.writeList(items, listSpec{})
+}
+
+// onlyCreatedTime reports whether a task query filters and sorts on
+// createdTime alone (and does either).
+func onlyCreatedTime(filter, orderby string) bool {
+	if filter == "" && orderby == "" {
+		return false
+	}
+	f := strings.TrimSpace(filter)
+	if f != "" {
+		field, rest, _ := strings.Cut(f, " ")
+		op, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		if field != "createdTime" || !slices.Contains([]string{"gt", "ge", "lt", "le"}, op) || strings.Contains(rest, " and ") || strings.Contains(rest, " or ") {
+			return false
+		}
+	}
+	o := strings.Fields(orderby)
+	return orderby == "" || (o[0] == "createdTime" && (len(o) == 1 || (len(o) == 2 && (o[1] == "asc" || o[1] == "desc"))))
 }
 
 func (rc *reqCtx) getTask(id string) {

@@ -282,6 +282,9 @@ func (s *Server) route(rc *reqCtx) {
 		case is("config", "tasks", "*"):
 			rc.onlyGet(func() { rc.getTask(p[2]) })
 			return
+		case is("config", "categories"):
+			rc.onlyGet(rc.listCategories)
+			return
 		case is("config", "domain-managers"):
 			rc.onlyGet(rc.listDomainManagers)
 			return
