@@ -1,0 +1,99 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+)
+
+var extIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ResolveVM finds one VM by ext_id or exact name.
+func ResolveVM(ctx context.Context, cl *nutanix.Client, target, ref string) (*nutanix.VM, error) {
+	if extIDRE.MatchString(ref) {
+		vm, err := cl.GetVM(ctx, ref)
+		if err != nil {
+			return nil, NutanixError(err, target, "vm "+ref)
+		}
+		return vm, nil
+	}
+	vms, err := cl.ListAllVMs(ctx, nutanix.ListOptions{Filter: nutanix.Eq("name", ref)})
+	if err != nil {
+		return nil, NutanixError(err, target, "look up vm "+ref)
+	}
+	switch len(vms) {
+	case 1:
+		return &vms[0], nil
+	case 0:
+		return nil, fail(KindNotFound, nil, "Names are exact and case-sensitive; list them with nutanix_list_vms.", "no vm named %q on %s", ref, target)
+	}
+	var ids []string
+	for _, v := range vms {
+		ids = append(ids, v.ExtID)
+	}
+	return nil, fail(KindInvalidArgs, nil, "Pass the ext_id of the one you mean.", "%d vms are named %q on %s: %s", len(vms), ref, target, strings.Join(ids, ", "))
+}
+
+// WaitTask follows a Prism Central task to its end, relaying progress.
+func WaitTask(ctx context.Context, cl *nutanix.Client, target, what, taskID string, p Progress) (*nutanix.Task, error) {
+	p.say("task %s started", taskID)
+	t, err := cl.WaitTask(ctx, taskID, func(tp nutanix.TaskProgress) { p.say("%s", tp.Message) })
+	if err != nil {
+		return t, NutanixError(err, target, what)
+	}
+	return t, nil
+}
+
+// CreateRecoveryPoint creates a recovery point with the caller's
+// NTNX-Request-Id: the caller stores requestID before calling, and a call
+// repeated with the same id (after a crash) is answered by Prism Central
+// with the first call's task instead of a second recovery point. It
+// returns the recovery point's ext_id.
+func CreateRecoveryPoint(ctx context.Context, cl *nutanix.Client, target string, spec nutanix.RecoveryPointSpec, requestID string, p Progress) (string, error) {
+	if requestID == "" {
+		return "", fail(KindInvalidArgs, nil, "", "a recovery point create needs a request id (nutanix.NewRequestID) stored by the caller")
+	}
+	ref, err := cl.CreateRecoveryPoint(ctx, spec, nutanix.Mutation{RequestID: requestID})
+	if err != nil {
+		return "", NutanixError(err, target, "create recovery point "+spec.Name)
+	}
+	t, err := WaitTask(ctx, cl, target, "create recovery point "+spec.Name, ref.ExtID, p)
+	if err != nil {
+		return "", err
+	}
+	id := t.RecoveryPointExtID()
+	if id == "" {
+		return "", fail(KindBackend, nil, "", "task %s on %s succeeded without naming the recovery point", t.ExtID, target)
+	}
+	return id, nil
+}
+
+// NutanixError maps a client error onto an Error that says what failed and
+// what to do.
+func NutanixError(err error, target, what string) error {
+	if err == nil {
+		return nil
+	}
+	var oe *Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var te *nutanix.TaskError
+	switch {
+	case errors.As(err, &te):
+		return fail(KindBackend, err, "Fix the cause the task names, then try again.", "%s on %s: %v", what, target, err)
+	case nutanix.IsNotFound(err):
+		return fail(KindNotFound, err, "Check the name or ext_id.", "%s on %s: %v", what, target, err)
+	case nutanix.IsPreconditionFailed(err):
+		return fail(KindConflict, err, "The entity changed meanwhile; read it again.", "%s on %s: %v", what, target, err)
+	case nutanix.IsBadRequest(err):
+		return fail(KindInvalidArgs, err, "", "%s on %s: %v", what, target, err)
+	}
+	return fail(KindBackend, err, "Check that the target is reachable (list_targets).", "%s on %s: %v", what, target, err)
+}

@@ -1,0 +1,337 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
+)
+
+// drParams are a disaster_recovery run's parameters (ONTAP SnapMirror).
+type drParams struct {
+	volumeRef
+	DRTarget string `json:"dr_target,omitempty"`
+	// Type is planned, unplanned or test.
+	Type string `json:"type"`
+	// Hooks are run after the failover in order (e.g. dns, app_restart).
+	Hooks []string `json:"hooks,omitempty"`
+}
+
+func (p *drParams) check() error {
+	switch p.Type {
+	case "planned", "unplanned", "test":
+	case "":
+		p.Type = "test"
+	default:
+		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: fmt.Sprintf("params: type %q: want planned, unplanned or test", p.Type)}
+	}
+	return nil
+}
+
+func disasterRecovery() Definition {
+	return Definition{
+		Kind:        "disaster_recovery",
+		Description: "assess, fail a volume over to its SnapMirror destination (planned/unplanned) or test on a clone, validate, hooks, notify",
+		Test: func(raw json.RawMessage) bool {
+			var p drParams
+			return decode(raw, &p) == nil && p.check() == nil && p.Type == "test"
+		},
+		Plan: func(ctx context.Context, a *Activities, raw json.RawMessage) ([]PlanStep, error) {
+			var p drParams
+			if err := decode(raw, &p); err != nil {
+				return nil, err
+			}
+			if err := p.check(); err != nil {
+				return nil, err
+			}
+			_, t, v, err := a.volume(ctx, p.volumeRef)
+			if err != nil {
+				return nil, err
+			}
+			_, dt, rel, err := a.findMirror(ctx, t, p.DRTarget, ops.VolPath(v))
+			if err != nil {
+				return nil, err
+			}
+			src, dst := []string{t + ":" + ops.VolPath(v)}, []string{dt + ":" + rel.Destination.Path}
+			steps := []PlanStep{{Name: "assess", Action: "primary state, mirror state and lag (RPO at risk), expected RTO", Entities: append(src, dst...)}}
+			if p.Type == "test" {
+				steps = append(steps,
+					PlanStep{Name: "clone", Action: "FlexClone of the destination's newest snapshot (production untouched)", Entities: dst},
+					PlanStep{Name: "validate", Action: "clone online and writable, sampled files present", Entities: dst},
+					PlanStep{Name: "cleanup", Action: "delete the test clone", Entities: dst})
+			} else {
+				if p.Type == "planned" {
+					steps = append(steps, PlanStep{Name: "final_update", Action: "SnapMirror update from the primary", Entities: dst})
+				} else {
+					steps = append(steps, PlanStep{Name: "final_update", Action: "SnapMirror update if the primary answers", Entities: dst})
+				}
+				steps = append(steps,
+					PlanStep{Name: "quiesce", Action: "quiesce the relationship", Entities: dst},
+					PlanStep{Name: "break", Action: "break the relationship: the destination becomes writable, replication stops", Entities: dst, Destructive: true},
+					PlanStep{Name: "validate", Action: "destination volume online and read-write", Entities: dst})
+				for _, h := range p.Hooks {
+					steps = append(steps, PlanStep{Name: "hook_" + h, Action: "call the " + h + " hook"})
+				}
+			}
+			return append(steps, PlanStep{Name: "notify", Action: "call the notify hook"}), nil
+		},
+		Run: runDR,
+	}
+}
+
+// Assessment is the state before a failover.
+type Assessment struct {
+	Primary        string `json:"primary"`
+	PrimaryOK      bool   `json:"primary_reachable"`
+	PrimaryError   string `json:"primary_error,omitempty"`
+	DRTarget       string `json:"dr_target"`
+	Destination    string `json:"destination"`
+	RelUUID        string `json:"relationship_uuid"`
+	State          string `json:"state"`
+	Healthy        bool   `json:"healthy"`
+	RPOAtRiskS     int64  `json:"rpo_at_risk_s"`
+	ExpectedRTOS   int64  `json:"expected_rto_s"`
+	NewestSnapshot string `json:"newest_snapshot,omitempty"`
+}
+
+// DRResult is a disaster_recovery run's result.
+type DRResult struct {
+	Type       string       `json:"type"`
+	Assessment Assessment   `json:"assessment"`
+	Actions    []string     `json:"actions"`
+	Hooks      []HookResult `json:"hooks,omitempty"`
+	RTOS       int64        `json:"measured_rto_s"`
+}
+
+func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
+	var p drParams
+	if err := decode(raw, &p); err != nil {
+		return nil, err
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	a := x.Activities()
+	as, err := Do(ctx, x, "assess", false, func(ctx context.Context, _ string, _ ops.Progress) (Assessment, error) {
+		cl, t, err := a.ONTAP(p.Target)
+		if err != nil {
+			return Assessment{}, err
+		}
+		out := Assessment{Primary: t + ":" + p.Volume}
+		path := p.Volume
+		if v, err := ops.ResolveVolume(ctx, cl, t, p.Volume, p.SVM); err != nil {
+			out.PrimaryError = err.Error()
+			if p.Type == "planned" {
+				return out, fmt.Errorf("planned failover needs the primary: %w", err)
+			}
+		} else {
+			out.PrimaryOK, path, out.Primary = true, ops.VolPath(v), t+":"+ops.VolPath(v)
+		}
+		dcl, dt, rel, err := a.findMirror(ctx, t, p.DRTarget, path)
+		if err != nil {
+			return out, err
+		}
+		out.DRTarget, out.Destination, out.RelUUID, out.State = dt, rel.Destination.Path, rel.UUID, rel.State
+		out.Healthy = rel.Healthy == nil || *rel.Healthy
+		if d, err := rel.LagTime.Duration(); err == nil {
+			out.RPOAtRiskS = int64(d / time.Second)
+		}
+		dv, err := ops.ResolveVolume(ctx, dcl, dt, rel.Destination.Path, "")
+		if err != nil {
+			return out, err
+		}
+		snaps, err := ops.ListSnapshots(ctx, dcl, dt, dv)
+		if err != nil {
+			return out, err
+		}
+		if len(snaps) > 0 {
+			out.NewestSnapshot = newest(snaps).Name
+		}
+		out.ExpectedRTOS = 120 // quiesce + break + hooks, measured on the simulators; see the README
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := DRResult{Type: p.Type, Assessment: as}
+	started := x.run.Created
+	dst := func(ctx context.Context) (*ontap.Client, *ontap.SnapmirrorRelationship, error) {
+		cl, _, err := a.ONTAP(as.DRTarget)
+		if err != nil {
+			return nil, nil, err
+		}
+		rel, err := cl.GetSnapmirrorRelationship(ctx, as.RelUUID)
+		if err != nil {
+			return nil, nil, ops.ONTAPError(err, as.DRTarget, "SnapMirror relationship "+as.Destination)
+		}
+		return cl, rel, nil
+	}
+	if p.Type == "test" {
+		return runDRTest(ctx, x, as, res)
+	}
+	upd, err := Do(ctx, x, "final_update", false, func(ctx context.Context, _ string, pr ops.Progress) (string, error) {
+		if !as.PrimaryOK {
+			return "skipped: the primary did not answer", nil
+		}
+		cl, rel, err := dst(ctx)
+		if err != nil {
+			return "", err
+		}
+		if _, err := ops.UpdateMirror(ctx, cl, as.DRTarget, rel, pr); err != nil {
+			if p.Type == "planned" {
+				return "", err
+			}
+			return "failed, continuing unplanned: " + err.Error(), nil
+		}
+		return "updated", nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Actions = append(res.Actions, "final_update: "+upd)
+	for _, st := range []struct {
+		name, state string
+		destructive bool
+	}{{"quiesce", ontap.StatePaused, false}, {"break", ontap.StateBrokenOff, true}} {
+		did, err := Do(ctx, x, st.name, st.destructive, func(ctx context.Context, _ string, pr ops.Progress) (bool, error) {
+			cl, rel, err := dst(ctx)
+			if err != nil {
+				return false, err
+			}
+			if st.state == ontap.StatePaused && rel.State == ontap.StateBrokenOff {
+				return false, nil
+			}
+			return ops.SetMirrorState(ctx, cl, as.DRTarget, rel, st.state, pr)
+		})
+		if err != nil {
+			return nil, err
+		}
+		res.Actions = append(res.Actions, fmt.Sprintf("%s %s: changed=%v", st.name, as.Destination, did))
+	}
+	if _, err := Do(ctx, x, "validate", false, func(ctx context.Context, _ string, _ ops.Progress) (string, error) {
+		cl, _, err := a.ONTAP(as.DRTarget)
+		if err != nil {
+			return "", err
+		}
+		v, err := ops.ResolveVolume(ctx, cl, as.DRTarget, as.Destination, "")
+		if err != nil {
+			return "", err
+		}
+		if v.State != "" && v.State != "online" {
+			return "", &ops.Error{Kind: ops.KindBackend, Msg: fmt.Sprintf("%s is %s after the break", as.Destination, v.State)}
+		}
+		rel, err := cl.GetSnapmirrorRelationship(ctx, as.RelUUID)
+		if err != nil {
+			return "", ops.ONTAPError(err, as.DRTarget, "relationship "+as.Destination)
+		}
+		if rel.State != ontap.StateBrokenOff {
+			return "", &ops.Error{Kind: ops.KindBackend, Msg: fmt.Sprintf("%s is still %s, not writable", as.Destination, rel.State)}
+		}
+		return "online, relationship broken_off (writable)", nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, h := range p.Hooks {
+		hr, err := Do(ctx, x, "hook_"+h, false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
+			return a.RunHook(ctx, h, map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": p.Type, "volume": as.Destination, "cluster": as.DRTarget}), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		res.Hooks = append(res.Hooks, hr)
+	}
+	return finishDR(ctx, x, res, started)
+}
+
+func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, error) {
+	a := x.Activities()
+	started := x.run.Created
+	name := x.Name("drtest")
+	type cloned struct{ Name, UUID string }
+	c, err := Do(ctx, x, "clone", false, func(ctx context.Context, _ string, pr ops.Progress) (cloned, error) {
+		cl, _, err := a.ONTAP(as.DRTarget)
+		if err != nil {
+			return cloned{}, err
+		}
+		dv, err := ops.ResolveVolume(ctx, cl, as.DRTarget, as.Destination, "")
+		if err != nil {
+			return cloned{}, err
+		}
+		if as.NewestSnapshot == "" {
+			return cloned{}, &ops.Error{Kind: ops.KindPrecheck, Msg: as.Destination + " has no snapshot to test from"}
+		}
+		v, _, err := ops.EnsureClone(ctx, cl, as.DRTarget, dv, as.NewestSnapshot, name, pr)
+		if err != nil {
+			return cloned{}, err
+		}
+		return cloned{ops.VolPath(v), v.UUID}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Actions = append(res.Actions, "cloned "+as.Destination+"@"+as.NewestSnapshot+" as "+c.Name)
+	verr := func() error {
+		_, err := Do(ctx, x, "validate", false, func(ctx context.Context, _ string, _ ops.Progress) (int, error) {
+			cl, _, err := a.ONTAP(as.DRTarget)
+			if err != nil {
+				return 0, err
+			}
+			files, err := ops.SampleFiles(ctx, cl, as.DRTarget, c.UUID, "", 5)
+			if err != nil {
+				return 0, err
+			}
+			return len(files), nil
+		})
+		return err
+	}()
+	if _, err := Do(ctx, x, "cleanup", false, func(ctx context.Context, _ string, pr ops.Progress) (bool, error) {
+		cl, _, err := a.ONTAP(as.DRTarget)
+		if err != nil {
+			return false, err
+		}
+		svm, _, _ := cut(c.Name)
+		return ops.DeleteVolumeIfExists(ctx, cl, as.DRTarget, svm, name, pr)
+	}); err != nil {
+		return nil, err
+	}
+	res.Actions = append(res.Actions, "deleted test clone "+c.Name)
+	if verr != nil {
+		return nil, verr
+	}
+	return finishDR(ctx, x, res, started)
+}
+
+func finishDR(ctx context.Context, x *Exec, res DRResult, started time.Time) (any, error) {
+	a := x.Activities()
+	res.RTOS = int64(x.e.o.Now().Sub(started) / time.Second) // from the run's start, approval waits included
+	n, err := Do(ctx, x, "notify", false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
+		return a.RunHook(ctx, "notify", map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": res.Type, "actions": res.Actions}), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Hooks = append(res.Hooks, n)
+	return res, nil
+}
+
+func newest(snaps []ontap.Snapshot) ontap.Snapshot {
+	best := snaps[0]
+	for _, s := range snaps[1:] {
+		if s.CreateTime.After(best.CreateTime) {
+			best = s
+		}
+	}
+	return best
+}
+
+func cut(path string) (svm, name string, ok bool) {
+	for i := 0; i < len(path); i++ {
+		if path[i] == ':' {
+			return path[:i], path[i+1:], true
+		}
+	}
+	return "", path, false
+}

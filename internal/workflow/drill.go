@@ -1,0 +1,244 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
+)
+
+// drillParams are a recovery_testing run's parameters.
+type drillParams struct {
+	volumeRef
+	// Type is volume (clone the volume) or file (restore sampled files
+	// into a clone and compare them).
+	Type string `json:"type,omitempty"`
+	// Snapshot to test (default: the newest).
+	Snapshot string `json:"snapshot,omitempty"`
+	// Sample is how many files to verify (default 5).
+	Sample int `json:"sample,omitempty"`
+	// RPOTargetS is the RPO the achieved one is compared with (default 1 day).
+	RPOTargetS int64 `json:"rpo_target_s,omitempty"`
+}
+
+func (p *drillParams) check() error {
+	switch p.Type {
+	case "":
+		p.Type = "volume"
+	case "volume", "file":
+	default:
+		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: fmt.Sprintf("params: type %q: want volume or file (VM and full-DR drills: use disaster_recovery type test)", p.Type)}
+	}
+	if p.Sample <= 0 {
+		p.Sample = 5
+	}
+	if p.RPOTargetS <= 0 {
+		p.RPOTargetS = 86400
+	}
+	return nil
+}
+
+// Criteria are the drill success criteria (seconds).
+var drillRTOTarget = map[string]int64{"file": 5 * 60, "volume": 30 * 60}
+
+func recoveryTesting() Definition {
+	return Definition{
+		Kind:        "recovery_testing",
+		Description: "clone a snapshot into an isolated name, verify sampled files against the snapshot, measure RTO and RPO, clean up, report against criteria",
+		Test:        func(json.RawMessage) bool { return true },
+		Plan: func(ctx context.Context, a *Activities, raw json.RawMessage) ([]PlanStep, error) {
+			var p drillParams
+			if err := decode(raw, &p); err != nil {
+				return nil, err
+			}
+			if err := p.check(); err != nil {
+				return nil, err
+			}
+			_, t, v, err := a.volume(ctx, p.volumeRef)
+			if err != nil {
+				return nil, err
+			}
+			ent := []string{t + ":" + ops.VolPath(v)}
+			return []PlanStep{
+				{Name: "select", Action: "pick the snapshot (" + or(p.Snapshot, "newest") + ") and measure the achieved RPO", Entities: ent},
+				{Name: "clone", Action: "FlexClone rmcp_<run>_drill of the snapshot (isolated; production untouched)", Entities: ent},
+				{Name: "verify", Action: fmt.Sprintf("compare %d sampled files of the clone with the snapshot (name, size, mtime)", p.Sample), Entities: ent},
+				{Name: "cleanup", Action: "delete the drill clone", Entities: ent},
+				{Name: "report", Action: "RTO and RPO against the criteria, evidence, recommendations"},
+			}, nil
+		},
+		Run: runDrill,
+	}
+}
+
+func or(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// Evidence is what a drill verified.
+type Evidence struct {
+	File     string `json:"file"`
+	Size     int64  `json:"size"`
+	Modified string `json:"modified,omitempty"`
+	Match    bool   `json:"match"`
+}
+
+// DrillResult is a recovery_testing run's report.
+type DrillResult struct {
+	Volume          string     `json:"volume"`
+	Type            string     `json:"type"`
+	Snapshot        string     `json:"snapshot"`
+	Clone           string     `json:"clone"`
+	RTOS            int64      `json:"rto_s"`
+	RTOTargetS      int64      `json:"rto_target_s"`
+	RPOS            int64      `json:"rpo_s"`
+	RPOTargetS      int64      `json:"rpo_target_s"`
+	Verified        int        `json:"verified_files"`
+	Evidence        []Evidence `json:"evidence"`
+	CleanedUp       bool       `json:"cleaned_up"`
+	Passed          bool       `json:"passed"`
+	Recommendations []string   `json:"recommendations,omitempty"`
+}
+
+func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
+	var p drillParams
+	if err := decode(raw, &p); err != nil {
+		return nil, err
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	a := x.Activities()
+	type sel struct {
+		Target, Volume, UUID, Snapshot string
+		RPOS                           int64
+	}
+	s, err := Do(ctx, x, "select", false, func(ctx context.Context, _ string, _ ops.Progress) (sel, error) {
+		cl, t, v, err := a.volume(ctx, p.volumeRef)
+		if err != nil {
+			return sel{}, err
+		}
+		var snap *ontap.Snapshot
+		if p.Snapshot != "" {
+			if snap, err = ops.FindSnapshot(ctx, cl, t, v.UUID, p.Snapshot); err == nil && snap == nil {
+				err = &ops.Error{Kind: ops.KindNotFound, Msg: "no snapshot " + p.Snapshot + " on " + ops.VolPath(v)}
+			}
+		} else {
+			var snaps []ontap.Snapshot
+			if snaps, err = ops.ListSnapshots(ctx, cl, t, v); err == nil {
+				if len(snaps) == 0 {
+					err = &ops.Error{Kind: ops.KindPrecheck, Msg: ops.VolPath(v) + " has no snapshot to test"}
+				} else {
+					n := newest(snaps)
+					snap = &n
+				}
+			}
+		}
+		if err != nil {
+			return sel{}, err
+		}
+		return sel{t, ops.VolPath(v), v.UUID, snap.Name, since(a.now(), snap.CreateTime)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	name := x.Name("drill")
+	type cloned struct {
+		Name, UUID string
+		At         time.Time
+	}
+	c, err := Do(ctx, x, "clone", false, func(ctx context.Context, _ string, pr ops.Progress) (cloned, error) {
+		cl, t, v, err := a.volume(ctx, volumeRef{Target: s.Target, Volume: s.UUID})
+		if err != nil {
+			return cloned{}, err
+		}
+		cv, _, err := ops.EnsureClone(ctx, cl, t, v, s.Snapshot, name, pr)
+		if err != nil {
+			return cloned{}, err
+		}
+		return cloned{ops.VolPath(cv), cv.UUID, x.e.o.Now()}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	type verified struct {
+		Evidence []Evidence
+		At       time.Time
+	}
+	ver, verr := Do(ctx, x, "verify", false, func(ctx context.Context, _ string, _ ops.Progress) (verified, error) {
+		cl, t, err := a.ONTAP(s.Target)
+		if err != nil {
+			return verified{}, err
+		}
+		want, err := ops.SampleFiles(ctx, cl, t, s.UUID, s.Snapshot, p.Sample)
+		if err != nil {
+			return verified{}, err
+		}
+		got, err := ops.SampleFiles(ctx, cl, t, c.UUID, "", p.Sample*4)
+		if err != nil {
+			return verified{}, err
+		}
+		have := map[string]ontap.FileInfo{}
+		for _, f := range got {
+			have[f.Path] = f
+		}
+		var ev []Evidence
+		for _, f := range want {
+			g, ok := have[f.Path]
+			ev = append(ev, Evidence{File: f.Path, Size: f.Size, Modified: f.ModifiedTime.UTC().Format(time.RFC3339),
+				Match: ok && g.Size == f.Size && g.ModifiedTime.Equal(f.ModifiedTime)})
+		}
+		return verified{ev, x.e.o.Now()}, nil
+	})
+	// The clone goes whatever the verification found.
+	cleaned, err := Do(ctx, x, "cleanup", false, func(ctx context.Context, _ string, pr ops.Progress) (bool, error) {
+		cl, t, err := a.ONTAP(s.Target)
+		if err != nil {
+			return false, err
+		}
+		svm, _, _ := cut(c.Name)
+		if _, err := ops.DeleteVolumeIfExists(ctx, cl, t, svm, name, pr); err != nil {
+			return false, err
+		}
+		left, err := ops.FindVolume(ctx, cl, t, svm, name)
+		return left == nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	return Do(ctx, x, "report", false, func(ctx context.Context, _ string, _ ops.Progress) (DrillResult, error) {
+		r := DrillResult{Volume: s.Target + ":" + s.Volume, Type: p.Type, Snapshot: s.Snapshot, Clone: c.Name,
+			RTOS: int64(ver.At.Sub(x.run.Created) / time.Second), RTOTargetS: drillRTOTarget[p.Type],
+			RPOS: s.RPOS, RPOTargetS: p.RPOTargetS, Evidence: ver.Evidence, CleanedUp: cleaned}
+		ok := len(ver.Evidence) > 0
+		for _, e := range ver.Evidence {
+			if e.Match {
+				r.Verified++
+			} else {
+				ok = false
+			}
+		}
+		if len(ver.Evidence) == 0 {
+			r.Recommendations = append(r.Recommendations, "No files were found to sample: add a test file to the volume so drills can prove data, not just a clone.")
+		}
+		if r.RTOS > r.RTOTargetS {
+			ok = false
+			r.Recommendations = append(r.Recommendations, fmt.Sprintf("RTO %ds exceeds the %ds target: keep clones pre-staged or shorten the approval path.", r.RTOS, r.RTOTargetS))
+		}
+		if r.RPOS > r.RPOTargetS || r.RPOS < 0 {
+			ok = false
+			r.Recommendations = append(r.Recommendations, fmt.Sprintf("Achieved RPO %ds exceeds the %ds target: snapshot more often (a tighter snapshot policy).", r.RPOS, r.RPOTargetS))
+		}
+		r.Passed = ok && cleaned
+		return r, nil
+	})
+}
