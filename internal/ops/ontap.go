@@ -105,18 +105,37 @@ func ListSnapshots(ctx context.Context, cl *ontap.Client, target string, v *onta
 
 // RunJob starts a write without waiting and follows its job to the end,
 // relaying each poll to p. ONTAP may answer synchronously, without a job.
+// With a JobJournal in ctx, the job is recorded as soon as ONTAP names it,
+// and a job recorded by an earlier attempt is followed instead of starting
+// the write again.
 func RunJob(ctx context.Context, cl *ontap.Client, p Progress, start func(...ontap.CallOption) (*ontap.Result, error)) (*ontap.Result, error) {
-	res, err := start(ontap.NoWait())
-	if err != nil || res == nil || res.Job == nil || res.Job.UUID == "" {
-		return res, err
+	j := journalFrom(ctx)
+	var res *ontap.Result
+	if j != nil {
+		if id := j.Resume(); id != "" {
+			if _, err := cl.GetJob(ctx, id); err == nil {
+				res = &ontap.Result{Job: &ontap.Job{UUID: id}}
+				p.say("job %s resumed", id)
+			}
+		}
+	}
+	if res == nil {
+		var err error
+		res, err = start(ontap.NoWait())
+		if err != nil || res == nil || res.Job == nil || res.Job.UUID == "" {
+			return res, err
+		}
+		if j != nil {
+			j.Started(res.Job.UUID)
+		}
+		p.say("job %s started", res.Job.UUID)
 	}
 	id := res.Job.UUID
-	p.say("job %s started", id)
-	j, err := cl.WaitJob(ctx, id, func(jp ontap.JobProgress) {
+	job, err := cl.WaitJob(ctx, id, func(jp ontap.JobProgress) {
 		p.say("job %s %s: %s", id, jp.State, jp.Message)
 	})
-	if j != nil {
-		res.Job = j
+	if job != nil {
+		res.Job = job
 	}
 	return res, err
 }
@@ -241,12 +260,23 @@ func MirrorOf(ctx context.Context, cl *ontap.Client, target, sourcePath string) 
 // UpdateMirror transfers the newest source data to the destination and
 // waits for the transfer.
 func UpdateMirror(ctx context.Context, cl *ontap.Client, target string, rel *ontap.SnapmirrorRelationship, p Progress) (*ontap.SnapmirrorTransfer, error) {
-	tr, err := cl.UpdateSnapmirror(ctx, rel.UUID, ontap.TransferRequest{})
-	if err != nil {
-		return nil, ONTAPError(err, target, "SnapMirror update of "+rel.Destination.Path)
+	j := journalFrom(ctx)
+	trID := ""
+	if j != nil {
+		trID = j.Resume()
 	}
-	p.say("transfer %s to %s started", tr.UUID, rel.Destination.Path)
-	done, err := cl.WaitSnapmirrorTransfer(ctx, rel.UUID, tr.UUID, func(tp ontap.TransferProgress) {
+	if trID == "" {
+		tr, err := cl.UpdateSnapmirror(ctx, rel.UUID, ontap.TransferRequest{})
+		if err != nil {
+			return nil, ONTAPError(err, target, "SnapMirror update of "+rel.Destination.Path)
+		}
+		trID = tr.UUID
+		if j != nil {
+			j.Started(trID)
+		}
+	}
+	p.say("transfer %s to %s started", trID, rel.Destination.Path)
+	done, err := cl.WaitSnapmirrorTransfer(ctx, rel.UUID, trID, func(tp ontap.TransferProgress) {
 		p.say("transfer %s %s: %d bytes", tp.UUID, tp.State, tp.BytesTransferred)
 	})
 	if err != nil {

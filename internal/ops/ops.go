@@ -19,6 +19,7 @@
 package ops
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -73,4 +74,28 @@ func (p Progress) say(format string, args ...any) {
 	if p != nil {
 		p(fmt.Sprintf(format, args...))
 	}
+}
+
+// JobJournal records the job, task or transfer a change started, so that
+// after a crash the change is followed to its end instead of being sent
+// again. The workflow engine puts one in the context of each step
+// (WithJobJournal); RunJob and UpdateMirror use it.
+type JobJournal interface {
+	// Started records the id of the job a change just started.
+	Started(id string)
+	// Resume returns the job recorded by an earlier attempt of the same
+	// step, once; "" when there is none.
+	Resume() string
+}
+
+type journalKey struct{}
+
+// WithJobJournal returns ctx carrying j.
+func WithJobJournal(ctx context.Context, j JobJournal) context.Context {
+	return context.WithValue(ctx, journalKey{}, j)
+}
+
+func journalFrom(ctx context.Context) JobJournal {
+	j, _ := ctx.Value(journalKey{}).(JobJournal)
+	return j
 }

@@ -259,7 +259,7 @@ func (e *Engine) Describe(ctx context.Context, id string) (*Run, error) {
 		return nil, fmt.Errorf("workflow: read run %s: %w", id, err)
 	}
 	e.fillWaiting(r)
-	rows, err := e.db.QueryContext(ctx, `SELECT seq, name, destructive, status, idem_key, attempts, output, error, started_at, ended_at FROM wf_steps WHERE run_id = ? ORDER BY seq`, id)
+	rows, err := e.db.QueryContext(ctx, `SELECT seq, name, destructive, status, idem_key, job, attempts, output, error, started_at, ended_at FROM wf_steps WHERE run_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: read steps of %s: %w", id, err)
 	}
@@ -268,7 +268,7 @@ func (e *Engine) Describe(ctx context.Context, id string) (*Run, error) {
 		var s Step
 		var out string
 		var st, en int64
-		if err := rows.Scan(&s.Seq, &s.Name, &s.Destructive, &s.Status, &s.IdemKey, &s.Attempts, &out, &s.Error, &st, &en); err != nil {
+		if err := rows.Scan(&s.Seq, &s.Name, &s.Destructive, &s.Status, &s.IdemKey, &s.Job, &s.Attempts, &out, &s.Error, &st, &en); err != nil {
 			return nil, fmt.Errorf("workflow: read steps of %s: %w", id, err)
 		}
 		if out != "" {

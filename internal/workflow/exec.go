@@ -107,7 +107,7 @@ func (x *Exec) step(ctx context.Context, name string, destructive bool, fn func(
 			e.hook("inside:" + name)
 		}
 	}
-	out, err := fn(ctx, key, p)
+	out, err := fn(ops.WithJobJournal(ctx, &stepJournal{x: x, seq: seq, resume: prev.Job}), key, p)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -175,4 +175,23 @@ func (e *Engine) hook(point string) {
 	if e.o.Hook != nil {
 		e.o.Hook(point)
 	}
+}
+
+// stepJournal records in the step's row the job an attempt started.
+type stepJournal struct {
+	x      *Exec
+	seq    int
+	resume string
+}
+
+func (j *stepJournal) Started(id string) {
+	if _, err := j.x.e.db.Exec(`UPDATE wf_steps SET job = ? WHERE run_id = ? AND seq = ?`, id, j.x.run.ID, j.seq); err != nil {
+		j.x.e.o.Logger.Warn("job of a step not journalled", "run", j.x.run.ID, "step", j.seq, "err", err)
+	}
+}
+
+func (j *stepJournal) Resume() string {
+	id := j.resume
+	j.resume = ""
+	return id
 }

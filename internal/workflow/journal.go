@@ -33,6 +33,7 @@ CREATE TABLE wf_steps (
 	destructive INTEGER NOT NULL,
 	status TEXT NOT NULL, -- started, done, failed
 	idem_key TEXT NOT NULL,
+	job TEXT NOT NULL DEFAULT '', -- the job, task or transfer an attempt started
 	attempts INTEGER NOT NULL,
 	output TEXT NOT NULL DEFAULT '',
 	error TEXT NOT NULL DEFAULT '',

@@ -79,6 +79,7 @@ type Step struct {
 	Destructive bool            `json:"destructive,omitempty"`
 	Status      string          `json:"status"`
 	IdemKey     string          `json:"idempotency_key"`
+	Job         string          `json:"job,omitempty"`
 	Attempts    int             `json:"attempts"`
 	Output      json.RawMessage `json:"output,omitempty"`
 	Error       string          `json:"error,omitempty"`
