@@ -3,8 +3,8 @@ package workflow_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	simnutanix "github.com/recovery-mcp/recovery-mcp/internal/sim/nutanix"
 	simontap "github.com/recovery-mcp/recovery-mcp/internal/sim/ontap"
-	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
