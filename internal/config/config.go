@@ -45,6 +45,8 @@ type Config struct {
 	// Analysis holds the Day-2 thresholds; keys left out keep their
 	// documented defaults (analysis.DefaultRules).
 	Analysis analysis.Rules `yaml:"analysis"`
+	// Workflows configures the workflow engine (workflows.go).
+	Workflows Workflows `yaml:"workflows"`
 	// Source names where the configuration came from, for messages.
 	Source string `yaml:"-"`
 }
@@ -346,6 +348,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Analysis.Validate(); err != nil {
 		return &Error{Source: c.Source, Key: "analysis", Msg: err.Error()}
+	}
+	if err := c.Workflows.validate(c.Source); err != nil {
+		return err
 	}
 	for i, o := range c.HTTP.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {

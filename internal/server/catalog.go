@@ -10,6 +10,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 	"github.com/recovery-mcp/recovery-mcp/tools/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/tools/ontap"
+	"github.com/recovery-mcp/recovery-mcp/tools/workflows"
 )
 
 // CoreToolset is always enabled.
@@ -23,6 +24,7 @@ func Catalog() []kit.Tool {
 	all = append(all, analysis.Tools()...)
 	all = append(all, nutanix.Tools()...)
 	all = append(all, ontap.Tools()...)
+	all = append(all, workflows.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

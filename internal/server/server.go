@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -58,6 +59,7 @@ type Server struct {
 	Env   *kit.Env
 	Tools []kit.Tool // registered (selected toolsets), before read-only filtering
 	opts  Options
+	wf    *workflowEngine
 }
 
 const instructions = `recovery-mcp operates backup and recovery on Nutanix Prism Central (recovery points) and NetApp ONTAP (snapshots, SnapMirror, restores, clones), and analyses backup health.
@@ -114,6 +116,12 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Env: env, Tools: selected, opts: opts}
+	if s.wf, err = startWorkflows(context.Background(), cfg, env, opts); err != nil {
+		return nil, err
+	}
+	if s.wf != nil {
+		env.Workflows = s.wf.Engine
+	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddBeforeCallTool(s.auditHidden)
 	s.MCP = mcpserver.NewMCPServer(Name, opts.Version,
@@ -146,6 +154,11 @@ func (s *Server) Register(tools ...kit.Tool) {
 	}
 }
 
+// AllowedFor is Allowed plus the caller's roles (workflows.roles).
+func (s *Server) AllowedFor(ctx context.Context, t kit.Meta) bool {
+	return s.Allowed(t) && s.opts.Config.Workflows.HasRole(safety.PrincipalFrom(ctx), tierRole(t.Tier))
+}
+
 // Allowed reports whether the server's mode lets t be listed and called.
 func (s *Server) Allowed(t kit.Meta) bool {
 	switch {
@@ -170,14 +183,14 @@ func (s *Server) Visible() []kit.Tool {
 
 // filterTools applies the mode at tools/list and at tools/call: mcp-go runs
 // the filter for both, so a hidden tool cannot be called either.
-func (s *Server) filterTools(_ context.Context, tools []mcp.Tool) []mcp.Tool {
+func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	byName := map[string]kit.Meta{}
 	for _, t := range s.Tools {
 		byName[t.Name] = t.Meta
 	}
 	out := tools[:0:0]
 	for _, t := range tools {
-		if m, ok := byName[t.Name]; ok && !s.Allowed(m) {
+		if m, ok := byName[t.Name]; ok && !s.AllowedFor(ctx, m) {
 			continue
 		}
 		out = append(out, t)
@@ -190,11 +203,14 @@ func (s *Server) filterTools(_ context.Context, tools []mcp.Tool) []mcp.Tool {
 // change data on a read-only server is exactly what an auditor wants to see.
 func (s *Server) auditHidden(ctx context.Context, _ any, req *mcp.CallToolRequest) {
 	for _, t := range s.Tools {
-		if t.Name != req.Params.Name || s.Allowed(t.Meta) {
+		if t.Name != req.Params.Name || s.AllowedFor(ctx, t.Meta) {
 			continue
 		}
 		mode := "--read-only"
-		if !s.opts.ReadOnly {
+		switch {
+		case s.Allowed(t.Meta):
+			mode = "roles that do not include " + tierRole(t.Tier) + " for " + safety.PrincipalFrom(ctx)
+		case !s.opts.ReadOnly:
 			mode = "--disable-destructive"
 		}
 		kit.AuditRefusal(ctx, s.Env, t.Meta, *req, "refused: the server runs with "+mode)
@@ -203,7 +219,10 @@ func (s *Server) auditHidden(ctx context.Context, _ any, req *mcp.CallToolReques
 }
 
 // Close releases what the server holds open (the audit file).
-func (s *Server) Close() error { return s.Env.Audit.Close() }
+func (s *Server) Close() error {
+	werr := s.wf.close()
+	return errors.Join(werr, s.Env.Audit.Close())
+}
 
 // ServeStdio serves MCP on in/out until ctx ends or in closes. Nothing but
 // protocol goes to out; mcp-go's own errors go to the logger (stderr).

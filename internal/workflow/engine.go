@@ -47,8 +47,15 @@ type Options struct {
 	// Hook is called at step boundaries and inside steps with points
 	// "before:<step>", "inside:<step>", "after:<step>" (crash tests).
 	Hook func(point string)
-	// Tick is how often timers and schedules are checked (default 1s).
+	// Tick is how often timers, schedules and unclaimed runs are checked
+	// (default 1s).
 	Tick time.Duration
+	// Lease is how long an engine's claim on a run lasts without renewal
+	// (default 10s): a run whose engine died is taken over after it.
+	Lease time.Duration
+	// Passive engines record (start dry runs, decide, cancel, schedule)
+	// but execute nothing: the CLI uses one beside a running server.
+	Passive bool
 }
 
 // Engine is the embedded, durable workflow engine.
@@ -58,6 +65,7 @@ type Engine struct {
 	defs    map[string]Definition
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
+	owner   string
 	base    context.Context
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -82,10 +90,13 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	if o.Tick <= 0 {
 		o.Tick = time.Second
 	}
+	if o.Lease <= 0 {
+		o.Lease = 10 * time.Second
+	}
 	if o.Definitions == nil {
 		o.Definitions = Definitions()
 	}
-	e := &Engine{o: o, db: o.DB.SQL(), defs: map[string]Definition{}, running: map[string]context.CancelFunc{}}
+	e := &Engine{o: o, db: o.DB.SQL(), defs: map[string]Definition{}, running: map[string]context.CancelFunc{}, owner: newRunID()[4:]}
 	for _, d := range o.Definitions {
 		e.defs[d.Kind] = d
 	}
@@ -96,7 +107,22 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 // Resume restarts every unfinished run and starts the timer and schedule
 // loop; it returns at once. Close stops both.
 func (e *Engine) Resume(ctx context.Context) error {
-	rows, err := e.db.QueryContext(ctx, `SELECT id FROM wf_runs WHERE status = ?`, StatusRunning)
+	if e.o.Passive {
+		return nil
+	}
+	if err := e.claimOrphans(ctx); err != nil {
+		return err
+	}
+	e.wg.Add(1)
+	go e.loop()
+	return nil
+}
+
+// claimOrphans launches the running runs no live engine holds: left by a
+// process that stopped, or released by a decision recorded elsewhere.
+func (e *Engine) claimOrphans(ctx context.Context) error {
+	rows, err := e.db.QueryContext(ctx, `SELECT id FROM wf_runs WHERE status = ? AND (owner = '' OR owner = ? OR lease_until < ?)`,
+		StatusRunning, e.owner, ms(time.Now()))
 	if err != nil {
 		return fmt.Errorf("workflow: find unfinished runs: %w", err)
 	}
@@ -111,19 +137,35 @@ func (e *Engine) Resume(ctx context.Context) error {
 	}
 	rows.Close()
 	for _, id := range ids {
-		e.o.Logger.Info("resuming workflow run", "run", id)
 		e.launch(id)
 	}
-	e.wg.Add(1)
-	go e.loop()
 	return nil
 }
 
-// Close stops the runs in progress (they resume at the next Resume) and
-// the loop.
+// claim takes (or renews) this engine's lease on a running run; false
+// when another live engine holds it or it is not running.
+func (e *Engine) claim(id string) bool {
+	now := time.Now() // leases are wall time, whatever clock judges runs
+	res, err := e.db.Exec(`UPDATE wf_runs SET owner = ?, lease_until = ? WHERE id = ? AND status = ? AND (owner = '' OR owner = ? OR lease_until < ?)`,
+		e.owner, ms(now.Add(e.o.Lease)), id, StatusRunning, e.owner, ms(now))
+	if err != nil {
+		return false
+	}
+	n, _ := res.RowsAffected()
+	return n == 1
+}
+
+// renew extends the leases of the runs this engine executes.
+func (e *Engine) renew() {
+	_, _ = e.db.Exec(`UPDATE wf_runs SET lease_until = ? WHERE owner = ? AND status = ?`, ms(time.Now().Add(e.o.Lease)), e.owner, StatusRunning)
+}
+
+// Close stops the runs in progress and the loop, and releases the runs so
+// that the next engine resumes them at once.
 func (e *Engine) Close() {
 	e.stop()
 	e.wg.Wait()
+	_, _ = e.db.Exec(`UPDATE wf_runs SET owner = '', lease_until = 0 WHERE owner = ?`, e.owner)
 }
 
 // Kinds returns the workflow kinds.
@@ -177,9 +219,12 @@ func (e *Engine) Start(ctx context.Context, r StartRequest) (*Run, error) {
 }
 
 func (e *Engine) launch(id string) {
+	if e.o.Passive {
+		return
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.running[id] != nil || e.base.Err() != nil {
+	if e.running[id] != nil || e.base.Err() != nil || !e.claim(id) {
 		return
 	}
 	ctx, cancel := context.WithCancel(e.base)
@@ -398,7 +443,7 @@ func (e *Engine) decide(ctx context.Context, r *Run, decision, principal, commen
 		}
 	}()
 	now := e.o.Now()
-	res, err := tx.ExecContext(ctx, `UPDATE wf_runs SET status = ?, error = ?, updated_at = ?, wake_at = 0 WHERE id = ? AND status = ? AND waiting_seq = ?`,
+	res, err := tx.ExecContext(ctx, `UPDATE wf_runs SET status = ?, error = ?, updated_at = ?, wake_at = 0, owner = '', lease_until = 0 WHERE id = ? AND status = ? AND waiting_seq = ?`,
 		next, errMsg, ms(now), r.ID, StatusWaiting, r.Waiting.Seq)
 	if err != nil {
 		return fmt.Errorf("workflow: record decision: %w", err)
@@ -472,8 +517,10 @@ func (e *Engine) loop() {
 	t := time.NewTicker(e.o.Tick)
 	defer t.Stop()
 	for {
+		e.renew()
 		e.fireTimers(e.base)
 		e.fireSchedules(e.base)
+		_ = e.claimOrphans(e.base)
 		select {
 		case <-e.base.Done():
 			return

@@ -72,6 +72,15 @@ func (x *Exec) step(ctx context.Context, name string, destructive bool, fn func(
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// A decision or cancel recorded by another process ends this one's
+	// execution before the next step acts.
+	var st Status
+	if err := e.db.QueryRowContext(ctx, `SELECT status FROM wf_runs WHERE id = ?`, x.run.ID).Scan(&st); err != nil {
+		return nil, fmt.Errorf("workflow: read run %s: %w", x.run.ID, err)
+	}
+	if st != StatusRunning {
+		return nil, fmt.Errorf("%w: run is %s", errSuspended, st)
+	}
 	if destructive {
 		a, ok := x.approvals[seq]
 		switch {

@@ -23,7 +23,9 @@ CREATE TABLE wf_runs (
 	progress TEXT NOT NULL DEFAULT '',
 	waiting_seq INTEGER NOT NULL DEFAULT 0,
 	wake_at INTEGER NOT NULL DEFAULT 0, -- approval timeout, Unix milliseconds
-	schedule_id TEXT NOT NULL DEFAULT ''
+	schedule_id TEXT NOT NULL DEFAULT '',
+	owner TEXT NOT NULL DEFAULT '', -- the engine executing the run
+	lease_until INTEGER NOT NULL DEFAULT 0 -- its claim lapses then, Unix milliseconds
 );
 CREATE INDEX wf_runs_status ON wf_runs (status, updated_at);
 CREATE TABLE wf_steps (

@@ -50,7 +50,7 @@ func helperMain() int {
 			select {} // until SIGKILL
 		}
 	}
-	e, err := workflow.New(ctx, workflow.Options{DB: db, Hook: hook, Tick: 20 * time.Millisecond,
+	e, err := workflow.New(ctx, workflow.Options{DB: db, Hook: hook, Tick: 20 * time.Millisecond, Lease: 300 * time.Millisecond,
 		Activities: &workflow.Activities{Targets: registry(h.Targets)},
 		Policies:   map[string]workflow.Policy{"disaster_recovery": {AutoApprove: true}}})
 	if err != nil {

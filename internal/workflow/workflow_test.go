@@ -283,3 +283,55 @@ func TestSchedulesStartRunsOncePerInterval(t *testing.T) {
 		t.Errorf("schedule %+v", s)
 	}
 }
+
+// TestTwoEnginesShareOneStore: a run started by one engine is visible to,
+// and approved through, a second (passive, as the CLI runs it), and the
+// first executes it after the decision; a break is sent once.
+func TestTwoEnginesShareOneStore(t *testing.T) {
+	ts, c, est := startSims(t)
+	path := filepath.Join(t.TempDir(), "s.db")
+	a, _ := newEngine(t, path, ts, est, nil)
+	defer a.Close()
+	b, _ := newEngine(t, path, ts, est, func(o *workflow.Options) { o.Passive = true })
+	defer b.Close()
+	ctx := context.Background()
+	r, err := a.Start(ctx, workflow.StartRequest{Kind: "disaster_recovery", Principal: "alice",
+		Params: json.RawMessage(`{"target":"ontap-prod","volume":"vol_finance","type":"planned"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r = await(t, a, r.ID); r.Status != workflow.StatusWaiting {
+		t.Fatalf("run %s", r.Status)
+	}
+	seen, err := b.Describe(ctx, r.ID)
+	if err != nil || seen.Status != workflow.StatusWaiting {
+		t.Fatalf("the second engine sees %v, %v", seen, err)
+	}
+	if _, err := b.Decide(ctx, r.ID, "bob", true, "from the CLI"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for r.Status != workflow.StatusSucceeded && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		r, _ = a.Describe(ctx, r.ID)
+	}
+	if r.Status != workflow.StatusSucceeded || r.Approvals[0].Principal != "bob" {
+		t.Fatalf("run %s (%s), approvals %+v", r.Status, r.Error, r.Approvals)
+	}
+	if n := c.matching("state=broken_off"); n != 1 {
+		t.Errorf("%d breaks", n)
+	}
+	// A cancel through the second engine ends a waiting run of the first.
+	r2, err := a.Start(ctx, workflow.StartRequest{Kind: "disaster_recovery", Principal: "alice",
+		Params: json.RawMessage(`{"target":"ontap-prod","volume":"vol_db_oracle","type":"planned"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, a, r2.ID)
+	if r2, err = b.Cancel(ctx, r2.ID, "carol"); err != nil || r2.Status != workflow.StatusCancelled {
+		t.Fatalf("cancel: %v %v", r2, err)
+	}
+	if _, err := a.Decide(ctx, r2.ID, "bob", true, ""); !errors.Is(err, workflow.ErrNotWaiting) {
+		t.Errorf("a cancelled run was approved: %v", err)
+	}
+}

@@ -39,6 +39,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
 // Meta describes a tool for the model choosing between tools.
@@ -180,4 +181,7 @@ type Env struct {
 	Collector *collect.Collector
 	// Rules are the analysis thresholds (config file section analysis:).
 	Rules analysis.Rules
+	// Workflows runs the workflows (nil: the workflow tools answer that
+	// no engine is configured).
+	Workflows workflow.Orchestrator
 }
