@@ -158,11 +158,14 @@ func follow(ctx context.Context, c *kit.Call, e workflow.Orchestrator, r *workfl
 	}
 	deadline := time.Now().Add(time.Duration(min(waitS, 120)) * time.Second)
 	last, n := "", 0
-	for !r.Status.Finished() && r.Status != workflow.StatusWaiting && time.Now().Before(deadline) {
-		if r.Progress != last {
+	emit := func(r *workflow.Run) {
+		if r.Progress != "" && r.Progress != last {
 			last, n = r.Progress, n+1
 			c.Progress(ctx, float64(n), 0, r.Progress)
 		}
+	}
+	emit(r)
+	for !r.Status.Finished() && r.Status != workflow.StatusWaiting && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return View(r), nil // the run goes on
@@ -173,6 +176,7 @@ func follow(ctx context.Context, c *kit.Call, e workflow.Orchestrator, r *workfl
 			return RunView{}, toolError(err)
 		}
 		r = nr
+		emit(r)
 	}
 	return View(r), nil
 }
