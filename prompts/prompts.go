@@ -28,7 +28,7 @@ type Arg struct {
 
 // All returns every prompt.
 func All() []Prompt {
-	return []Prompt{backupHealthReview(), investigateBackupFailure(), planRecovery(), drReadinessReview(), complianceAudit()}
+	return []Prompt{backupHealthReview(), investigateBackupFailure(), planRecovery(), drReadinessReview(), complianceAudit(), runRecoveryDrill()}
 }
 
 // Register adds the prompts to s.

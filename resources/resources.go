@@ -52,6 +52,7 @@ func Register(s *server.MCPServer, env *kit.Env) {
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
 		})
 	registerTemplates(s, env)
+	registerRuns(s, env)
 }
 
 type targetView struct {

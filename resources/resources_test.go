@@ -43,7 +43,7 @@ func TestResourcesOnDemoEstate(t *testing.T) {
 		t.Errorf("wrong target kind: %v", err)
 	}
 	tpls, err := e.Client.ListResourceTemplates(context.Background(), mcp.ListResourceTemplatesRequest{})
-	if err != nil || len(tpls.ResourceTemplates) != 4 {
+	if err != nil || len(tpls.ResourceTemplates) != 5 {
 		t.Errorf("templates: %v %v", err, tpls)
 	}
 }
@@ -51,13 +51,13 @@ func TestResourcesOnDemoEstate(t *testing.T) {
 func TestPromptsAndCompletion(t *testing.T) {
 	e := testenv.Start(t)
 	list, err := e.Client.ListPrompts(context.Background(), mcp.ListPromptsRequest{})
-	if err != nil || len(list.Prompts) != 5 {
+	if err != nil || len(list.Prompts) != 6 {
 		t.Fatalf("prompts: %v %+v", err, list)
 	}
 	for _, p := range list.Prompts {
 		req := mcp.GetPromptRequest{}
 		req.Params.Name = p.Name
-		req.Params.Arguments = map[string]string{"entity": "vol_finance", "framework": "sox"}
+		req.Params.Arguments = map[string]string{"entity": "vol_finance", "framework": "sox", "volume": "vol_finance"}
 		res, err := e.Client.GetPrompt(context.Background(), req)
 		if err != nil || len(res.Messages) == 0 {
 			t.Errorf("%s: %v", p.Name, err)
@@ -91,5 +91,32 @@ func TestPromptsAndCompletion(t *testing.T) {
 		if !found {
 			t.Errorf("%s completions for %q: %v", c.arg, c.prefix, res.Completion.Values)
 		}
+	}
+}
+
+func TestRunResources(t *testing.T) {
+	e := testenv.Start(t)
+	run := e.OK("workflow_start", map[string]any{"kind": "recovery_testing", "params": map[string]any{"target": "ontap-prod", "volume": "vol_finance"}})
+	id := run["id"].(string)
+	list, err := read(t, e, "recovery://runs")
+	if err != nil || !strings.Contains(list, `"URI":"recovery://runs/`+id+`"`) {
+		t.Fatalf("runs: %v %s", err, list)
+	}
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = "recovery://runs/" + id
+	res, err := e.Client.ReadResource(context.Background(), req)
+	if err != nil || len(res.Contents) != 2 {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	md := res.Contents[0].(mcp.TextResourceContents)
+	js := res.Contents[1].(mcp.TextResourceContents)
+	if md.MIMEType != "text/markdown" || !strings.Contains(md.Text, "## Timeline") || !strings.Contains(md.Text, "| clone | done |") {
+		t.Errorf("markdown:\n%s", md.Text)
+	}
+	if js.MIMEType != "application/json" || !strings.Contains(js.Text, `"evidence"`) {
+		t.Errorf("json: %s", js.Text)
+	}
+	if _, err := read(t, e, "recovery://runs/run_nope"); err == nil {
+		t.Error("an unknown run was read")
 	}
 }
