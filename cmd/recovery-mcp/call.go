@@ -43,6 +43,7 @@ the same command again with "confirm_token" added to --args to execute it.`,
 				}
 			}
 			ctx := cmd.Context()
+			f.passiveWorkflows = true // a serving process executes the runs this one records
 			s, cleanup, err := f.buildServer(ctx, logger)
 			if err != nil {
 				return err

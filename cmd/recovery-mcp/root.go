@@ -37,7 +37,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd())
 	return root
 }
 
@@ -52,6 +52,10 @@ type serverFlags struct {
 	demo               bool
 	scenario           string
 	seed               int64
+	stateFile          string
+	// passiveWorkflows records workflow decisions without executing runs
+	// (one-shot commands beside a serving process).
+	passiveWorkflows bool
 }
 
 func (f *serverFlags) register(cmd *cobra.Command) {
@@ -65,6 +69,7 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.demo, "demo", false, "serve the embedded demo estate: simulated Prism Centrals and ONTAP clusters on loopback")
 	fl.StringVar(&f.scenario, "scenario", "", "scenario file (YAML) describing the demo estate; implies --demo")
 	fl.Int64Var(&f.seed, "seed", 1, "seed of the generated demo estate")
+	fl.StringVar(&f.stateFile, "state-file", "", "workflow state file (SQLite); overrides workflows.state_file (the demo keeps it in memory unless set)")
 }
 
 // newLogger returns a logger on stderr: tint text (colour only on a
@@ -115,6 +120,10 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		}
 		opts.Config = cfg
 	}
+	if f.stateFile != "" {
+		opts.Config.Workflows.StateFile = f.stateFile
+	}
+	opts.PassiveWorkflows = f.passiveWorkflows
 	s, err = server.New(opts)
 	if err != nil {
 		stop()

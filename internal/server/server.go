@@ -51,6 +51,10 @@ type Options struct {
 	// FastPolling polls tasks and jobs every few milliseconds (the demo's
 	// simulated clock advances per poll).
 	FastPolling bool
+	// PassiveWorkflows records workflow starts and decisions in a state
+	// file without executing runs: the serving process sharing the file
+	// executes them (one-shot CLI commands).
+	PassiveWorkflows bool
 }
 
 // Server is a built MCP server and what it shares with its tools.

@@ -65,6 +65,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		Now:        opts.Now,
 		Logger:     opts.Logger,
 		HasRole:    cfg.Workflows.HasRole,
+		Passive:    opts.PassiveWorkflows && path != ":memory:",
 		Audit: func(r safety.Record) {
 			if err := env.Audit.Write(r); err != nil {
 				opts.Logger.Error("audit record not written", "tool", r.Tool, "err", err)
