@@ -157,7 +157,7 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	res := DRResult{Type: p.Type, Assessment: as}
-	started := x.run.Created
+	started := x.Started()
 	dst := func(ctx context.Context) (*ontap.Client, *ontap.SnapmirrorRelationship, error) {
 		cl, _, err := a.ONTAP(as.DRTarget)
 		if err != nil {
@@ -248,7 +248,7 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 
 func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, error) {
 	a := x.Activities()
-	started := x.run.Created
+	started := x.Started()
 	name := x.Name("drtest")
 	type cloned struct{ Name, UUID string }
 	c, err := Do(ctx, x, "clone", false, func(ctx context.Context, _ string, pr ops.Progress) (cloned, error) {
@@ -306,7 +306,7 @@ func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, 
 
 func finishDR(ctx context.Context, x *Exec, res DRResult, started time.Time) (any, error) {
 	a := x.Activities()
-	res.RTOS = int64(x.e.o.Now().Sub(started) / time.Second) // from the run's start, approval waits included
+	res.RTOS = int64(x.Now().Sub(started) / time.Second) // from the run's start, approval waits included
 	n, err := Do(ctx, x, "notify", false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
 		return a.RunHook(ctx, "notify", map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": res.Type, "actions": res.Actions}), nil
 	})

@@ -162,7 +162,7 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return cloned{}, err
 		}
-		return cloned{ops.VolPath(cv), cv.UUID, x.e.o.Now()}, nil
+		return cloned{ops.VolPath(cv), cv.UUID, x.Now()}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 			ev = append(ev, Evidence{File: f.Path, Size: f.Size, Modified: f.ModifiedTime.UTC().Format(time.RFC3339),
 				Match: ok && g.Size == f.Size && g.ModifiedTime.Equal(f.ModifiedTime)})
 		}
-		return verified{ev, x.e.o.Now()}, nil
+		return verified{ev, x.Now()}, nil
 	})
 	// The clone goes whatever the verification found.
 	cleaned, err := Do(ctx, x, "cleanup", false, func(ctx context.Context, _ string, pr ops.Progress) (bool, error) {
@@ -217,7 +217,7 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 	}
 	return Do(ctx, x, "report", false, func(ctx context.Context, _ string, _ ops.Progress) (DrillResult, error) {
 		r := DrillResult{Volume: s.Target + ":" + s.Volume, Type: p.Type, Snapshot: s.Snapshot, Clone: c.Name,
-			RTOS: int64(ver.At.Sub(x.run.Created) / time.Second), RTOTargetS: drillRTOTarget[p.Type],
+			RTOS: int64(ver.At.Sub(x.Started()) / time.Second), RTOTargetS: drillRTOTarget[p.Type],
 			RPOS: s.RPOS, RPOTargetS: p.RPOTargetS, Evidence: ver.Evidence, CleanedUp: cleaned}
 		ok := len(ver.Evidence) > 0
 		for _, e := range ver.Evidence {

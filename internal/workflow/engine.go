@@ -254,7 +254,7 @@ func (e *Engine) execute(ctx context.Context, id string) {
 		e.finish(id, StatusFailed, nil, fmt.Errorf("%w %q", ErrUnknownKind, run.Kind))
 		return
 	}
-	x := &Exec{e: e, run: run, policy: e.policy(run.Kind), steps: map[int]Step{}, approvals: map[int]Approval{}}
+	x := &journalExec{e: e, run: run, policy: e.policy(run.Kind), steps: map[int]Step{}, approvals: map[int]Approval{}}
 	if def.Test != nil {
 		x.test = def.Test(run.Params)
 	}
@@ -264,7 +264,7 @@ func (e *Engine) execute(ctx context.Context, id string) {
 	for _, a := range run.Approvals {
 		x.approvals[a.Seq] = a
 	}
-	res, err := def.Run(ctx, x, run.Params)
+	res, err := def.Run(ctx, &Exec{b: x}, run.Params)
 	switch {
 	case errors.Is(err, errSuspended):
 		return

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
@@ -16,8 +18,38 @@ var (
 	errRejected  = errors.New("workflow: a destructive step was rejected")
 )
 
-// Exec is a run in progress, as its workflow function sees it.
-type Exec struct {
+// Exec is a run in progress, as its workflow function sees it. Its steps
+// are journalled by the engine executing it: the embedded engine's SQLite
+// journal, or Temporal's history.
+type Exec struct{ b stepper }
+
+// stepper is what an engine provides to run steps.
+type stepper interface {
+	step(ctx context.Context, name string, destructive bool, fn func(context.Context, string, ops.Progress) (any, error)) (json.RawMessage, error)
+	runID() string
+	now() time.Time
+	started() time.Time
+	activities() *Activities
+}
+
+// RunID is the run's id (deterministic names derive from it).
+func (x *Exec) RunID() string { return x.b.runID() }
+
+// Activities are the operations steps call.
+func (x *Exec) Activities() *Activities { return x.b.activities() }
+
+// Now is the engine's time (deterministic under Temporal).
+func (x *Exec) Now() time.Time { return x.b.now() }
+
+// Started is when the run was started.
+func (x *Exec) Started() time.Time { return x.b.started() }
+
+// Name returns a deterministic backend object name for this run:
+// rmcp_<run>_<what> (ONTAP names allow letters, digits and _).
+func (x *Exec) Name(what string) string { return "rmcp_" + strings.TrimPrefix(x.RunID(), "run_") + "_" + what }
+
+// journalExec runs steps against the embedded engine's journal.
+type journalExec struct {
 	e         *Engine
 	run       *Run
 	policy    Policy
@@ -27,15 +59,10 @@ type Exec struct {
 	approvals map[int]Approval
 }
 
-// RunID is the run's id (deterministic names derive from it).
-func (x *Exec) RunID() string { return x.run.ID }
-
-// Activities are the operations steps call.
-func (x *Exec) Activities() *Activities { return x.e.o.Activities }
-
-// Name returns a deterministic backend object name for this run:
-// rmcp_<run>_<what> (ONTAP names allow letters, digits and _).
-func (x *Exec) Name(what string) string { return "rmcp_" + x.run.ID[len("run_"):] + "_" + what }
+func (x *journalExec) runID() string            { return x.run.ID }
+func (x *journalExec) activities() *Activities { return x.e.o.Activities }
+func (x *journalExec) now() time.Time          { return x.e.o.Now() }
+func (x *journalExec) started() time.Time      { return x.run.Created }
 
 // StepFunc acts once; key is the step's idempotency key (a UUID, the
 // NTNX-Request-Id of a Nutanix mutation), the same on every attempt.
@@ -46,7 +73,7 @@ type StepFunc[T any] func(ctx context.Context, key string, p ops.Progress) (T, e
 // approval.
 func Do[T any](ctx context.Context, x *Exec, name string, destructive bool, fn StepFunc[T]) (T, error) {
 	var out T
-	raw, err := x.step(ctx, name, destructive, func(ctx context.Context, key string, p ops.Progress) (any, error) {
+	raw, err := x.b.step(ctx, name, destructive, func(ctx context.Context, key string, p ops.Progress) (any, error) {
 		return fn(ctx, key, p)
 	})
 	if err != nil {
@@ -58,7 +85,7 @@ func Do[T any](ctx context.Context, x *Exec, name string, destructive bool, fn S
 	return out, nil
 }
 
-func (x *Exec) step(ctx context.Context, name string, destructive bool, fn func(context.Context, string, ops.Progress) (any, error)) (json.RawMessage, error) {
+func (x *journalExec) step(ctx context.Context, name string, destructive bool, fn func(context.Context, string, ops.Progress) (any, error)) (json.RawMessage, error) {
 	x.seq++
 	seq := x.seq
 	e := x.e
@@ -141,7 +168,7 @@ func (x *Exec) step(ctx context.Context, name string, destructive bool, fn func(
 	return raw, nil
 }
 
-func (x *Exec) auditStep(name string, destructive bool, outcome, msg string) {
+func (x *journalExec) auditStep(name string, destructive bool, outcome, msg string) {
 	if !destructive {
 		return
 	}
@@ -149,12 +176,12 @@ func (x *Exec) auditStep(name string, destructive bool, outcome, msg string) {
 		Principal: x.run.Principal, Phase: safety.PhaseOutcome, Outcome: outcome, Message: msg, Args: map[string]any{"run": x.run.ID}})
 }
 
-func (x *Exec) progress(ctx context.Context, msg string) {
+func (x *journalExec) progress(ctx context.Context, msg string) {
 	_, _ = x.e.db.ExecContext(ctx, `UPDATE wf_runs SET progress = ?, updated_at = ? WHERE id = ?`, msg, ms(x.e.o.Now()), x.run.ID)
 }
 
 // suspend makes the run wait for a decision on step seq.
-func (x *Exec) suspend(ctx context.Context, seq int, name string) error {
+func (x *journalExec) suspend(ctx context.Context, seq int, name string) error {
 	e := x.e
 	now := e.o.Now()
 	res, err := e.db.ExecContext(ctx, `UPDATE wf_runs SET status = ?, waiting_seq = ?, wake_at = ?, progress = ?, updated_at = ? WHERE id = ? AND status = ?`,
@@ -168,7 +195,7 @@ func (x *Exec) suspend(ctx context.Context, seq int, name string) error {
 	return errSuspended
 }
 
-func (x *Exec) autoApprove(ctx context.Context, seq int, name string) error {
+func (x *journalExec) autoApprove(ctx context.Context, seq int, name string) error {
 	now := x.e.o.Now()
 	if _, err := x.e.db.ExecContext(ctx, `INSERT OR IGNORE INTO wf_approvals (run_id, seq, step, decision, principal, at, comment) VALUES (?, ?, ?, 'approved', 'policy:auto', ?, ?)`,
 		x.run.ID, seq, name, ms(now), "auto-approved by the configured policy"); err != nil {
@@ -188,7 +215,7 @@ func (e *Engine) hook(point string) {
 
 // stepJournal records in the step's row the job an attempt started.
 type stepJournal struct {
-	x      *Exec
+	x      *journalExec
 	seq    int
 	resume string
 }
