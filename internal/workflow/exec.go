@@ -46,7 +46,15 @@ func (x *Exec) Started() time.Time { return x.b.started() }
 
 // Name returns a deterministic backend object name for this run:
 // rmcp_<run>_<what> (ONTAP names allow letters, digits and _).
-func (x *Exec) Name(what string) string { return "rmcp_" + strings.TrimPrefix(x.RunID(), "run_") + "_" + what }
+func (x *Exec) Name(what string) string {
+	id := []byte(strings.TrimPrefix(x.RunID(), "run_"))
+	for i, c := range id { // Temporal schedules add "-<time>" to ids
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			id[i] = '_'
+		}
+	}
+	return "rmcp_" + string(id) + "_" + what
+}
 
 // journalExec runs steps against the embedded engine's journal.
 type journalExec struct {
