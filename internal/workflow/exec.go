@@ -67,7 +67,7 @@ type journalExec struct {
 	approvals map[int]Approval
 }
 
-func (x *journalExec) runID() string            { return x.run.ID }
+func (x *journalExec) runID() string           { return x.run.ID }
 func (x *journalExec) activities() *Activities { return x.e.o.Activities }
 func (x *journalExec) now() time.Time          { return x.e.o.Now() }
 func (x *journalExec) started() time.Time      { return x.run.Created }
