@@ -9,8 +9,12 @@ import (
 // Workflows configures the workflow engine (config file section
 // workflows:). The types are this package's own: config imports no engine.
 type Workflows struct {
-	// Engine is embedded (the default; the only one in this build).
+	// Engine is embedded (the default: SQLite under the state directory)
+	// or temporal (runs, approvals and schedules in a Temporal cluster;
+	// run `recovery-mcp worker` beside it).
 	Engine string `yaml:"engine"`
+	// Temporal is where the temporal engine connects.
+	Temporal Temporal `yaml:"temporal"`
 	// StateFile is the SQLite store of runs, steps, approvals and
 	// schedules. Default: $XDG_STATE_HOME/recovery-mcp/state.db (or
 	// ~/.local/state/...). "off" disables the workflow engine.
@@ -24,6 +28,38 @@ type Workflows struct {
 	// ("local" for stdio, token:<hash> or a token's principal over HTTP).
 	// Empty: every principal holds every role.
 	Roles map[string][]string `yaml:"roles"`
+}
+
+// Temporal locates a Temporal cluster.
+type Temporal struct {
+	// Address is host:port of the frontend (default 127.0.0.1:7233).
+	Address string `yaml:"address"`
+	// Namespace (default "default").
+	Namespace string `yaml:"namespace"`
+	// TaskQueue the workers poll (default "recovery-mcp").
+	TaskQueue string `yaml:"task_queue"`
+	// TLS turns TLS on; CAFile trusts a private CA; CertFile and KeyFile
+	// authenticate the client (mTLS); ServerName overrides the name
+	// checked.
+	TLS        bool   `yaml:"tls"`
+	CAFile     string `yaml:"ca_file"`
+	CertFile   string `yaml:"cert_file"`
+	KeyFile    string `yaml:"key_file"`
+	ServerName string `yaml:"server_name"`
+}
+
+// WithDefaults fills the unset fields.
+func (t Temporal) WithDefaults() Temporal {
+	if t.Address == "" {
+		t.Address = "127.0.0.1:7233"
+	}
+	if t.Namespace == "" {
+		t.Namespace = "default"
+	}
+	if t.TaskQueue == "" {
+		t.TaskQueue = "recovery-mcp"
+	}
+	return t
 }
 
 // WorkflowHook is a command (argv; the event arrives as JSON on stdin) or
@@ -71,8 +107,11 @@ func (w Workflows) StatePath() string {
 }
 
 func (w Workflows) validate(source string) error {
-	if w.Engine != "" && w.Engine != "embedded" {
-		return &Error{Source: source, Key: "workflows.engine", Msg: fmt.Sprintf("%q: this build has the embedded engine only", w.Engine)}
+	if w.Engine != "" && w.Engine != "embedded" && w.Engine != "temporal" {
+		return &Error{Source: source, Key: "workflows.engine", Msg: fmt.Sprintf("%q: want embedded or temporal", w.Engine)}
+	}
+	if (w.Temporal.CertFile == "") != (w.Temporal.KeyFile == "") {
+		return &Error{Source: source, Key: "workflows.temporal", Msg: "cert_file and key_file go together"}
 	}
 	for name, h := range w.Hooks {
 		if (len(h.Command) == 0) == (h.URL == "") {

@@ -124,7 +124,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.wf != nil {
-		env.Workflows = s.wf.Engine
+		env.Workflows = s.wf.Orchestrator
 	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddBeforeCallTool(s.auditHidden)

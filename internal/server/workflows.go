@@ -2,28 +2,43 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
+	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
-// workflowEngine is the running workflow engine and its store.
+// workflowEngine is the running workflow engine: the embedded one and its
+// store, or a Temporal client.
 type workflowEngine struct {
-	*workflow.Engine
-	db *store.DB
+	workflow.Orchestrator
+	embedded *workflow.Engine
+	db       *store.DB
+	temporal client.Client
 }
 
 func (w *workflowEngine) close() error {
-	if w == nil {
+	switch {
+	case w == nil:
+		return nil
+	case w.temporal != nil:
+		w.temporal.Close()
 		return nil
 	}
-	w.Engine.Close()
+	w.embedded.Close()
 	return w.db.Close()
 }
 
@@ -33,6 +48,16 @@ func (w *workflowEngine) close() error {
 // unfinished. A state file of "off" leaves the workflow tools without an
 // engine (they say so).
 func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts Options) (*workflowEngine, error) {
+	if cfg.Workflows.Engine == "temporal" {
+		c, err := temporalClient(cfg.Workflows.Temporal, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		t := cfg.Workflows.Temporal.WithDefaults()
+		return &workflowEngine{temporal: c, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
+			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+			HasRole:    cfg.Workflows.HasRole, Policies: policies(cfg)}}, nil
+	}
 	path := cfg.Workflows.StatePath()
 	if cfg.Workflows.StateFile == "" && (cfg.Source == "" || cfg.Source == "demo") {
 		path = ":memory:" // a configuration built in code, or the demo: nothing to resume into
@@ -49,19 +74,10 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 	if err != nil {
 		return nil, fmt.Errorf("workflows.state_file: %w", err)
 	}
-	hooks := map[string]workflow.Hook{}
-	for name, h := range cfg.Workflows.Hooks {
-		hooks[name] = workflow.Hook{Command: h.Command, URL: h.URL, Timeout: h.Timeout.D()}
-	}
-	policies := map[string]workflow.Policy{}
-	for kind, p := range cfg.Workflows.Approvals {
-		policies[kind] = workflow.Policy{ApproverRole: p.ApproverRole, Timeout: p.Timeout.D(), OnTimeout: p.OnTimeout,
-			AutoApprove: p.AutoApprove, AutoApproveTest: p.AutoApproveTest}
-	}
 	e, err := workflow.New(ctx, workflow.Options{
 		DB:         db,
-		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks, Clock: opts.Clock},
-		Policies:   policies,
+		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+		Policies:   policies(cfg),
 		Now:        opts.Now,
 		Logger:     opts.Logger,
 		HasRole:    cfg.Workflows.HasRole,
@@ -81,7 +97,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		db.Close()
 		return nil, err
 	}
-	return &workflowEngine{Engine: e, db: db}, nil
+	return &workflowEngine{Orchestrator: e, embedded: e, db: db}, nil
 }
 
 // tierRole is the role a principal needs to list and call a tool.
@@ -93,4 +109,77 @@ func tierRole(t safety.Tier) string {
 		return "destructive"
 	}
 	return "write"
+}
+
+// temporalClient connects to the configured Temporal cluster (lazily: the
+// server starts while Temporal is down, and calls fail until it is up).
+func temporalClient(cfg config.Temporal, logger *slog.Logger) (client.Client, error) {
+	cfg = cfg.WithDefaults()
+	o := client.Options{HostPort: cfg.Address, Namespace: cfg.Namespace, Logger: tlog.NewStructuredLogger(logger)}
+	if cfg.TLS || cfg.CAFile != "" || cfg.CertFile != "" {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.ServerName}
+		if cfg.CAFile != "" {
+			pem, err := os.ReadFile(cfg.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("workflows.temporal.ca_file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("workflows.temporal.ca_file %s: no certificate found", cfg.CAFile)
+			}
+			tc.RootCAs = pool
+		}
+		if cfg.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("workflows.temporal cert_file/key_file: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+		o.ConnectionOptions.TLS = tc
+	}
+	c, err := client.NewLazyClient(o)
+	if err != nil {
+		return nil, fmt.Errorf("workflows.temporal: %w", err)
+	}
+	return c, nil
+}
+
+func policies(cfg *config.Config) map[string]workflow.Policy {
+	out := map[string]workflow.Policy{}
+	for kind, p := range cfg.Workflows.Approvals {
+		out[kind] = workflow.Policy{ApproverRole: p.ApproverRole, Timeout: p.Timeout.D(), OnTimeout: p.OnTimeout,
+			AutoApprove: p.AutoApprove, AutoApproveTest: p.AutoApproveTest}
+	}
+	return out
+}
+
+func hooks(cfg *config.Config) map[string]workflow.Hook {
+	out := map[string]workflow.Hook{}
+	for name, h := range cfg.Workflows.Hooks {
+		out[name] = workflow.Hook{Command: h.Command, URL: h.URL, Timeout: h.Timeout.D()}
+	}
+	return out
+}
+
+// RunWorker runs a Temporal worker for the configured task queue until ctx
+// ends: `recovery-mcp worker`. It executes the workflow steps against the
+// configured targets.
+func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	c, err := temporalClient(cfg.Workflows.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	tq := cfg.Workflows.Temporal.WithDefaults().TaskQueue
+	w := worker.New(c, tq, worker.Options{})
+	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg)},
+		Policies: policies(cfg)}).Register(w)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("temporal worker: %w", err)
+	}
+	logger.Info("temporal worker running", "address", cfg.Workflows.Temporal.WithDefaults().Address, "task_queue", tq)
+	<-ctx.Done()
+	w.Stop()
+	return nil
 }

@@ -154,5 +154,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		os.Exit(helperMain())
 	}
+	if os.Getenv(workerEnv) != "" {
+		os.Exit(workerMain())
+	}
 	os.Exit(m.Run())
 }

@@ -59,6 +59,9 @@ type TemporalWorker struct {
 	Activities  *Activities
 	Definitions []Definition
 	Policies    map[string]Policy
+	// Hook is called with "inside:<step>" as each step's activity starts
+	// (crash tests).
+	Hook func(point string)
 }
 
 // Register registers the workflow on a worker (or a test environment).
@@ -162,6 +165,9 @@ func (x *temporalExec) step(_ context.Context, name string, destructive bool, fn
 	x.st.Progress = name
 	var raw json.RawMessage
 	err := twf.ExecuteLocalActivity(x.lctx, func(ctx context.Context) (json.RawMessage, error) {
+		if x.w.Hook != nil {
+			x.w.Hook("inside:" + name)
+		}
 		out, err := fn(ctx, key, nil)
 		if err != nil {
 			return nil, err

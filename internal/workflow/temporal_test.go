@@ -38,7 +38,7 @@ func TestTemporalWorkflow(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, c, est := startSims(t)
 			var s testsuite.WorkflowTestSuite
-			s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+			s.SetLogger(quietLogger())
 			env := s.NewTestWorkflowEnvironment()
 			w := &workflow.TemporalWorker{Activities: &workflow.Activities{Targets: registry(ts), Clock: est.Clock.Now},
 				Policies: map[string]workflow.Policy{tc.kind: tc.policy}}
@@ -86,3 +86,5 @@ func TestTemporalWorkflow(t *testing.T) {
 		})
 	}
 }
+
+func quietLogger() tlog.Logger { return tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
