@@ -77,7 +77,12 @@ func (c *counter) matching(parts ...string) int {
 // change requests.
 func startSims(t testing.TB) ([]simTarget, *counter, *fleet.Estate) {
 	t.Helper()
-	est := fleet.Small(fleet.DefaultNow)
+	return startEstate(t, fleet.Small(fleet.DefaultNow))
+}
+
+// startEstate serves est's simulators.
+func startEstate(t testing.TB, est *fleet.Estate) ([]simTarget, *counter, *fleet.Estate) {
+	t.Helper()
 	c := &counter{n: map[string]int{}}
 	var out []simTarget
 	serve := func(name, kind, user, pass string, h http.Handler) {

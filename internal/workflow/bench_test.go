@@ -1,0 +1,83 @@
+package workflow_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
+	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
+)
+
+// BenchmarkEmbeddedScheduledBackups runs 1,000 scheduled_backup runs over
+// 50 volumes of the generated estate on the embedded engine (all started
+// at once, as a schedule storm would) and reports runs per second, the
+// p99 latency of a step (journal to journal, simulator calls included) and
+// the state file's size. Run it with -benchtime=1x.
+func BenchmarkEmbeddedScheduledBackups(b *testing.B) {
+	est, err := fleet.Generate(fleet.GenerateOptions{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts, _, _ := startEstate(b, est)
+	reg := registry(ts)
+	ctx := context.Background()
+	t, err := reg.Resolve("ontap", "ontap-prod")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cl, err := reg.ONTAP(t)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vols, err := cl.ListVolumes(ctx, &ontap.ListOptions{Query: map[string]string{"type": "rw"}})
+	if err != nil || len(vols) < 50 {
+		b.Fatalf("%d volumes: %v", len(vols), err)
+	}
+	vols = vols[:50]
+	const runs = 1000
+	for b.Loop() {
+		path := filepath.Join(b.TempDir(), "state.db")
+		e, db := newEngine(b, path, ts, est, nil)
+		start := time.Now()
+		ids := make([]string, 0, runs)
+		for i := range runs {
+			v := vols[i%len(vols)]
+			p, _ := json.Marshal(map[string]any{"target": "ontap-prod", "volume": v.SVM.Name + ":" + v.Name, "label": "daily", "min_free_pct": 1})
+			r, err := e.Start(ctx, workflow.StartRequest{Kind: "scheduled_backup", Params: p, Principal: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		var lat []float64
+		for _, id := range ids {
+			r := await(b, e, id)
+			if r.Status != workflow.StatusSucceeded {
+				b.Fatalf("run %s: %s %s", id, r.Status, r.Error)
+			}
+			for _, s := range r.Steps {
+				lat = append(lat, float64(s.Ended.Sub(s.Started).Microseconds())/1000)
+			}
+		}
+		elapsed := time.Since(start)
+		e.Close()
+		slices.Sort(lat)
+		var size int64
+		for _, suffix := range []string{"", "-wal"} {
+			if fi, err := os.Stat(path + suffix); err == nil {
+				size += fi.Size()
+			}
+		}
+		_ = db.Close()
+		b.ReportMetric(float64(runs)/elapsed.Seconds(), "runs/s")
+		b.ReportMetric(lat[len(lat)*99/100], "p99_step_ms")
+		b.ReportMetric(float64(size)/1024, "db_KiB")
+		b.Logf("%d runs (%d steps) in %s; db %d bytes", runs, len(lat), elapsed, size)
+	}
+}
