@@ -306,3 +306,6 @@ func since(now, t time.Time) int64 {
 	}
 	return int64(now.Sub(t) / time.Second)
 }
+
+// roundMS is d in seconds, to the millisecond.
+func roundMS(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }

@@ -103,7 +103,7 @@ type DRResult struct {
 	Assessment Assessment   `json:"assessment"`
 	Actions    []string     `json:"actions"`
 	Hooks      []HookResult `json:"hooks,omitempty"`
-	RTOS       int64        `json:"measured_rto_s"`
+	RTOS       float64      `json:"measured_rto_s"`
 }
 
 func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
@@ -306,7 +306,7 @@ func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, 
 
 func finishDR(ctx context.Context, x *Exec, res DRResult, started time.Time) (any, error) {
 	a := x.Activities()
-	res.RTOS = int64(x.Now().Sub(started) / time.Second) // from the run's start, approval waits included
+	res.RTOS = roundMS(x.Now().Sub(started)) // from the run's start, approval waits included
 	n, err := Do(ctx, x, "notify", false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
 		return a.RunHook(ctx, "notify", map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": res.Type, "actions": res.Actions}), nil
 	})

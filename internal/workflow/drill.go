@@ -95,7 +95,7 @@ type DrillResult struct {
 	Type            string     `json:"type"`
 	Snapshot        string     `json:"snapshot"`
 	Clone           string     `json:"clone"`
-	RTOS            int64      `json:"rto_s"`
+	RTOS            float64    `json:"rto_s"`
 	RTOTargetS      int64      `json:"rto_target_s"`
 	RPOS            int64      `json:"rpo_s"`
 	RPOTargetS      int64      `json:"rpo_target_s"`
@@ -217,7 +217,7 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 	}
 	return Do(ctx, x, "report", false, func(ctx context.Context, _ string, _ ops.Progress) (DrillResult, error) {
 		r := DrillResult{Volume: s.Target + ":" + s.Volume, Type: p.Type, Snapshot: s.Snapshot, Clone: c.Name,
-			RTOS: int64(ver.At.Sub(x.Started()) / time.Second), RTOTargetS: drillRTOTarget[p.Type],
+			RTOS: roundMS(ver.At.Sub(x.Started())), RTOTargetS: drillRTOTarget[p.Type],
 			RPOS: s.RPOS, RPOTargetS: p.RPOTargetS, Evidence: ver.Evidence, CleanedUp: cleaned}
 		ok := len(ver.Evidence) > 0
 		for _, e := range ver.Evidence {
@@ -230,9 +230,9 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if len(ver.Evidence) == 0 {
 			r.Recommendations = append(r.Recommendations, "No files were found to sample: add a test file to the volume so drills can prove data, not just a clone.")
 		}
-		if r.RTOS > r.RTOTargetS {
+		if r.RTOS > float64(r.RTOTargetS) {
 			ok = false
-			r.Recommendations = append(r.Recommendations, fmt.Sprintf("RTO %ds exceeds the %ds target: keep clones pre-staged or shorten the approval path.", r.RTOS, r.RTOTargetS))
+			r.Recommendations = append(r.Recommendations, fmt.Sprintf("RTO %.0fs exceeds the %ds target: keep clones pre-staged or shorten the approval path.", r.RTOS, r.RTOTargetS))
 		}
 		if r.RPOS > r.RPOTargetS || r.RPOS < 0 {
 			ok = false
