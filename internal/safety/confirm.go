@@ -93,14 +93,43 @@ type issued struct {
 }
 
 // Tokens issues and redeems single-use confirmation grants: confirm tokens
-// and elicitation request states. Grants live in memory only: a restarted
-// server forgets them, which fails safe.
+// and elicitation request states. Grants live in memory (a restarted server
+// forgets them, which fails safe) unless a GrantStore shared by several
+// server replicas keeps them (WithStore).
 type Tokens struct {
 	mu     sync.Mutex
 	ttl    time.Duration
 	now    func() time.Time
 	byCode map[string]issued
+	store  GrantStore
 }
+
+// Grant is a confirmation grant as a GrantStore keeps it: digests only,
+// never the arguments.
+type Grant struct {
+	Kind, Call, Effect string
+	Expires            time.Time
+}
+
+// GrantStore keeps grants outside the process, so that server replicas
+// sharing it honour a grant issued by any of them, and only once.
+type GrantStore interface {
+	Put(ctx context.Context, code string, g Grant) error
+	// Get returns the grant of code (false when there is none).
+	Get(ctx context.Context, code string) (Grant, bool, error)
+	// Take removes code and reports whether this call removed it: of
+	// two replicas redeeming one grant at once, exactly one wins.
+	Take(ctx context.Context, code string) (bool, error)
+}
+
+// WithStore keeps t's grants in s instead of memory.
+func (t *Tokens) WithStore(s GrantStore) *Tokens {
+	t.store = s
+	return t
+}
+
+// storeTimeout bounds a GrantStore call (Tokens' API has no context).
+const storeTimeout = 10 * time.Second
 
 // NewTokens returns a store whose grants last ttl. now is time.Now outside
 // tests.
@@ -128,6 +157,15 @@ func (t *Tokens) issue(kind string, b Binding) (string, time.Time, error) {
 		return "", time.Time{}, fmt.Errorf("generate confirmation grant: %w", err)
 	}
 	code := kind + hex.EncodeToString(buf[:])
+	if t.store != nil {
+		exp := t.now().Add(t.ttl)
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		if err := t.store.Put(ctx, code, Grant{Kind: kind, Call: call, Effect: effect, Expires: exp}); err != nil {
+			return "", time.Time{}, fmt.Errorf("store confirmation grant: %w", err)
+		}
+		return code, exp, nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -170,6 +208,9 @@ func (t *Tokens) redeem(kind, code string, b Binding) error {
 	if err != nil {
 		return err
 	}
+	if t.store != nil {
+		return t.redeemStored(kind, code, call, effect)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	is, ok := t.byCode[code]
@@ -184,6 +225,37 @@ func (t *Tokens) redeem(kind, code string, b Binding) error {
 	}
 	delete(t.byCode, code)
 	if is.effect != effect {
+		return ErrEffectChanged
+	}
+	return nil
+}
+
+// redeemStored is redeem over the GrantStore, with the same outcomes; a
+// grant another replica took first is unknown.
+func (t *Tokens) redeemStored(kind, code, call, effect string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	g, ok, err := t.store.Get(ctx, code)
+	if err != nil {
+		return fmt.Errorf("read confirmation grant: %w", err)
+	}
+	switch {
+	case !ok || g.Kind != kind:
+		return ErrTokenUnknown
+	case t.now().After(g.Expires):
+		_, _ = t.store.Take(ctx, code)
+		return ErrTokenExpired
+	case g.Call != call:
+		return ErrTokenMismatch
+	}
+	took, err := t.store.Take(ctx, code)
+	if err != nil {
+		return fmt.Errorf("use confirmation grant: %w", err)
+	}
+	if !took {
+		return ErrTokenUnknown
+	}
+	if g.Effect != effect {
 		return ErrEffectChanged
 	}
 	return nil

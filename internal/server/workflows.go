@@ -54,6 +54,8 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 			return nil, err
 		}
 		t := cfg.Workflows.Temporal.WithDefaults()
+		// Confirm tokens live in Temporal too: any replica honours one, once.
+		env.Tokens.WithStore(&workflow.TemporalGrants{C: c})
 		return &workflowEngine{temporal: c, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
 			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
 			HasRole:    cfg.Workflows.HasRole, Policies: policies(cfg)}}, nil
@@ -96,6 +98,17 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		e.Close()
 		db.Close()
 		return nil, err
+	}
+	if path != ":memory:" {
+		// Servers sharing the state file share confirm tokens: one issued
+		// by either is honoured once by either.
+		g, err := newSQLGrants(ctx, db)
+		if err != nil {
+			e.Close()
+			db.Close()
+			return nil, err
+		}
+		env.Tokens.WithStore(g)
 	}
 	return &workflowEngine{Orchestrator: e, embedded: e, db: db}, nil
 }

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
@@ -170,6 +173,36 @@ func TestTemporalDevServer(t *testing.T) {
 			t.Fatalf("schedules %+v %v", s, err)
 		}
 		time.Sleep(200 * time.Millisecond) // schedule listing is eventually consistent
+	}
+
+	// Confirm tokens kept in Temporal: honoured once by either replica.
+	ta := safety.NewTokens(time.Minute, nil).WithStore(&workflow.TemporalGrants{C: a.C})
+	tb := safety.NewTokens(time.Minute, nil).WithStore(&workflow.TemporalGrants{C: b.C})
+	bind := safety.Binding{Tool: "workflow_decide", Args: map[string]any{"id": "run_x"}, Principal: "token:p", Effect: "e"}
+	for i := range 3 {
+		code, _, err := ta.Issue(bind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok := 0
+		for _, tk := range []*safety.Tokens{ta, tb, tb} {
+			wg.Go(func() {
+				if tk.Redeem(code, bind) == nil {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 {
+			t.Fatalf("round %d: a grant was honoured %d times", i, ok)
+		}
+		if err := ta.Redeem(code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
+			t.Errorf("a used grant: %v", err)
+		}
 	}
 }
 
