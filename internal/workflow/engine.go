@@ -530,6 +530,11 @@ func (e *Engine) loop() {
 }
 
 func (e *Engine) fireTimers(ctx context.Context) {
+	// Only a waiting run reads the clock (Options.Now may be a test's).
+	var waiting bool
+	if err := e.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM wf_runs WHERE status = ? AND wake_at > 0)`, StatusWaiting).Scan(&waiting); err != nil || !waiting {
+		return
+	}
 	rows, err := e.db.QueryContext(ctx, runCols+` WHERE status = ? AND wake_at > 0 AND wake_at <= ?`, StatusWaiting, ms(e.o.Now()))
 	if err != nil {
 		return

@@ -93,7 +93,7 @@ func (e *Engine) Schedules(ctx context.Context) ([]Schedule, error) {
 // twice.
 func (e *Engine) fireSchedules(ctx context.Context) {
 	all, err := e.Schedules(ctx)
-	if err != nil {
+	if err != nil || len(all) == 0 {
 		return
 	}
 	now := e.o.Now()
