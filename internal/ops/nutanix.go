@@ -97,3 +97,55 @@ func NutanixError(err error, target, what string) error {
 	}
 	return fail(KindBackend, err, "Check that the target is reachable (list_targets).", "%s on %s: %v", what, target, err)
 }
+
+// NewestRecoveryPointOf returns the newest complete recovery point of the
+// VM on this Prism Central (on a DR Prism Central: the newest replica),
+// and the VM recovery point inside it; nil when there is none.
+func NewestRecoveryPointOf(ctx context.Context, cl *nutanix.Client, target, vmExtID string) (*nutanix.RecoveryPoint, *nutanix.VMRecoveryPoint, error) {
+	rps, err := cl.ListAllRecoveryPoints(ctx, nutanix.ListOptions{Filter: nutanix.RecoveryPointsOfVM(vmExtID), OrderBy: "creationTime desc"})
+	if err != nil {
+		return nil, nil, NutanixError(err, target, "list recovery points of vm "+vmExtID)
+	}
+	var best *nutanix.RecoveryPoint
+	for i := range rps {
+		rp := &rps[i]
+		if rp.Status != "" && rp.Status != "COMPLETE" {
+			continue
+		}
+		if best == nil || rp.CreationTime.After(best.CreationTime) {
+			best = rp
+		}
+	}
+	if best == nil {
+		return nil, nil, nil
+	}
+	for i := range best.VMRecoveryPoints {
+		if best.VMRecoveryPoints[i].VMExtID == vmExtID {
+			return best, &best.VMRecoveryPoints[i], nil
+		}
+	}
+	return best, nil, nil
+}
+
+// RestoreVM restores one VM of a recovery point as a new VM named name,
+// with the caller's request id (stored before the call: a repeat after a
+// crash gets the first call's task), and returns the new VM's ext_id.
+func RestoreVM(ctx context.Context, cl *nutanix.Client, target, rpExtID, vmRPExtID, name, requestID string, p Progress) (string, error) {
+	if requestID == "" {
+		return "", fail(KindInvalidArgs, nil, "", "a restore needs a request id stored by the caller")
+	}
+	ref, err := cl.RestoreRecoveryPoint(ctx, rpExtID, nutanix.RestoreSpec{VMs: []nutanix.VMRestoreOverride{{VMRecoveryPointExtID: vmRPExtID, Name: name}}},
+		nutanix.Mutation{RequestID: requestID})
+	if err != nil {
+		return "", NutanixError(err, target, "restore recovery point "+rpExtID)
+	}
+	t, err := WaitTask(ctx, cl, target, "restore recovery point "+rpExtID, ref.ExtID, p)
+	if err != nil {
+		return "", err
+	}
+	ids := t.VMExtIDs()
+	if len(ids) == 0 {
+		return "", fail(KindBackend, nil, "", "restore task %s on %s succeeded without naming the new VM", t.ExtID, target)
+	}
+	return ids[0], nil
+}

@@ -13,6 +13,9 @@ import (
 // drParams are a disaster_recovery run's parameters (ONTAP SnapMirror).
 type drParams struct {
 	volumeRef
+	// VM fails a Nutanix VM over instead: restored on the DR Prism Central
+	// (dr_target) from its newest replica.
+	VM string `json:"vm,omitempty"`
 	DRTarget string `json:"dr_target,omitempty"`
 	// Type is planned, unplanned or test.
 	Type string `json:"type"`
@@ -21,6 +24,12 @@ type drParams struct {
 }
 
 func (p *drParams) check() error {
+	if p.VM != "" && p.Type == "test" {
+		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: "params: a test failover of a VM is not offered (it would leave a restored VM to delete by hand); test with a volume, or fail over planned/unplanned"}
+	}
+	if p.VM != "" && p.DRTarget == "" {
+		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: "params: a VM failover needs dr_target, the DR Prism Central"}
+	}
 	switch p.Type {
 	case "planned", "unplanned", "test":
 	case "":
@@ -46,6 +55,9 @@ func disasterRecovery() Definition {
 			}
 			if err := p.check(); err != nil {
 				return nil, err
+			}
+			if p.VM != "" {
+				return planVMFailover(ctx, a, p)
 			}
 			_, t, v, err := a.volume(ctx, p.volumeRef)
 			if err != nil {
@@ -113,6 +125,9 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 	}
 	if err := p.check(); err != nil {
 		return nil, err
+	}
+	if p.VM != "" {
+		return runVMFailover(ctx, x, p)
 	}
 	a := x.Activities()
 	as, err := Do(ctx, x, "assess", false, func(ctx context.Context, _ string, _ ops.Progress) (Assessment, error) {
@@ -334,4 +349,129 @@ func cut(path string) (svm, name string, ok bool) {
 		}
 	}
 	return "", path, false
+}
+
+func planVMFailover(ctx context.Context, a *Activities, p drParams) ([]PlanStep, error) {
+	dcl, dt, err := a.Nutanix(p.DRTarget)
+	if err != nil {
+		return nil, err
+	}
+	vmID, name, err := a.sourceVM(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	rp, _, err := ops.NewestRecoveryPointOf(ctx, dcl, dt, vmID)
+	if err != nil {
+		return nil, err
+	}
+	if rp == nil {
+		return nil, &ops.Error{Kind: ops.KindPrecheck, Msg: fmt.Sprintf("no replica of %s on %s to fail over to", name, dt), Hint: "Protect it with a policy that replicates to the DR site."}
+	}
+	ent := []string{dt + ":" + name}
+	steps := []PlanStep{
+		{Name: "assess", Action: "the VM on the primary, its newest replica on the DR Prism Central (RPO at risk)", Entities: ent},
+		{Name: "restore", Action: "restore the VM from replica " + rp.Name + " on the DR Prism Central (NTNX-Request-Id journalled)", Entities: ent},
+		{Name: "validate", Action: "the restored VM exists; its power state is reported", Entities: ent},
+	}
+	for _, h := range p.Hooks {
+		steps = append(steps, PlanStep{Name: "hook_" + h, Action: "call the " + h + " hook"})
+	}
+	return append(steps, PlanStep{Name: "notify", Action: "call the notify hook"}), nil
+}
+
+// sourceVM resolves the VM on the primary Prism Central, or, when that
+// does not answer (unplanned), takes the name as given and finds it by
+// name among the DR replicas' VM recovery points later.
+func (a *Activities) sourceVM(ctx context.Context, p drParams) (extID, name string, err error) {
+	cl, t, err := a.Nutanix(p.Target)
+	if err != nil {
+		return "", "", err
+	}
+	vm, err := ops.ResolveVM(ctx, cl, t, p.VM)
+	if err != nil {
+		return "", "", err
+	}
+	return vm.ExtID, vm.Name, nil
+}
+
+// VMFailover is a VM failover's result.
+type VMFailover struct {
+	Type       string       `json:"type"`
+	VM         string       `json:"vm"`
+	DRTarget   string       `json:"dr_target"`
+	Replica    string       `json:"replica"`
+	RPOAtRiskS int64        `json:"rpo_at_risk_s"`
+	RestoredVM string       `json:"restored_vm_ext_id"`
+	PowerState string       `json:"power_state,omitempty"`
+	Hooks      []HookResult `json:"hooks,omitempty"`
+	RTOS       float64      `json:"measured_rto_s"`
+}
+
+func runVMFailover(ctx context.Context, x *Exec, p drParams) (any, error) {
+	a := x.Activities()
+	type assessed struct {
+		VMExtID, Name, RP, RPName, VMRP string
+		RPOS                            int64
+	}
+	as, err := Do(ctx, x, "assess", false, func(ctx context.Context, _ string, _ ops.Progress) (assessed, error) {
+		vmID, name, err := a.sourceVM(ctx, p)
+		if err != nil {
+			return assessed{}, err
+		}
+		dcl, dt, err := a.Nutanix(p.DRTarget)
+		if err != nil {
+			return assessed{}, err
+		}
+		rp, vrp, err := ops.NewestRecoveryPointOf(ctx, dcl, dt, vmID)
+		if err != nil {
+			return assessed{}, err
+		}
+		if rp == nil || vrp == nil {
+			return assessed{}, &ops.Error{Kind: ops.KindPrecheck, Msg: fmt.Sprintf("no replica of %s on %s", name, dt)}
+		}
+		return assessed{vmID, name, rp.ExtID, rp.Name, vrp.ExtID, since(a.now(), rp.CreationTime)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	newID, err := Do(ctx, x, "restore", false, func(ctx context.Context, key string, pr ops.Progress) (string, error) {
+		dcl, dt, err := a.Nutanix(p.DRTarget)
+		if err != nil {
+			return "", err
+		}
+		return ops.RestoreVM(ctx, dcl, dt, as.RP, as.VMRP, as.Name+"-dr", key, pr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	power, err := Do(ctx, x, "validate", false, func(ctx context.Context, _ string, _ ops.Progress) (string, error) {
+		dcl, dt, err := a.Nutanix(p.DRTarget)
+		if err != nil {
+			return "", err
+		}
+		vm, err := dcl.GetVM(ctx, newID)
+		if err != nil {
+			return "", ops.NutanixError(err, dt, "restored vm "+newID)
+		}
+		return vm.PowerState, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := VMFailover{Type: p.Type, VM: as.Name, DRTarget: p.DRTarget, Replica: as.RPName, RPOAtRiskS: as.RPOS, RestoredVM: newID, PowerState: power}
+	for _, h := range append(append([]string{}, p.Hooks...), "notify") {
+		step := "hook_" + h
+		if h == "notify" {
+			step = "notify"
+		}
+		hr, err := Do(ctx, x, step, false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
+			return a.RunHook(ctx, h, map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": p.Type, "vm": as.Name, "restored_vm": newID}), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		res.Hooks = append(res.Hooks, hr)
+	}
+	res.RTOS = roundMS(x.Now().Sub(x.Started()))
+	return res, nil
 }

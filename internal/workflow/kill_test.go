@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
@@ -147,9 +148,9 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 	cases := []struct {
 		kind   string
 		params string
-		check  func(t *testing.T, c *counter)
+		check  func(t *testing.T, c *counter, ts []simTarget)
 	}{
-		{"disaster_recovery", `{"target":"ontap-prod","volume":"svm_prod:vol_finance","type":"planned"}`, func(t *testing.T, c *counter) {
+		{"disaster_recovery", `{"target":"ontap-prod","volume":"svm_prod:vol_finance","type":"planned"}`, func(t *testing.T, c *counter, _ []simTarget) {
 			if n := c.matching("ontap-dr PATCH", "state=broken_off"); n != 1 {
 				t.Errorf("break sent %d times, want 1", n)
 			}
@@ -157,7 +158,7 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 				t.Errorf("quiesce sent %d times, want 1", n)
 			}
 		}},
-		{"recovery_testing", `{"target":"ontap-prod","volume":"svm_prod:vol_finance"}`, func(t *testing.T, c *counter) {
+		{"recovery_testing", `{"target":"ontap-prod","volume":"svm_prod:vol_finance"}`, func(t *testing.T, c *counter, _ []simTarget) {
 			if n := c.matching("ontap-prod POST /api/storage/volumes"); n != 1 {
 				t.Errorf("clone create sent %d times, want 1", n)
 			}
@@ -165,24 +166,37 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 				t.Errorf("clone delete sent %d times, want 1", n)
 			}
 		}},
+		{"disaster_recovery_vm", `{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"planned"}`, func(t *testing.T, c *counter, ts []simTarget) {
+			// A restore re-sent after a kill carries the journalled
+			// NTNX-Request-Id: Prism Central answers with the first task.
+			cl, _, err := (&workflow.Activities{Targets: registry(ts)}).Nutanix("pc-dr")
+			if err != nil {
+				t.Fatal(err)
+			}
+			vms, err := cl.ListAllVMs(context.Background(), nutanix.ListOptions{Filter: nutanix.Eq("name", "sql-prod-01-dr")})
+			if err != nil || len(vms) != 1 {
+				t.Errorf("%d restored VMs (%v), want 1", len(vms), err)
+			}
+		}},
 	}
 	for _, tc := range cases {
+		kind := strings.TrimSuffix(tc.kind, "_vm")
 		t.Run(tc.kind, func(t *testing.T) {
 			ts, _, _ := startSims(t)
-			points, done := runHelper(t, helperSpec{DB: filepath.Join(t.TempDir(), "state.db"), Targets: ts, Kind: tc.kind, Params: json.RawMessage(tc.params)})
-			if !strings.HasPrefix(done, "succeeded") || len(points) < 6 {
+			points, done := runHelper(t, helperSpec{DB: filepath.Join(t.TempDir(), "state.db"), Targets: ts, Kind: kind, Params: json.RawMessage(tc.params)})
+			if !strings.HasPrefix(done, "succeeded") || len(points) < 5 {
 				t.Fatalf("uninterrupted run: %q after points %v", done, points)
 			}
 			for _, point := range points {
 				t.Run(point, func(t *testing.T) {
 					ts, c, _ := startSims(t)
 					db := filepath.Join(t.TempDir(), "state.db")
-					runHelper(t, helperSpec{DB: db, Targets: ts, Kind: tc.kind, Params: json.RawMessage(tc.params), Crash: point})
+					runHelper(t, helperSpec{DB: db, Targets: ts, Kind: kind, Params: json.RawMessage(tc.params), Crash: point})
 					_, done := runHelper(t, helperSpec{DB: db, Targets: ts})
 					if !strings.HasPrefix(done, "succeeded") {
 						t.Fatalf("after kill -9 at %s the run ended %q", point, done)
 					}
-					tc.check(t, c)
+					tc.check(t, c, ts)
 				})
 			}
 		})

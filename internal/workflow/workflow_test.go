@@ -70,6 +70,17 @@ func TestWorkflowsRunOnTheSimulators(t *testing.T) {
 					t.Errorf("dns hook input %q %v", b, err)
 				}
 			}},
+		{"dr planned of a vm", "disaster_recovery", `{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"planned"}`,
+			[]string{"assess", "restore", "validate", "notify"}, func(t *testing.T, r *workflow.Run, c *counter) {
+				var res workflow.VMFailover
+				mustJSON(t, r.Result, &res)
+				if res.RestoredVM == "" || res.Replica == "" || res.RPOAtRiskS < 0 {
+					t.Errorf("failover %+v", res)
+				}
+				if n := c.matching("pc-dr POST", "$actions/restore"); n != 1 {
+					t.Errorf("%d restores on the DR Prism Central", n)
+				}
+			}},
 		{"data recovery clone", "data_recovery", `{"target":"ontap-prod","volume":"vol_finance","option":"clone","snapshot":"SNAP"}`,
 			[]string{"preflight", "clone", "verify"}, nil},
 	}
