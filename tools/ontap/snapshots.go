@@ -100,28 +100,14 @@ func listSnapshots() kit.Tool {
 		if err != nil {
 			return SnapshotList{}, err
 		}
-		v, err := resolveVolume(ctx, cl, t.Name, a.Volume, a.SVM)
+		v, snaps, clones, err := volumeSnapshots(ctx, cl, t.Name, a)
 		if err != nil {
 			return SnapshotList{}, err
-		}
-		opts := &ontap.ListOptions{OrderBy: "create_time desc"}
-		if a.Name != "" {
-			opts.Query = map[string]string{"name": contains(a.Name)}
-		}
-		snaps, err := cl.ListSnapshots(ctx, v.UUID, opts)
-		if err != nil {
-			return SnapshotList{}, backendError(err, t.Name, "list snapshots of "+volPath(v))
 		}
 		// Newest first even if ONTAP ignored order_by.
 		sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].CreateTime.After(snaps[j].CreateTime) })
 		limit := kit.Limit(a.Limit)
 		page := kit.PageOf(snaps, a.Page, limit)
-		clones := map[string][]string{}
-		if v.Clone != nil && v.Clone.HasFlexclone {
-			if clones, err = clonesOf(ctx, cl, v); err != nil {
-				return SnapshotList{}, backendError(err, t.Name, "list FlexClones of "+volPath(v))
-			}
-		}
 		now := c.Env.Clock()
 		items := make([]Snapshot, 0, len(page))
 		for i := range page {

@@ -63,9 +63,12 @@ type Demo struct {
 	Targets  []Target
 	CA       *tlsca.CA
 	Injector *fault.Injector
-	servers  []*http.Server
-	dir      string
-	once     sync.Once
+	// Counter counts the requests each simulator serves (behind the
+	// injected faults: a request answered by a fault is not counted).
+	Counter *fault.Counter
+	servers []*http.Server
+	dir     string
+	once    sync.Once
 }
 
 // Start serves every Prism Central and ONTAP cluster of the estate.
@@ -84,7 +87,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			return nil, fmt.Errorf("fault rule %d: %w", i+1, err)
 		}
 	}
-	d := &Demo{Estate: o.Estate, Injector: fault.New(o.Seed, o.Faults...)}
+	d := &Demo{Estate: o.Estate, Injector: fault.New(o.Seed, o.Faults...), Counter: fault.NewCounter()}
 	var caFile string
 	if !o.PlainHTTP {
 		ca, err := tlsca.New(30*24*time.Hour, o.Host)
@@ -124,7 +127,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			return nil, fmt.Errorf("listen for simulator %s: %w", s.name, err)
 		}
 		srv := &http.Server{
-			Handler:           d.Injector.Wrap(s.handler),
+			Handler:           d.Injector.Wrap(d.Counter.Wrap(s.name, s.handler)),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
 		}

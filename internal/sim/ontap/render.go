@@ -12,14 +12,15 @@ import (
 // Record kinds: key fields, default collection fields, expensive fields
 // (from the ONTAP docs: not part of fields=*), and the paging key.
 var (
-	kindCluster  = &kind{keys: []string{"name", "uuid"}, primary: "uuid"}
-	kindNode     = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindCluster  = &kind{model: "Cluster", keys: []string{"name", "uuid"}, primary: "uuid"}
+	kindNode     = &kind{model: "Node", keys: []string{"uuid", "name"}, primary: "uuid"}
 	kindSVM      = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
-	kindJob      = &kind{keys: []string{"uuid"}, primary: "uuid"}
-	kindSchedule = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
-	kindSnapPol  = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
-	kindSMPolicy = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindJob      = &kind{model: "Job", keys: []string{"uuid"}, primary: "uuid"}
+	kindSchedule = &kind{model: "Schedule", keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindSnapPol  = &kind{model: "SnapshotPolicy", keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindSMPolicy = &kind{model: "SnapmirrorPolicy", keys: []string{"uuid", "name"}, primary: "uuid"}
 	kindVolume   = &kind{
+		model:   "Volume",
 		keys:    []string{"uuid", "name"},
 		primary: "uuid",
 		expensive: []string{
@@ -33,11 +34,11 @@ var (
 			"application", "encryption",
 		},
 	}
-	kindSnapshot     = &kind{keys: []string{"uuid", "name"}, primary: "uuid", expensive: []string{"reclaimable_space", "delta"}}
-	kindFile         = &kind{keys: []string{"path", "name"}, primary: "name"}
-	kindRelationship = &kind{keys: []string{"uuid"}, defaults: []string{"source.path", "source.svm", "destination.path", "destination.svm"}, primary: "uuid"}
-	kindTransfer     = &kind{keys: []string{"uuid"}, defaults: []string{"state"}, primary: "uuid"}
-	kindEvent        = &kind{keys: []string{"index"}, defaults: []string{"time", "message.name", "message.severity", "log_message", "node.name"}, primary: "index"}
+	kindSnapshot     = &kind{model: "Snapshot", keys: []string{"uuid", "name"}, primary: "uuid", expensive: []string{"reclaimable_space", "delta"}}
+	kindFile         = &kind{model: "FileInfo", keys: []string{"path", "name"}, primary: "name"}
+	kindRelationship = &kind{model: "SnapmirrorRelationship", keys: []string{"uuid"}, defaults: []string{"source.path", "source.svm", "destination.path", "destination.svm"}, primary: "uuid"}
+	kindTransfer     = &kind{model: "SnapmirrorTransfer", keys: []string{"uuid"}, defaults: []string{"state"}, primary: "uuid"}
+	kindEvent        = &kind{model: "EmsEvent", keys: []string{"index"}, defaults: []string{"time", "message.name", "message.severity", "log_message", "node.name"}, primary: "index"}
 )
 
 func svmRef(c *fleet.OntapCluster, name string) obj {

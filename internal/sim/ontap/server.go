@@ -419,6 +419,12 @@ func stripLinks(v any) {
 
 // writeOne answers the GET of one object.
 func (rq *request) writeOne(k *kind, rec obj) {
+	q, e := rq.checkQuery(k, nil)
+	if e != nil {
+		rq.writeError(e)
+		return
+	}
+	rq.q = q
 	out := project(rec, parseFields(rq.q), k, true)
 	if !rq.hal {
 		out = deepCopy(out).(obj)
@@ -444,6 +450,11 @@ type countOnly struct {
 // writeCollection filters, orders, pages and projects recs (in the model's
 // order) and writes the collection envelope.
 func (rq *request) writeCollection(k *kind, recs []obj, extra map[string]bool) *apiError {
+	q, e := rq.checkQuery(k, extra)
+	if e != nil {
+		return e
+	}
+	rq.q = q
 	fs := parseFilters(rq.q, extra)
 	var sel []obj
 	for _, r := range recs {

@@ -371,7 +371,15 @@ func (rq *request) deleteVolume(uuid string) *apiError {
 
 // Snapshots.
 
+// kindSnapshotBulk is a snapshot in the bulk collection
+// (/storage/volumes/*/snapshots), whose records also name their volume.
+var kindSnapshotBulk = &kind{model: "Snapshot", keys: []string{"uuid", "name", "volume.name", "volume.uuid"}, primary: "uuid",
+	expensive: kindSnapshot.expensive}
+
 func (rq *request) listSnapshots(volUUID, snapUUID string) *apiError {
+	if volUUID == "*" && snapUUID == "" {
+		return rq.listAllSnapshots()
+	}
 	v := rq.c.Volume(volUUID)
 	if v == nil {
 		return notFound("volume.uuid", "entry doesn't exist")
@@ -389,6 +397,29 @@ func (rq *request) listSnapshots(volUUID, snapUUID string) *apiError {
 		recs = append(recs, rq.s.renderSnapshot(rq.c, v, sn))
 	}
 	return rq.writeCollection(kindSnapshot, recs, nil)
+}
+
+// listAllSnapshots serves the bulk GET /storage/volumes/*/snapshots
+// (ONTAP 9.x "bulk snapshot APIs"): the snapshots of every volume, in
+// volume order, filtered like any collection. A volume.uuid filter that
+// lists exact UUIDs only reads those volumes.
+func (rq *request) listAllSnapshots() *apiError {
+	vols := rq.c.Volumes
+	if f := rq.q.Get("volume.uuid"); f != "" && !strings.ContainsAny(f, "*!<>") {
+		vols = nil
+		for _, u := range strings.Split(f, "|") {
+			if v := rq.c.Volume(strings.TrimSpace(u)); v != nil {
+				vols = append(vols, v)
+			}
+		}
+	}
+	var recs []obj
+	for _, v := range vols {
+		for _, sn := range v.Snapshots {
+			recs = append(recs, rq.s.renderSnapshot(rq.c, v, sn))
+		}
+	}
+	return rq.writeCollection(kindSnapshotBulk, recs, nil)
 }
 
 func (rq *request) createSnapshot(volUUID string) *apiError {
