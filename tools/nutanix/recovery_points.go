@@ -163,14 +163,23 @@ func listRecoveryPoints() kit.Tool {
 		var rps []nutanix.RecoveryPoint
 		total := 0
 		if len(local) == 0 && limit <= maxServerLimit {
+			opts.Select = rpListSelect
 			page, err := cl.ListRecoveryPoints(ctx, opts)
+			if nutanix.IsBadRequest(err) && a.Filter == "" { // no projection on this Prism Central
+				opts.Select = ""
+				page, err = cl.ListRecoveryPoints(ctx, opts)
+			}
 			if err != nil {
 				return RecoveryPointList{}, backendError(err, t.Name, "list recovery points")
 			}
 			rps, total = page.Items, page.Total
 		} else {
-			opts.Page, opts.Limit = 0, maxServerLimit
+			opts.Page, opts.Limit, opts.Select = 0, maxServerLimit, rpListSelect
 			all, err := cl.ListAllRecoveryPoints(ctx, opts)
+			if nutanix.IsBadRequest(err) && a.Filter == "" {
+				opts.Select = ""
+				all, err = cl.ListAllRecoveryPoints(ctx, opts)
+			}
 			if err != nil {
 				return RecoveryPointList{}, backendError(err, t.Name, "list recovery points")
 			}
@@ -194,6 +203,11 @@ func listRecoveryPoints() kit.Tool {
 		return RecoveryPointList{List: kit.NewList(items, total, a.Page, limit), Target: t.Name}, nil
 	})
 }
+
+// rpListSelect projects recovery points to what list_recovery_points
+// shows: the members' ids, not their disks.
+const rpListSelect = "extId,name,status,recoveryPointType,creationTime,expirationTime,locationReferences,totalExclusiveUsageBytes," +
+	"vmRecoveryPoints/extId,vmRecoveryPoints/vmExtId,volumeGroupRecoveryPoints/extId,volumeGroupRecoveryPoints/volumeGroupExtId"
 
 // ---- get
 

@@ -42,6 +42,25 @@ const (
 var rpFilterable = []string{"creationTime", "extId", "locationAgnosticId", "name", "ownerExtId", "recoveryPointType", "vmRecoveryPoints", "volumeGroupRecoveryPoints"}
 var rpSortable = []string{"creationTime", "expirationTime", "name", "ownerExtId"}
 
+// rpSelectable are the RecoveryPoint properties (reference §3.1) and those
+// of its VM and volume group recovery points (§3.2, §3.3) that $select may
+// name.
+var rpSelectable = func() []string {
+	out := []string{"extId", "name", "creationTime", "expirationTime", "status", "recoveryPointType", "locationAgnosticId",
+		"locationReferences", "ownerExtId", "vmRecoveryPoints", "volumeGroupRecoveryPoints", "tenantId", "links", "isSecure",
+		"sourceLocation", "totalExclusiveUsageBytes", "projectExtId"}
+	for _, f := range []string{"extId", "vmExtId", "name", "creationTime", "expirationTime", "status", "recoveryPointType",
+		"locationAgnosticId", "consistencyGroupExtId", "vmCategories", "diskRecoveryPoints", "applicationConsistentProperties",
+		"tenantId", "links", "hypervisorType", "totalExclusiveUsageBytes"} {
+		out = append(out, "vmRecoveryPoints/"+f)
+	}
+	for _, f := range []string{"extId", "volumeGroupExtId", "consistencyGroupExtId", "locationAgnosticId", "volumeGroupCategories",
+		"diskRecoveryPoints", "tenantId", "links", "totalExclusiveUsageBytes"} {
+		out = append(out, "volumeGroupRecoveryPoints/"+f)
+	}
+	return out
+}()
+
 // --- reads ---
 
 func (rc *reqCtx) listRecoveryPoints() {
@@ -56,7 +75,7 @@ func (rc *reqCtx) listRecoveryPoints() {
 		items = append(items, lightRP(rp, members))
 	}
 	pc.Mu.Unlock()
-	rc.writeList(items, listSpec{filterable: rpFilterable, sortable: rpSortable, projection: "dataprotection.v4.config.RecoveryPointProjection",
+	rc.writeList(items, listSpec{filterable: rpFilterable, sortable: rpSortable, selectable: rpSelectable, projection: "dataprotection.v4.config.RecoveryPointProjection",
 		expand: func(o obj) obj {
 			pc.Mu.Lock()
 			defer pc.Mu.Unlock()

@@ -791,15 +791,19 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 	})
 }
 
-// parseSelect parses "a,b,c" into top-level field names.
-func parseSelect(src string) ([]string, error) {
-	var out []string
+// parseSelect parses "a,b/c" into property paths (OData select items:
+// a property, or a path into a complex property, segments joined by /).
+func parseSelect(src string) ([][]string, error) {
+	var out [][]string
 	for part := range strings.SplitSeq(src, ",") {
 		f := strings.TrimSpace(part)
-		if f == "" || !isLambdaVar(f) {
-			return nil, odataErrorf("invalid $select property %q", f)
+		segs := strings.Split(f, "/")
+		for _, seg := range segs {
+			if !isLambdaVar(seg) {
+				return nil, odataErrorf("invalid $select property %q", f)
+			}
 		}
-		out = append(out, f)
+		out = append(out, segs)
 	}
 	return out, nil
 }
