@@ -39,8 +39,12 @@ type Options struct {
 	// Faults are injected in front of every simulator.
 	Faults []fault.Rule
 	// Seed drives the fault injector's random choices.
-	Seed   int64
-	Logger *slog.Logger
+	Seed int64
+	// ClockRate, when positive, lets the estate's simulated time flow with
+	// the wall clock at that rate (fleet.Clock.Run), so that jobs, tasks and
+	// transfers finish whether or not anyone polls them.
+	ClockRate float64
+	Logger    *slog.Logger
 }
 
 // Target is one simulated endpoint, in the config file's own keys.
@@ -86,6 +90,9 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		if err := r.Validate(); err != nil {
 			return nil, fmt.Errorf("fault rule %d: %w", i+1, err)
 		}
+	}
+	if o.ClockRate > 0 {
+		o.Estate.Clock.Run(o.ClockRate, nil)
 	}
 	d := &Demo{Estate: o.Estate, Injector: fault.New(o.Seed, o.Faults...), Counter: fault.NewCounter()}
 	var caFile string

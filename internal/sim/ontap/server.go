@@ -50,6 +50,8 @@ var defaultDurations = map[string]time.Duration{
 	"volume.restore":    8 * time.Second,
 	"file.restore":      4 * time.Second,
 	"snapmirror.modify": 3 * time.Second,
+	"snapmirror.create": 3 * time.Second,
+	"snapmirror.delete": 2 * time.Second,
 }
 
 // Server is the REST API of one simulated ONTAP cluster. It implements
@@ -289,6 +291,10 @@ func (rq *request) route() *apiError {
 		return rq.only(m, "GET", func() *apiError { return rq.listSVMs("") })
 	case is("svm", "svms", "*"):
 		return rq.only(m, "GET", func() *apiError { return rq.listSVMs(seg[2]) })
+	case is("storage", "aggregates"):
+		return rq.only(m, "GET", func() *apiError { return rq.listAggregates("") })
+	case is("storage", "aggregates", "*"):
+		return rq.only(m, "GET", func() *apiError { return rq.listAggregates(seg[2]) })
 	case is("storage", "volumes"):
 		switch m {
 		case "GET":
@@ -334,15 +340,35 @@ func (rq *request) route() *apiError {
 		}
 		return methodNotAllowed(m)
 	case is("storage", "snapshot-policies", "*"):
-		return rq.only(m, "GET", func() *apiError { return rq.listSnapshotPolicies(seg[2]) })
+		switch m {
+		case "GET":
+			return rq.listSnapshotPolicies(seg[2])
+		case "PATCH":
+			return rq.patchSnapshotPolicy(seg[2])
+		case "DELETE":
+			return rq.deleteSnapshotPolicy(seg[2])
+		}
+		return methodNotAllowed(m)
+	case is("storage", "snapshot-policies", "*", "schedules"):
+		return rq.policySchedules(seg[2], "")
+	case is("storage", "snapshot-policies", "*", "schedules", "*"):
+		return rq.policySchedules(seg[2], seg[4])
 	case is("snapmirror", "relationships"):
-		return rq.only(m, "GET", func() *apiError { return rq.listRelationships("") })
+		switch m {
+		case "GET":
+			return rq.listRelationships("")
+		case "POST":
+			return rq.createRelationship()
+		}
+		return methodNotAllowed(m)
 	case is("snapmirror", "relationships", "*"):
 		switch m {
 		case "GET":
 			return rq.listRelationships(seg[2])
 		case "PATCH":
 			return rq.patchRelationship(seg[2])
+		case "DELETE":
+			return rq.deleteRelationship(seg[2])
 		}
 		return methodNotAllowed(m)
 	case is("snapmirror", "relationships", "*", "transfers"):

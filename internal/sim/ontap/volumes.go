@@ -148,18 +148,12 @@ func (rq *request) createVolume() *apiError {
 		} else if ok {
 			args["reserve_percent"] = strconv.FormatInt(r, 10)
 		}
-		if len(rq.c.Aggregates) > 0 {
-			args["aggregate"] = rq.c.Aggregates[0].Name
+		aggr, e := rq.aggregateFor(size)
+		if e != nil {
+			return e
 		}
-		if a := rq.str("aggregates.name"); a != "" {
-			args["aggregate"] = a
-		}
-		if l, ok := rq.body["aggregates"].([]any); ok && len(l) > 0 {
-			if m, ok := l[0].(map[string]any); ok {
-				if n, ok := m["name"].(string); ok {
-					args["aggregate"] = n
-				}
-			}
+		if aggr != nil {
+			args["aggregate"] = aggr.Name
 		}
 	}
 	job := rq.newJob(op, args, svm)
