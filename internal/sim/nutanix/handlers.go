@@ -491,7 +491,14 @@ type createRPBody struct {
 	ExpirationTime    *time.Time `json:"expirationTime"`
 	RecoveryPointType string     `json:"recoveryPointType"`
 	VMRecoveryPoints  []struct {
-		VMExtID string `json:"vmExtId"`
+		VMExtID                         string `json:"vmExtId"`
+		ApplicationConsistentProperties *struct {
+			ObjectType             string   `json:"$objectType"`
+			BackupType             string   `json:"backupType"`
+			ShouldIncludeWriters   bool     `json:"shouldIncludeWriters"`
+			Writers                []string `json:"writers"`
+			ShouldStoreVSSMetadata bool     `json:"shouldStoreVssMetadata"`
+		} `json:"applicationConsistentProperties"`
 	} `json:"vmRecoveryPoints"`
 	VGRecoveryPoints []struct {
 		VolumeGroupExtID string `json:"volumeGroupExtId"`
@@ -541,6 +548,16 @@ func (rc *reqCtx) createRecoveryPoint() {
 			return
 		}
 		seen[v.VMExtID] = true
+		if p := v.ApplicationConsistentProperties; p != nil {
+			if p.ObjectType != "" && p.ObjectType != "dataprotection.v4.common.VssProperties" {
+				rc.badRequest("applicationConsistentProperties: unsupported $objectType %q (only dataprotection.v4.common.VssProperties).", p.ObjectType)
+				return
+			}
+			if p.BackupType != "" && p.BackupType != "FULL_BACKUP" && p.BackupType != "COPY_BACKUP" {
+				rc.badRequest("Invalid backupType %q: use FULL_BACKUP or COPY_BACKUP.", p.BackupType)
+				return
+			}
+		}
 	}
 	for _, v := range body.VGRecoveryPoints {
 		if !uuidRE.MatchString(v.VolumeGroupExtID) {
@@ -588,6 +605,11 @@ func (rc *reqCtx) createRecoveryPoint() {
 		t.EntitiesAffected[len(t.EntitiesAffected)-1].Name = vm.Name
 		addCluster(vm.ClusterExtID)
 		vmrp := fleet.NutanixVMRecoveryPoint{ExtID: pc.NextID("vm-recovery-point"), VMExtID: vm.ExtID, VM: fleet.CloneNutanixVM(*vm)}
+		vmrp.LocationAgnosticID = fleet.NewNutanixID(vmrp.ExtID, "location-agnostic")
+		if p := v.ApplicationConsistentProperties; p != nil {
+			vmrp.VSS = &fleet.NutanixVSSProperties{BackupType: p.BackupType, ShouldIncludeWriters: p.ShouldIncludeWriters,
+				Writers: append([]string(nil), p.Writers...), ShouldStoreVSSMetadata: p.ShouldStoreVSSMetadata}
+		}
 		var size int64
 		for _, d := range vm.Disks {
 			vmrp.Disks = append(vmrp.Disks, fleet.NutanixDiskRecoveryPoint{DiskExtID: d.ExtID, DiskRecoveryPointExtID: pc.NextID("disk-recovery-point")})

@@ -404,7 +404,7 @@ func (rc *reqCtx) renderVMRP(rp *fleet.NutanixRecoveryPoint, v *fleet.NutanixVMR
 		"creationTime":             ts(rp.CreationTime),
 		"status":                   "COMPLETE",
 		"recoveryPointType":        rp.Type,
-		"locationAgnosticId":       fleet.NewNutanixID(v.ExtID, "location-agnostic"),
+		"locationAgnosticId":       fleet.LocationAgnostic(v.ExtID, v.LocationAgnosticID),
 		"hypervisorType":           "AHV",
 		"totalExclusiveUsageBytes": v.TotalExclusiveUsageBytes,
 		"diskRecoveryPoints":       rc.renderDiskRPs(v.Disks),
@@ -416,6 +416,18 @@ func (rc *reqCtx) renderVMRP(rp *fleet.NutanixRecoveryPoint, v *fleet.NutanixVMR
 	if v.ConsistencyGroupExtID != "" {
 		o["consistencyGroupExtId"] = v.ConsistencyGroupExtID
 	}
+	if p := v.VSS; p != nil {
+		vss := obj{"backupType": p.BackupType, "shouldIncludeWriters": p.ShouldIncludeWriters,
+			"shouldStoreVssMetadata": p.ShouldStoreVSSMetadata}
+		if p.BackupType == "" {
+			vss["backupType"] = "FULL_BACKUP"
+		}
+		if len(p.Writers) > 0 {
+			vss["writers"] = strs(p.Writers)
+		}
+		o["$applicationConsistentPropertiesItemDiscriminator"] = "dataprotection.v4.common.VssProperties"
+		o["applicationConsistentProperties"] = rc.typed("dataprotection.v4.common.VssProperties", vss)
+	}
 	return rc.typed("dataprotection.v4.config.VmRecoveryPoint", o)
 }
 
@@ -423,7 +435,7 @@ func (rc *reqCtx) renderVGRP(v *fleet.NutanixVGRecoveryPoint) obj {
 	o := obj{
 		"extId":                    v.ExtID,
 		"volumeGroupExtId":         v.VolumeGroupExtID,
-		"locationAgnosticId":       fleet.NewNutanixID(v.ExtID, "location-agnostic"),
+		"locationAgnosticId":       fleet.LocationAgnostic(v.ExtID, v.LocationAgnosticID),
 		"totalExclusiveUsageBytes": v.TotalExclusiveUsageBytes,
 		"diskRecoveryPoints":       rc.renderDiskRPs(v.Disks),
 	}
