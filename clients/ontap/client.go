@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -98,6 +99,30 @@ type Client struct {
 	log      *slog.Logger
 	pollMin  time.Duration
 	pollMax  time.Duration
+
+	idMu sync.Mutex
+	id   *Cluster
+	idAt time.Time
+}
+
+// IdentityTTL is how long Identity keeps the cluster's name and uuid.
+const IdentityTTL = 5 * time.Minute
+
+// Identity returns the cluster's name and uuid (GET /cluster), read once
+// per IdentityTTL: a cluster's uuid never changes, and a rename shows
+// within the TTL. Callers must not modify the result.
+func (c *Client) Identity(ctx context.Context) (*Cluster, error) {
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
+	if c.id != nil && time.Since(c.idAt) < IdentityTTL {
+		return c.id, nil
+	}
+	id, err := c.GetCluster(ctx, "name", "uuid")
+	if err != nil {
+		return nil, err
+	}
+	c.id, c.idAt = id, time.Now()
+	return id, nil
 }
 
 // New checks the options and returns a client. It does not contact the
@@ -437,7 +462,14 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		return nil, fmt.Errorf("ontap: build %s %s: %w", cl.method, cl.path, err)
 	}
 	req.SetBasicAuth(c.username, c.password)
-	req.Header.Set("Accept", "application/hal+json")
+	// Reads ask for plain JSON: ONTAP then leaves out every HAL link but
+	// _links.next, a third of a collection's bytes. Writes keep HAL, whose
+	// job link some clusters only send that way.
+	if cl.method == http.MethodGet {
+		req.Header.Set("Accept", "application/json")
+	} else {
+		req.Header.Set("Accept", "application/hal+json")
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

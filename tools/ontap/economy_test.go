@@ -9,7 +9,9 @@ import (
 
 // TestListToolsRoundTrips fails on an N+1 regression: every list tool
 // costs the same number of ONTAP requests for a page of 5 as for a page of
-// 50 (over an estate of 120 volumes), and no more than its budget.
+// 50 (over an estate of 120 volumes), and no more than its budget. Each is
+// called once first, so that the cluster identity (kept per client) is
+// read.
 func TestListToolsRoundTrips(t *testing.T) {
 	est := fleet.Small(fleet.DefaultNow)
 	testenv.GrowVolumes(est, prod, 120)
@@ -19,10 +21,10 @@ func TestListToolsRoundTrips(t *testing.T) {
 		args   map[string]any
 		budget int64
 	}{
-		// volumes + recent snapshots (bulk) + cluster + SnapMirror on 2 targets,
-		// and one bulk read for page volumes without a recent snapshot.
-		{"ontap_list_volumes", map[string]any{"target": prod}, 6},
-		{"ontap_list_volumes", map[string]any{"target": prod, "svm": "svm_prod", "name": "bench"}, 6},
+		// volumes + recent snapshots (bulk) + SnapMirror on 2 targets, and
+		// one bulk read for page volumes without a recent snapshot.
+		{"ontap_list_volumes", map[string]any{"target": prod}, 5},
+		{"ontap_list_volumes", map[string]any{"target": prod, "svm": "svm_prod", "name": "bench"}, 5},
 		// volume + its snapshots + its FlexClones, at once.
 		{"ontap_list_snapshots", map[string]any{"target": prod, "volume": "svm_prod:vol_finance"}, 3},
 		{"ontap_list_snapshot_policies", map[string]any{"target": prod, "limit": nil}, 4},
@@ -32,7 +34,7 @@ func TestListToolsRoundTrips(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.tool, func(t *testing.T) {
 			var counts []int64
-			for _, limit := range []int{5, 50} {
+			for i, limit := range []int{5, 5, 50} {
 				args := map[string]any{"limit": limit}
 				for k, v := range tc.args {
 					args[k] = v
@@ -44,7 +46,9 @@ func TestListToolsRoundTrips(t *testing.T) {
 				if res.IsError {
 					t.Fatalf("%s: %s", tc.tool, testenv.Text(res))
 				}
-				counts = append(counts, n)
+				if i > 0 {
+					counts = append(counts, n)
+				}
 			}
 			t.Logf("%s: %v requests", tc.tool, counts)
 			if counts[0] != counts[1] || counts[1] > tc.budget {

@@ -279,7 +279,7 @@ func relSession(ctx context.Context, c *kit.Call, target, ref string) (*ontap.Cl
 // clusterIdentity reads the cluster's own name and uuid (relationships
 // name their source cluster so).
 func clusterIdentity(ctx context.Context, cl *ontap.Client) (*ontap.Cluster, error) {
-	return cl.GetCluster(ctx, "name", "uuid")
+	return cl.Identity(ctx)
 }
 
 // isSourceOn reports whether rel's source is on the cluster id, which is

@@ -407,9 +407,23 @@ func (rq *request) listAllSnapshots() *apiError {
 			}
 		}
 	}
+	// Filters on these cheap fields are applied before rendering (the same
+	// filters run again on the rendered records): a bulk read of recent
+	// snapshots then renders only those.
+	var pre []filter
+	for _, f := range parseFilters(rq.q, nil) {
+		switch strings.Join(f.path, ".") {
+		case "uuid", "name", "create_time", "volume.name", "volume.uuid", "svm.name":
+			pre = append(pre, f)
+		}
+	}
 	var recs []obj
 	for _, v := range vols {
 		for _, sn := range v.Snapshots {
+			if len(pre) > 0 && !matchAll(obj{"uuid": sn.UUID, "name": sn.Name, "create_time": ts(sn.CreateTime),
+				"volume": obj{"name": v.Name, "uuid": v.UUID}, "svm": obj{"name": v.SVM}}, pre) {
+				continue
+			}
 			recs = append(recs, rq.s.renderSnapshot(rq.c, v, sn))
 		}
 	}

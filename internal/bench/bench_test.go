@@ -1,0 +1,250 @@
+package bench_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/server"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
+	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
+)
+
+// call is one tool call as the three workloads make it.
+type workload struct {
+	name string
+	tool string
+	args map[string]any
+	// ref are the 3 requests the reference client makes for the same
+	// answer: target name and path.
+	ref [3][2]string
+}
+
+func workloads(e *testenv.Env) []workload {
+	fin := e.Demo.Estate.OntapClusterByName("ontap-prod").VolumeByName("svm_prod", "vol_finance").UUID
+	return []workload{
+		{"list_volumes", "ontap_list_volumes", map[string]any{"target": "ontap-prod"}, [3][2]string{
+			{"ontap-prod", "/api/storage/volumes?fields=uuid,name,svm,snapshot_policy,snapshot_count,space&max_records=50"},
+			{"ontap-prod", "/api/cluster?fields=name,uuid"},
+			{"ontap-dr", "/api/snapmirror/relationships?fields=source,destination,state,lag_time,healthy"},
+		}},
+		{"list_snapshots", "ontap_list_snapshots", map[string]any{"target": "ontap-prod", "volume": "svm_prod:vol_finance"}, [3][2]string{
+			{"ontap-prod", "/api/storage/volumes?name=vol_finance&svm.name=svm_prod&fields=uuid"},
+			{"ontap-prod", "/api/storage/volumes/" + fin + "/snapshots?fields=name,create_time,expiry_time,owners,size&order_by=create_time%20desc"},
+			{"ontap-prod", "/api/storage/volumes?clone.parent_volume.uuid=" + fin + "&fields=name,clone.parent_snapshot"},
+		}},
+		{"list_recovery_points", "nutanix_list_recovery_points", map[string]any{"target": "pc-prod"}, [3][2]string{
+			{"pc-prod", "/api/clustermgmt/v4.0/config/clusters?$limit=50"},
+			{"pc-prod", "/api/dataprotection/v4.0/config/recovery-points?$limit=50&$orderby=" + url.QueryEscape("creationTime desc")},
+			{"pc-prod", "/api/vmm/v4.0/ahv/config/vms?$limit=50"},
+		}},
+	}
+}
+
+// caller makes one call of a workload.
+type caller func(ctx context.Context, w workload) error
+
+// inProcess calls the tool through the in-process MCP client.
+func inProcess(e *testenv.Env) caller {
+	return func(ctx context.Context, w workload) error { return callTool(ctx, e.Client, w) }
+}
+
+func callTool(ctx context.Context, c *client.Client, w workload) error {
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = w.tool, w.args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		return err
+	}
+	if res.IsError {
+		return fmt.Errorf("%s: %v", w.tool, res.Content)
+	}
+	return nil
+}
+
+// overHTTP serves the same server over streamable HTTP and calls the tool
+// through an MCP client session on it.
+func overHTTP(b *testing.B, e *testenv.Env) caller {
+	srv := httptest.NewServer(e.Server.HTTPHandler(server.HTTPOptions{Transport: "http"}))
+	b.Cleanup(srv.Close)
+	c, err := client.NewStreamableHttpClient(srv.URL + "/mcp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		b.Fatal(err)
+	}
+	return func(ctx context.Context, w workload) error { return callTool(ctx, c, w) }
+}
+
+// reference makes the workload's 3 requests one after the other, each on a
+// fresh TCP connection with a fresh TLS handshake.
+func reference(b *testing.B, e *testenv.Env) caller {
+	type site struct {
+		base      string
+		user, pwd string
+		tls       *tls.Config
+	}
+	sites := map[string]site{}
+	for _, t := range e.Demo.Config.Targets {
+		tc, err := targets.TLSConfig(t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sites[t.Name] = site{base: t.Endpoint(), user: t.Username, pwd: t.Password.Reveal(), tls: tc}
+	}
+	return func(ctx context.Context, w workload) error {
+		for _, r := range w.ref {
+			s := sites[r[0]]
+			tr := &http.Transport{TLSClientConfig: s.tls.Clone(), DisableKeepAlives: true}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+r[1], nil)
+			if err != nil {
+				return err
+			}
+			req.SetBasicAuth(s.user, s.pwd)
+			res, err := (&http.Client{Transport: tr}).Do(req)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			tr.CloseIdleConnections()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s %s: %d", r[0], r[1], res.StatusCode)
+			}
+		}
+		return nil
+	}
+}
+
+func percentile(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s))*p+0.999999) - 1
+	return float64(s[max(i, 0)]) / float64(time.Millisecond)
+}
+
+func setup(b *testing.B) *testenv.Env {
+	b.Helper()
+	return testenv.StartEstate(b, fleet.Small(fleet.DefaultNow), func(o *server.Options) {
+		for i := range o.Config.Targets {
+			o.Config.Targets[i].MaxConcurrency = 16
+		}
+	})
+}
+
+
+// BenchmarkSideBySide: p50 and p99 of one call, and backend requests per
+// call, for each workload, client and latency.
+func BenchmarkSideBySide(b *testing.B) {
+	e := setup(b)
+	clients := []struct {
+		name string
+		make func() caller
+	}{
+		{"ours-inprocess", func() caller { return inProcess(e) }},
+		{"ours-http", func() caller { return overHTTP(b, e) }},
+		{"reference-3req-fresh-tls", func() caller { return reference(b, e) }},
+	}
+	for _, lat := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, w := range workloads(e) {
+			for _, cl := range clients {
+				b.Run(fmt.Sprintf("latency=%s/%s/%s", lat, w.name, cl.name), func(b *testing.B) {
+					e.Faults(fault.Rule{Latency: lat})
+					defer e.Faults()
+					call := cl.make()
+					ctx := context.Background()
+					if err := call(ctx, w); err != nil { // warm up (and check)
+						b.Fatal(err)
+					}
+					var d []time.Duration
+					before := e.Demo.Counter.Total()
+					b.ResetTimer()
+					for b.Loop() {
+						start := time.Now()
+						if err := call(ctx, w); err != nil {
+							b.Fatal(err)
+						}
+						d = append(d, time.Since(start))
+					}
+					b.StopTimer()
+					b.ReportMetric(percentile(d, 0.50), "p50-ms")
+					b.ReportMetric(percentile(d, 0.99), "p99-ms")
+					b.ReportMetric(float64(e.Demo.Counter.Total()-before)/float64(len(d)), "requests/call")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkThroughput8x100: 8 clients making 100 list_volumes calls each,
+// at 20 ms per backend request; reports calls per second.
+func BenchmarkThroughput8x100(b *testing.B) {
+	const clients, calls = 8, 100
+	e := setup(b)
+	w := workloads(e)[0]
+	for _, cl := range []struct {
+		name string
+		make func() caller
+	}{
+		{"ours-inprocess", func() caller { return inProcess(e) }},
+		{"ours-http", func() caller { return overHTTP(b, e) }},
+		{"reference-3req-fresh-tls", func() caller { return reference(b, e) }},
+	} {
+		b.Run(cl.name, func(b *testing.B) {
+			e.Faults(fault.Rule{Latency: 20 * time.Millisecond})
+			defer e.Faults()
+			call := cl.make()
+			var total time.Duration
+			b.ResetTimer()
+			for b.Loop() {
+				start := time.Now()
+				var wg sync.WaitGroup
+				errs := make(chan error, clients)
+				for range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range calls {
+							if err := call(context.Background(), w); err != nil {
+								errs <- err
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				close(errs)
+				if err := <-errs; err != nil {
+					b.Fatal(err)
+				}
+				total += time.Since(start)
+			}
+			b.ReportMetric(float64(clients*calls*b.N)/total.Seconds(), "calls/s")
+		})
+	}
+}
