@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/server"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
@@ -98,9 +100,49 @@ func overHTTP(b *testing.B, e *testenv.Env) caller {
 	return func(ctx context.Context, w workload) error { return callTool(ctx, c, w) }
 }
 
-// reference makes the workload's 3 requests one after the other, each on a
-// fresh TCP connection with a fresh TLS handshake.
+// reference is the reference client as an MCP server would be (like
+// ontap-mcp's ontap_get): a tool, called through the same kind of MCP
+// client as ours, that makes the workload's 3 requests one after the other,
+// each on a fresh TCP connection with a fresh TLS handshake, and answers
+// with the bodies as text.
 func reference(b *testing.B, e *testenv.Env) caller {
+	fetch := referenceHTTP(b, e)
+	byName := map[string]workload{}
+	for _, w := range workloads(e) {
+		byName[w.name] = w
+	}
+	srv := mcpserver.NewMCPServer("reference", "1")
+	srv.AddTool(mcp.NewTool("reference_get", mcp.WithString("workload", mcp.Required())),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			body, err := fetch(ctx, byName[req.GetString("workload", "")])
+			if err != nil {
+				return mcp.NewToolResultError(err.Error()), nil
+			}
+			return mcp.NewToolResultText(body), nil
+		})
+	c, err := client.NewInProcessClient(srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		b.Fatal(err)
+	}
+	return func(ctx context.Context, w workload) error {
+		return callTool(ctx, c, workload{name: w.name, tool: "reference_get", args: map[string]any{"workload": w.name}})
+	}
+}
+
+// referenceHTTP makes a workload's 3 requests, each on a fresh connection,
+// and returns the bodies.
+func referenceHTTP(b *testing.B, e *testenv.Env) func(context.Context, workload) (string, error) {
 	type site struct {
 		base      string
 		user, pwd string
@@ -114,27 +156,32 @@ func reference(b *testing.B, e *testenv.Env) caller {
 		}
 		sites[t.Name] = site{base: t.Endpoint(), user: t.Username, pwd: t.Password.Reveal(), tls: tc}
 	}
-	return func(ctx context.Context, w workload) error {
+	return func(ctx context.Context, w workload) (string, error) {
+		var out strings.Builder
 		for _, r := range w.ref {
 			s := sites[r[0]]
 			tr := &http.Transport{TLSClientConfig: s.tls.Clone(), DisableKeepAlives: true}
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+r[1], nil)
 			if err != nil {
-				return err
+				return "", err
 			}
 			req.SetBasicAuth(s.user, s.pwd)
 			res, err := (&http.Client{Transport: tr}).Do(req)
 			if err != nil {
-				return err
+				return "", err
 			}
-			_, _ = io.Copy(io.Discard, res.Body)
+			body, err := io.ReadAll(res.Body)
 			res.Body.Close()
 			tr.CloseIdleConnections()
-			if res.StatusCode != http.StatusOK {
-				return fmt.Errorf("%s %s: %d", r[0], r[1], res.StatusCode)
+			if err != nil {
+				return "", err
 			}
+			if res.StatusCode != http.StatusOK {
+				return "", fmt.Errorf("%s %s: %d", r[0], r[1], res.StatusCode)
+			}
+			out.Write(body)
 		}
-		return nil
+		return out.String(), nil
 	}
 }
 
@@ -162,7 +209,6 @@ func setup(b *testing.B, maxConcurrency int) *testenv.Env {
 	})
 }
 
-
 // BenchmarkSideBySide: p50 and p99 of one call, and backend requests per
 // call, for each workload, client and latency.
 func BenchmarkSideBySide(b *testing.B) {
@@ -173,7 +219,7 @@ func BenchmarkSideBySide(b *testing.B) {
 	}{
 		{"ours-inprocess", func() caller { return inProcess(e) }},
 		{"ours-http", func() caller { return overHTTP(b, e) }},
-		{"reference-3req-fresh-tls", func() caller { return reference(b, e) }},
+		{"reference-mcp-3req-fresh-tls", func() caller { return reference(b, e) }},
 	}
 	for _, lat := range []time.Duration{0, 20 * time.Millisecond} {
 		for _, w := range workloads(e) {
@@ -222,7 +268,7 @@ func BenchmarkThroughput8x100(b *testing.B) {
 		{"ours-inprocess", def, inProcess},
 		{"ours-inprocess-maxconc16", wide, inProcess},
 		{"ours-http-maxconc16", wide, func(e *testenv.Env) caller { return overHTTP(b, e) }},
-		{"reference-3req-fresh-tls", def, func(e *testenv.Env) caller { return reference(b, e) }},
+		{"reference-mcp-3req-fresh-tls", def, func(e *testenv.Env) caller { return reference(b, e) }},
 	} {
 		e := cl.e
 		b.Run(cl.name, func(b *testing.B) {
