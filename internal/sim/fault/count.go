@@ -13,6 +13,7 @@ import (
 type Counter struct {
 	mu    sync.Mutex
 	n     map[string]int64
+	bytes int64
 	paths map[string][]string
 	keep  bool
 }
@@ -29,8 +30,34 @@ func (c *Counter) Wrap(name string, h http.Handler) http.Handler {
 			c.paths[name] = append(c.paths[name], r.Method+" "+r.URL.RequestURI())
 		}
 		c.mu.Unlock()
-		h.ServeHTTP(w, r)
+		cw := &countingWriter{ResponseWriter: w}
+		h.ServeHTTP(cw, r)
+		c.mu.Lock()
+		c.bytes += cw.n
+		c.mu.Unlock()
 	})
+}
+
+// countingWriter counts the body bytes a handler writes.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Bytes is the number of response body bytes every simulator has sent.
+func (c *Counter) Bytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }
 
 // Record makes the counter keep each request's method and URI (for
@@ -84,4 +111,5 @@ func (c *Counter) Reset() {
 	defer c.mu.Unlock()
 	c.n = map[string]int64{}
 	c.paths = map[string][]string{}
+	c.bytes = 0
 }
