@@ -30,6 +30,9 @@ func TestListToolsRoundTrips(t *testing.T) {
 		{"ontap_list_snapshot_policies", map[string]any{"target": prod, "limit": nil}, 4},
 		{"ontap_list_snapmirror", map[string]any{}, 4},
 		{"ontap_list_events", map[string]any{"target": prod}, 2},
+		// find the relationship on every target, read it again, its transfers.
+		{"ontap_list_snapmirror_transfers", map[string]any{"relationship": "svm_dr:vol_finance_dr"}, 4},
+		{"ontap_list_files", map[string]any{"target": prod, "volume": "svm_prod:vol_finance", "path": "/"}, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.tool, func(t *testing.T) {
