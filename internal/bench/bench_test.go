@@ -79,7 +79,7 @@ func callTool(ctx context.Context, c *client.Client, w workload) error {
 
 // overHTTP serves the same server over streamable HTTP and calls the tool
 // through an MCP client session on it.
-func overHTTP(b *testing.B, e *testenv.Env) caller {
+func overHTTP(b testing.TB, e *testenv.Env) caller {
 	srv := httptest.NewServer(e.Server.HTTPHandler(server.HTTPOptions{Transport: "http"}))
 	b.Cleanup(srv.Close)
 	c, err := client.NewStreamableHttpClient(srv.URL + "/mcp")
@@ -105,7 +105,7 @@ func overHTTP(b *testing.B, e *testenv.Env) caller {
 // client as ours, that makes the workload's 3 requests one after the other,
 // each on a fresh TCP connection with a fresh TLS handshake, and answers
 // with the bodies as text.
-func reference(b *testing.B, e *testenv.Env) caller {
+func reference(b testing.TB, e *testenv.Env) caller {
 	fetch := referenceHTTP(b, e)
 	byName := map[string]workload{}
 	for _, w := range workloads(e) {
@@ -142,7 +142,7 @@ func reference(b *testing.B, e *testenv.Env) caller {
 
 // referenceHTTP makes a workload's 3 requests, each on a fresh connection,
 // and returns the bodies.
-func referenceHTTP(b *testing.B, e *testenv.Env) func(context.Context, workload) (string, error) {
+func referenceHTTP(b testing.TB, e *testenv.Env) func(context.Context, workload) (string, error) {
 	type site struct {
 		base      string
 		user, pwd string
@@ -304,5 +304,32 @@ func BenchmarkThroughput8x100(b *testing.B) {
 			b.ReportMetric(float64(clients*calls*b.N)/total.Seconds(), "calls/s")
 			b.ReportMetric(float64(e.Demo.Counter.Total()-before)/float64(clients*calls*b.N), "requests/call")
 		})
+	}
+}
+
+// TestWorkloadsAnswer checks the benchmark harness itself: every client
+// answers every workload, and ours within its request budget.
+func TestWorkloadsAnswer(t *testing.T) {
+	e := testenv.StartEstate(t, fleet.Small(fleet.DefaultNow))
+	budget := map[string]int64{"list_volumes": 5, "list_snapshots": 3, "list_recovery_points": 1}
+	ours, viaHTTP, ref := inProcess(e), overHTTP(t, e), reference(t, e)
+	for _, w := range workloads(e) {
+		before := e.Demo.Counter.Total()
+		if err := ours(context.Background(), w); err != nil {
+			t.Fatalf("ours %s: %v", w.name, err)
+		}
+		if n := e.Demo.Counter.Total() - before; n > budget[w.name] {
+			t.Errorf("ours %s: %d requests, budget %d", w.name, n, budget[w.name])
+		}
+		if err := viaHTTP(context.Background(), w); err != nil {
+			t.Fatalf("ours over HTTP %s: %v", w.name, err)
+		}
+		before = e.Demo.Counter.Total()
+		if err := ref(context.Background(), w); err != nil {
+			t.Fatalf("reference %s: %v", w.name, err)
+		}
+		if n := e.Demo.Counter.Total() - before; n != 3 {
+			t.Errorf("reference %s: %d requests, want 3", w.name, n)
+		}
 	}
 }
