@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
@@ -88,6 +89,28 @@ func overHTTP(b testing.TB, e *testenv.Env) caller {
 	}
 	b.Cleanup(func() { c.Close() })
 	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		b.Fatal(err)
+	}
+	return func(ctx context.Context, w workload) error { return callTool(ctx, c, w) }
+}
+
+// overStdio serves the same server with its stdio transport (ServeStdio,
+// newline-delimited JSON-RPC) over a pair of pipes, as a desktop client
+// runs it, and calls the tool through an MCP client on the other ends.
+func overStdio(b testing.TB, e *testenv.Env) caller {
+	ctx, cancel := context.WithCancel(context.Background())
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	go func() { _ = e.Server.ServeStdio(ctx, inR, outW) }()
+	b.Cleanup(func() { cancel(); inW.Close(); outW.Close() })
+	c := client.NewClient(transport.NewIO(outR, inW, nil))
 	if err := c.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -213,13 +236,16 @@ func setup(b *testing.B, maxConcurrency int) *testenv.Env {
 // call, for each workload, client and latency.
 func BenchmarkSideBySide(b *testing.B) {
 	e := setup(b, 0)
+	// One client session per kind for the whole benchmark (a stdio server
+	// holds one session at a time).
 	clients := []struct {
 		name string
-		make func() caller
+		call caller
 	}{
-		{"ours-inprocess", func() caller { return inProcess(e) }},
-		{"ours-http", func() caller { return overHTTP(b, e) }},
-		{"reference-mcp-3req-fresh-tls", func() caller { return reference(b, e) }},
+		{"ours-inprocess", inProcess(e)},
+		{"ours-stdio", overStdio(b, e)},
+		{"ours-http", overHTTP(b, e)},
+		{"reference-mcp-3req-fresh-tls", reference(b, e)},
 	}
 	for _, lat := range []time.Duration{0, 20 * time.Millisecond} {
 		for _, w := range workloads(e) {
@@ -227,7 +253,7 @@ func BenchmarkSideBySide(b *testing.B) {
 				b.Run(fmt.Sprintf("latency=%s/%s/%s", lat, w.name, cl.name), func(b *testing.B) {
 					e.Faults(fault.Rule{Latency: lat})
 					defer e.Faults()
-					call := cl.make()
+					call := cl.call
 					ctx := context.Background()
 					if err := call(ctx, w); err != nil { // warm up (and check)
 						b.Fatal(err)
@@ -263,18 +289,18 @@ func BenchmarkThroughput8x100(b *testing.B) {
 	for _, cl := range []struct {
 		name string
 		e    *testenv.Env
-		make func(e *testenv.Env) caller
+		call caller
 	}{
-		{"ours-inprocess", def, inProcess},
-		{"ours-inprocess-maxconc16", wide, inProcess},
-		{"ours-http-maxconc16", wide, func(e *testenv.Env) caller { return overHTTP(b, e) }},
-		{"reference-mcp-3req-fresh-tls", def, func(e *testenv.Env) caller { return reference(b, e) }},
+		{"ours-inprocess", def, inProcess(def)},
+		{"ours-inprocess-maxconc16", wide, inProcess(wide)},
+		{"ours-http-maxconc16", wide, overHTTP(b, wide)},
+		{"reference-mcp-3req-fresh-tls", def, reference(b, def)},
 	} {
 		e := cl.e
 		b.Run(cl.name, func(b *testing.B) {
 			e.Faults(fault.Rule{Latency: 20 * time.Millisecond})
 			defer e.Faults()
-			call := cl.make(e)
+			call := cl.call
 			before := e.Demo.Counter.Total()
 			var total time.Duration
 			b.ResetTimer()
@@ -312,7 +338,7 @@ func BenchmarkThroughput8x100(b *testing.B) {
 func TestWorkloadsAnswer(t *testing.T) {
 	e := testenv.StartEstate(t, fleet.Small(fleet.DefaultNow))
 	budget := map[string]int64{"list_volumes": 5, "list_snapshots": 3, "list_recovery_points": 1}
-	ours, viaHTTP, ref := inProcess(e), overHTTP(t, e), reference(t, e)
+	ours, viaStdio, viaHTTP, ref := inProcess(e), overStdio(t, e), overHTTP(t, e), reference(t, e)
 	for _, w := range workloads(e) {
 		before := e.Demo.Counter.Total()
 		if err := ours(context.Background(), w); err != nil {
@@ -320,6 +346,9 @@ func TestWorkloadsAnswer(t *testing.T) {
 		}
 		if n := e.Demo.Counter.Total() - before; n > budget[w.name] {
 			t.Errorf("ours %s: %d requests, budget %d", w.name, n, budget[w.name])
+		}
+		if err := viaStdio(context.Background(), w); err != nil {
+			t.Fatalf("ours over stdio %s: %v", w.name, err)
 		}
 		if err := viaHTTP(context.Background(), w); err != nil {
 			t.Fatalf("ours over HTTP %s: %v", w.name, err)

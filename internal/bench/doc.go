@@ -1,6 +1,7 @@
 // Package bench holds the side-by-side benchmarks of issue 13 (go test
 // -bench . ./internal/bench): recovery-mcp's list tools, called over MCP
-// (in process and over streamable HTTP) against the simulators, beside a
+// (in process, over the stdio transport on pipes, and over streamable HTTP)
+// against the simulators, beside a
 // reference: an MCP tool, called through the same in-process MCP client,
 // that makes 3 requests per call on fresh TLS connections (a new TCP
 // connection and TLS handshake per request, as a client without connection
