@@ -25,7 +25,8 @@
 //     Unknown body fields are refused with code 2.
 //   - The bulk collection GET /storage/volumes/*/snapshots lists snapshots
 //     across volumes (each record names its volume), as ONTAP documents
-//     for its "bulk snapshot APIs".
+//     for its "bulk snapshot APIs" (GET /api/storage/volumes/*/snapshots in
+//     the netapp_ontap library's generated docs, resources/snapshot.py).
 //   - /storage/aggregates lists the local tiers with their space; a volume
 //     POST must name an existing aggregate (404, code 4) with room for its
 //     size (400, code 2), or gets the one with most room.
