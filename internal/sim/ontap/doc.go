@@ -21,8 +21,9 @@
 //     parameter that is neither reserved nor a field is refused with 262179
 //     "Unexpected argument", an unknown name in fields= with 262197 "The
 //     value ... is invalid for field "fields"" unless
-//     ignore_unknown_fields=true (ONTAP 9.11+), which drops such names.
-//     Unknown body fields are refused with code 2.
+//     ignore_unknown_fields=true (ONTAP 9.11+), which drops such names. A
+//     write refuses a query parameter that is neither one it takes nor a
+//     field (262179). Unknown body fields are refused with code 2.
 //   - The bulk collection GET /storage/volumes/*/snapshots lists snapshots
 //     across volumes (each record names its volume), as ONTAP documents
 //     for its "bulk snapshot APIs" (GET /api/storage/volumes/*/snapshots in

@@ -42,6 +42,14 @@ func TestUnknownNamesInQueries(t *testing.T) {
 		{"ontap-mcp tag", "/api/cluster?ignore_unknown_fields=true&fields=ontapMcpTag,linux,0a1b2c,26.07", 200, "", "", "", false},
 		{"bulk snapshots, unknown filter", "/api/storage/volumes/*/snapshots?bogus=1", 400, "262179", "", "", false},
 	}
+	t.Run("unknown parameter of a write", func(t *testing.T) {
+		fin := volUUID(ev, ev.prod, "vol_finance")
+		r := ev.do(ev.prodURL, "POST", "/api/storage/volumes/"+fin+"/snapshots?bogus_param=1", map[string]any{"name": "x"})
+		wantError(t, r, 400, "262179", `Unexpected argument "bogus_param".`, "")
+		if r := ev.do(ev.prodURL, "POST", "/api/storage/volumes/"+fin+"/snapshots?return_timeout=0&return_records=true", map[string]any{"name": "y"}); r.status != 202 {
+			t.Fatalf("documented parameters refused: %d %s", r.status, r.body)
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ev.prodGet(tc.path)

@@ -105,3 +105,39 @@ func (rq *request) checkQuery(k *kind, extra map[string]bool) (url.Values, *apiE
 	q["fields"] = []string{strings.Join(kept, ",")}
 	return q, nil
 }
+
+// writeParams are the query parameters ONTAP's write operations take
+// besides fields of their models (restore_to.* on volume PATCH, the
+// relationship DELETE and PATCH flags, ...), across the simulated routes.
+var writeParams = map[string]bool{
+	"force": true, "destination_only": true, "source_only": true, "source_info_only": true,
+	"delete_lun_maps_in_destination": true, "unmap_namespace": true, "failover": true, "failback": true,
+	"force-failover": true, "preserve_lun_ids": true, "clone.match_parent_storage_tier": true, "action": true,
+}
+
+// writeKinds are the models whose fields a write may also name in its
+// query (the simulator reads write parameters from the body or the query).
+var writeKinds = []*kind{kindVolume, kindSnapshot, kindSnapPol, kindSchedule, kindRelationship, kindTransfer, kindJob}
+
+// checkWriteQuery refuses, as ONTAP does, a query parameter of a POST,
+// PATCH or DELETE that the operation does not take (262179).
+func (rq *request) checkWriteQuery() *apiError {
+	keys := make([]string, 0, len(rq.q))
+	for key := range rq.q {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+next:
+	for _, key := range keys {
+		if reservedParams[key] || writeParams[key] || strings.HasPrefix(key, "restore_to.") {
+			continue
+		}
+		for _, k := range writeKinds {
+			if k.knows(key) {
+				continue next
+			}
+		}
+		return &apiError{status: 400, code: codeUnexpectedArgument, message: `Unexpected argument "` + key + `".`}
+	}
+	return nil
+}

@@ -255,6 +255,11 @@ func (rq *request) route() *apiError {
 		seg = append(seg, u)
 	}
 	m := rq.r.Method
+	if m != http.MethodGet {
+		if e := rq.checkWriteQuery(); e != nil {
+			return e
+		}
+	}
 	is := func(parts ...string) bool {
 		if len(parts) != len(seg) {
 			return false
