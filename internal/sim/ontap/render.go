@@ -298,22 +298,65 @@ func (s *Server) snapmirrorPrefix(dstC *fleet.OntapCluster, r *fleet.OntapRelati
 // uses it and snapmirror when it is a relationship's exported (common)
 // snapshot on either side.
 func (s *Server) owners(c *fleet.OntapCluster, v *fleet.OntapVolume, snap *fleet.OntapSnapshot) []string {
-	set := map[string]bool{}
-	for _, o := range snap.Owners {
-		set[o] = true
-	}
+	return s.ownersWith(c, v, snap, nil)
+}
+
+// ownersIndex holds what makes snapshots of cluster c owned, for rendering
+// many snapshots at once (the model must not change while it is used).
+type ownersIndex struct {
+	clone  map[[2]string]bool // volume uuid, snapshot name
+	mirror map[[2]string]bool // volume path, snapshot name
+}
+
+func (s *Server) ownersIndex(c *fleet.OntapCluster) *ownersIndex {
+	ix := &ownersIndex{clone: map[[2]string]bool{}, mirror: map[[2]string]bool{}}
 	for _, x := range c.Volumes {
-		if x.CloneParentVolume == v.UUID && x.CloneParentSnapshot == snap.Name {
-			set["volume_clone"] = true
+		if x.CloneParentVolume != "" {
+			ix.clone[[2]string{x.CloneParentVolume, x.CloneParentSnapshot}] = true
 		}
 	}
 	for _, oc := range s.clusters() {
 		for _, r := range oc.Relationships {
-			if r.ExportedSnapshot != snap.Name || r.State == "broken_off" {
+			if r.ExportedSnapshot == "" || r.State == "broken_off" {
 				continue
 			}
-			if (oc == c && r.DestinationPath == v.Path()) || (r.SourceCluster == c.Name && r.SourcePath == v.Path()) {
-				set["snapmirror"] = true
+			if oc == c {
+				ix.mirror[[2]string{r.DestinationPath, r.ExportedSnapshot}] = true
+			}
+			if r.SourceCluster == c.Name {
+				ix.mirror[[2]string{r.SourcePath, r.ExportedSnapshot}] = true
+			}
+		}
+	}
+	return ix
+}
+
+func (s *Server) ownersWith(c *fleet.OntapCluster, v *fleet.OntapVolume, snap *fleet.OntapSnapshot, ix *ownersIndex) []string {
+	set := map[string]bool{}
+	for _, o := range snap.Owners {
+		set[o] = true
+	}
+	if ix != nil {
+		if ix.clone[[2]string{v.UUID, snap.Name}] {
+			set["volume_clone"] = true
+		}
+		if ix.mirror[[2]string{v.Path(), snap.Name}] {
+			set["snapmirror"] = true
+		}
+	} else {
+		for _, x := range c.Volumes {
+			if x.CloneParentVolume == v.UUID && x.CloneParentSnapshot == snap.Name {
+				set["volume_clone"] = true
+			}
+		}
+		for _, oc := range s.clusters() {
+			for _, r := range oc.Relationships {
+				if r.ExportedSnapshot != snap.Name || r.State == "broken_off" {
+					continue
+				}
+				if (oc == c && r.DestinationPath == v.Path()) || (r.SourceCluster == c.Name && r.SourcePath == v.Path()) {
+					set["snapmirror"] = true
+				}
 			}
 		}
 	}
@@ -326,6 +369,10 @@ func (s *Server) owners(c *fleet.OntapCluster, v *fleet.OntapVolume, snap *fleet
 }
 
 func (s *Server) renderSnapshot(c *fleet.OntapCluster, v *fleet.OntapVolume, sn *fleet.OntapSnapshot) obj {
+	return s.renderSnapshotWith(c, v, sn, nil)
+}
+
+func (s *Server) renderSnapshotWith(c *fleet.OntapCluster, v *fleet.OntapVolume, sn *fleet.OntapSnapshot, ix *ownersIndex) obj {
 	o := obj{
 		"uuid": sn.UUID, "name": sn.Name, "create_time": ts(sn.CreateTime),
 		"size": sn.Size, "logical_size": sn.LogicalSize, "state": sn.State,
@@ -348,7 +395,7 @@ func (s *Server) renderSnapshot(c *fleet.OntapCluster, v *fleet.OntapVolume, sn 
 	if !sn.ExpiryTime.IsZero() {
 		o["expiry_time"] = ts(sn.ExpiryTime)
 	}
-	if own := s.owners(c, v, sn); len(own) > 0 {
+	if own := s.ownersWith(c, v, sn, ix); len(own) > 0 {
 		o["owners"] = strList(own)
 	}
 	return o

@@ -387,8 +387,9 @@ func (rq *request) listSnapshots(volUUID, snapUUID string) *apiError {
 		return nil
 	}
 	recs := make([]obj, 0, len(v.Snapshots))
+	ix := rq.s.ownersIndex(rq.c)
 	for _, sn := range v.Snapshots {
-		recs = append(recs, rq.s.renderSnapshot(rq.c, v, sn))
+		recs = append(recs, rq.s.renderSnapshotWith(rq.c, v, sn, ix))
 	}
 	return rq.writeCollection(kindSnapshot, recs, nil)
 }
@@ -418,13 +419,14 @@ func (rq *request) listAllSnapshots() *apiError {
 		}
 	}
 	var recs []obj
+	ix := rq.s.ownersIndex(rq.c)
 	for _, v := range vols {
 		for _, sn := range v.Snapshots {
 			if len(pre) > 0 && !matchAll(obj{"uuid": sn.UUID, "name": sn.Name, "create_time": ts(sn.CreateTime),
 				"volume": obj{"name": v.Name, "uuid": v.UUID}, "svm": obj{"name": v.SVM}}, pre) {
 				continue
 			}
-			recs = append(recs, rq.s.renderSnapshot(rq.c, v, sn))
+			recs = append(recs, rq.s.renderSnapshotWith(rq.c, v, sn, ix))
 		}
 	}
 	return rq.writeCollection(kindSnapshotBulk, recs, nil)
