@@ -53,6 +53,8 @@ func TestSelect(t *testing.T) {
 	}{
 		{"top-level properties", "extId,name,creationTime", 200},
 		{"paths into members", "extId,vmRecoveryPoints/vmExtId", 200},
+		{"whole members keep their disks", "extId,vmRecoveryPoints", 200},
+		{"a member's disks", "extId,vmRecoveryPoints/vmExtId,vmRecoveryPoints/diskRecoveryPoints", 200},
 		{"unknown property", "extId,bogusProperty", 400},
 		{"unknown member property", "vmRecoveryPoints/bogus", 400},
 	}
@@ -75,11 +77,12 @@ func TestSelect(t *testing.T) {
 						t.Fatalf("item lacks %s: %v", root, m)
 					}
 				}
+				wantDisks := strings.Contains(tc.sel, "diskRecoveryPoints") || strings.HasSuffix(tc.sel, ",vmRecoveryPoints")
 				if vms, ok := m["vmRecoveryPoints"].([]any); ok {
 					for _, v := range vms {
 						vm := v.(map[string]any)
-						if vm["vmExtId"] == nil || vm["diskRecoveryPoints"] != nil {
-							t.Fatalf("member projection %v", vm)
+						if vm["vmExtId"] == nil || (vm["diskRecoveryPoints"] != nil) != wantDisks {
+							t.Fatalf("member projection %v (disks wanted: %v)", vm, wantDisks)
 						}
 					}
 				}

@@ -69,6 +69,15 @@ func (rc *reqCtx) listRecoveryPoints() {
 	// Filter and sort on the filterable and sortable fields only, outside
 	// the lock, then render the page in full under it.
 	members := strings.Contains(rc.r.URL.Query().Get("$filter"), "RecoveryPoints")
+	if sel := rc.r.URL.Query().Get("$select"); sel != "" {
+		rc.noDisks = true
+		for f := range strings.SplitSeq(sel, ",") {
+			f = strings.TrimSpace(f)
+			if f == "vmRecoveryPoints" || f == "volumeGroupRecoveryPoints" || strings.Contains(f, "diskRecoveryPoints") {
+				rc.noDisks = false
+			}
+		}
+	}
 	pc.Mu.Lock()
 	items := make([]obj, 0, len(pc.RecoveryPoints))
 	for _, rp := range pc.RecoveryPoints {

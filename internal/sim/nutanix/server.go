@@ -145,6 +145,9 @@ type reqCtx struct {
 	rest []string
 	// respType is the response $objectType, also used on errors.
 	respType string
+	// noDisks leaves disk recovery points out of rendered recovery points
+	// (a $select that does not ask for them: the projection drops them).
+	noDisks bool
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -386,6 +386,9 @@ func strs(in []string) []any {
 // --- dataprotection ---
 
 func (rc *reqCtx) renderDiskRPs(disks []fleet.NutanixDiskRecoveryPoint) []any {
+	if rc.noDisks {
+		return nil
+	}
 	out := make([]any, len(disks))
 	for i, d := range disks {
 		out[i] = rc.typed("dataprotection.v4.common.DiskRecoveryPoint", obj{
