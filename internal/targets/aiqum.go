@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -113,7 +112,6 @@ func (r *Registry) discover(ctx context.Context, t config.Target) discovery {
 		d.err = fmt.Errorf("list the clusters behind its API gateway: %w", err)
 		return d
 	}
-	sort.Slice(gws, func(i, j int) bool { return gws[i].Name < gws[j].Name })
 	for _, g := range gws {
 		if g.Name == "" || g.UUID == "" {
 			continue
@@ -159,18 +157,18 @@ func (r *Registry) merged() []config.Target {
 	return out
 }
 
-// Behind returns the names of the clusters reached through the AIQUM
-// target named aiq (after the last discovery), and its discovery error.
+// Behind returns the names of the clusters the AIQUM target named aiq
+// manages (after the last discovery; those also configured directly are
+// reached directly), and its discovery error.
 func (r *Registry) Behind(aiq string) ([]string, error) {
-	var names []string
-	for _, t := range r.merged() {
-		if t.Via == aiq {
-			names = append(names, t.Name)
-		}
-	}
 	r.aq.mu.Lock()
 	defer r.aq.mu.Unlock()
-	return names, r.aq.found[aiq].err
+	d := r.aq.found[aiq]
+	var names []string
+	for _, c := range d.clusters {
+		names = append(names, c.Name)
+	}
+	return names, d.err
 }
 
 // GatewayPath is the path prefix of a cluster reached through an AIQUM

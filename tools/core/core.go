@@ -35,7 +35,8 @@ type TargetInfo struct {
 	TLSVerify bool   `json:"tls_verify"`
 	// Via is the AIQUM target whose API gateway reaches this cluster.
 	Via string `json:"via,omitempty"`
-	// Clusters are the clusters reached through this AIQUM target.
+	// Clusters are the clusters this AIQUM target manages (reached through
+	// it unless also configured directly).
 	Clusters []string `json:"clusters,omitempty"`
 	targets.Probe
 }
