@@ -100,3 +100,44 @@ func TestListAndAcknowledgeEvents(t *testing.T) {
 		t.Errorf("read-only lists %v", listed)
 	}
 }
+
+// TestBackupHealthCitesAIQUMEvents runs the analysis with the AIQUM target
+// alone: the clusters are collected through the gateway and AIQUM's events
+// are cited by key in the findings about the planted conditions.
+func TestBackupHealthCitesAIQUMEvents(t *testing.T) {
+	e := testenv.StartEstate(t, generated(t), testenv.ONTAPViaAIQUM())
+	keys := map[string]string{}
+	for _, it := range testenv.Items(t, e.OK("aiqum_list_events", map[string]any{})) {
+		keys[it["name"].(string)] = it["key"].(string)
+	}
+	rep := e.OK("backup_health", map[string]any{"limit": 100})
+	if rep["partial"] == true {
+		t.Fatalf("partial estate: %v", rep["incomplete_targets"])
+	}
+	cites := func(f map[string]any, key string) bool {
+		list, _ := f["evidence"].(map[string]any)["aiqum_events"].([]any)
+		for _, x := range list {
+			if x.(map[string]any)["key"] == key {
+				return true
+			}
+		}
+		return false
+	}
+	want := []struct{ check, entity, event string }{
+		{"replication_lag", "vol_erp_db", "Mirror Replication Lag Warning"},
+		{"snapshot_reserve", "vol_logs_erp", "Volume Snapshot Reserve Space Full"},
+		{"aiqum_event", "vol_fin_share", "Ransomware Activity Seen"},
+	}
+	for _, w := range want {
+		found := false
+		for _, x := range rep["findings"].([]any) {
+			f := x.(map[string]any)
+			if f["check"] == w.check && f["entity"].(map[string]any)["name"] == w.entity && cites(f, keys[w.event]) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %s finding on %s citing AIQUM event %s (%s)", w.check, w.entity, w.event, keys[w.event])
+		}
+	}
+}
