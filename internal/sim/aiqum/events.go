@@ -11,7 +11,8 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 )
 
-// Thresholds of the monitoring cycle (reference section 7, 9.9 defaults).
+// Thresholds of the monitoring cycle (reference section 7, 9.9 defaults);
+// a space threshold is breached when use exceeds it.
 const (
 	lagWarnRatio     = 1.5
 	lagErrorRatio    = 2.5
@@ -204,9 +205,9 @@ func (s *Server) conditions(c *fleet.OntapCluster, now time.Time) []raised {
 			x := base
 			x.cond = "space:" + v.UUID
 			switch {
-			case pct >= spaceFull:
+			case pct > spaceFull:
 				x.name, x.severity = "Volume Space Full", "error"
-			case pct >= spaceNearlyFull:
+			case pct > spaceNearlyFull:
 				x.name, x.severity = "Volume Space Nearly Full", "warning"
 			}
 			if x.name != "" {
@@ -221,7 +222,7 @@ func (s *Server) conditions(c *fleet.OntapCluster, now time.Time) []raised {
 			}
 		}
 		if res := v.Size * int64(v.SnapshotReservePercent) / 100; res > 0 {
-			if pct := float64(snapshotUsed(v)) / float64(res); pct >= reserveFull {
+			if pct := float64(snapshotUsed(v)) / float64(res); pct > reserveFull {
 				x := base
 				x.cond, x.name, x.severity = "reserve:"+v.UUID, "Volume Snapshot Reserve Space Full", "warning"
 				x.cause = fmt.Sprintf("The snapshot reserve full threshold set at %.0f%% is breached. %.2f%% of the snapshot reserve is used.", reserveFull*100, pct*100)
