@@ -192,10 +192,11 @@ func TestExampleConfigParses(t *testing.T) {
 	}
 	cfg.ApplyDefaults()
 	cfg.Targets[1].CAFile = "" // the example names a path that exists on the reader's machine only
+	cfg.Targets[3].CAFile = ""
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Targets) != 3 || cfg.Safety.ConfirmTTL.D().String() != "5m0s" {
+	if len(cfg.Targets) != 4 || cfg.Targets[3].Kind != KindAIQUM || cfg.Safety.ConfirmTTL.D().String() != "5m0s" {
 		t.Errorf("example: %+v", cfg)
 	}
 }
