@@ -51,23 +51,17 @@ type aiqumState struct {
 // is stale or failed. It returns the discovery errors, each naming its
 // AIQUM; the clusters of the AIQUMs that answered are usable either way.
 func (r *Registry) Refresh(ctx context.Context) error {
-	var stale []config.Target
-	r.aq.mu.Lock()
-	for _, t := range r.targets {
-		if t.Kind != config.KindAIQUM {
-			continue
-		}
-		d, ok := r.aq.found[t.Name]
-		if !ok || d.err != nil || time.Since(d.at) > discoveryTTL {
-			stale = append(stale, t)
-		}
+	if len(r.stale(time.Now())) == 0 {
+		return r.discoveryErrors()
 	}
-	r.aq.mu.Unlock()
+	asked := time.Now()
+	r.aq.refresh.Lock()
+	defer r.aq.refresh.Unlock()
+	// A discovery that finished while this call waited is fresh enough.
+	stale := r.stale(asked)
 	if len(stale) == 0 {
 		return r.discoveryErrors()
 	}
-	r.aq.refresh.Lock()
-	defer r.aq.refresh.Unlock()
 	out := make([]discovery, len(stale))
 	var wg sync.WaitGroup
 	for i, t := range stale {
@@ -84,6 +78,24 @@ func (r *Registry) Refresh(ctx context.Context) error {
 	}
 	r.aq.mu.Unlock()
 	return r.discoveryErrors()
+}
+
+// stale returns the AIQUM targets whose discovery is missing, failed
+// before since, or older than discoveryTTL.
+func (r *Registry) stale(since time.Time) []config.Target {
+	r.aq.mu.Lock()
+	defer r.aq.mu.Unlock()
+	var out []config.Target
+	for _, t := range r.targets {
+		if t.Kind != config.KindAIQUM {
+			continue
+		}
+		d, ok := r.aq.found[t.Name]
+		if !ok || (d.err != nil && !d.at.After(since)) || time.Since(d.at) > discoveryTTL {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (r *Registry) discoveryErrors() error {
