@@ -1,6 +1,10 @@
 package ontap_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"sort"
 	"strings"
 	"testing"
 
@@ -30,20 +34,46 @@ func TestEveryToolThroughAIQUM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the toolset's tests a second time")
 	}
-	for name, f := range map[string]func(*testing.T){
-		"ListVolumes":                   TestListVolumes,
-		"ListSnapshotsAndPolicies":      TestListSnapshotsAndPolicies,
-		"CreateAndDeleteSnapshot":       TestCreateAndDeleteSnapshot,
-		"ListFilesAndRestoreFile":       TestListFilesAndRestoreFile,
-		"RestoreVolume":                 TestRestoreVolume,
-		"SetVolumeSnapshotPolicy":       TestSetVolumeSnapshotPolicy,
-		"ListSnapmirrorTransfersEvents": TestListSnapmirrorTransfersAndEvents,
-		"BadInput":                      TestBadInput,
-		"InvalidStateTransitions":       TestInvalidStateTransitions,
-		"AcceptanceScenario":            TestAcceptanceScenario,
-		"ProgressDuringLongOperations":  TestProgressDuringLongOperations,
-		"BackendFailures":               TestBackendFailures,
-	} {
+	for name, f := range throughAIQUM {
 		t.Run(name, f)
+	}
+}
+
+// throughAIQUM names the toolset's tests that also run through AIQUM.
+var throughAIQUM = map[string]func(*testing.T){
+	"ListVolumes":                      TestListVolumes,
+	"ListSnapshotsAndPolicies":         TestListSnapshotsAndPolicies,
+	"CreateAndDeleteSnapshot":          TestCreateAndDeleteSnapshot,
+	"ListFilesAndRestoreFile":          TestListFilesAndRestoreFile,
+	"RestoreVolume":                    TestRestoreVolume,
+	"SetVolumeSnapshotPolicy":          TestSetVolumeSnapshotPolicy,
+	"ListSnapmirrorTransfersAndEvents": TestListSnapmirrorTransfersAndEvents,
+	"BadInput":                         TestBadInput,
+	"InvalidStateTransitions":          TestInvalidStateTransitions,
+	"AcceptanceScenario":               TestAcceptanceScenario,
+	"ProgressDuringLongOperations":     TestProgressDuringLongOperations,
+	"BackendFailures":                  TestBackendFailures,
+}
+
+// TestThroughAIQUMCoversEveryTest keeps TestEveryToolThroughAIQUM complete:
+// every test of ontap_test.go that starts the demo runs through AIQUM too.
+func TestThroughAIQUMCoversEveryTest(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "ontap_test.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || !strings.HasPrefix(fn.Name.Name, "Test") {
+			continue
+		}
+		if _, ok := throughAIQUM[strings.TrimPrefix(fn.Name.Name, "Test")]; !ok {
+			missing = append(missing, fn.Name.Name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("add to throughAIQUM (keyed by the name without Test): %v", missing)
 	}
 }
