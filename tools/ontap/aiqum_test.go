@@ -31,9 +31,6 @@ func start(t *testing.T) *testenv.Env {
 // known only through AIQUM: every ONTAP tool, read and write, on both
 // clusters, with the same expectations as for direct targets.
 func TestEveryToolThroughAIQUM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the toolset's tests a second time")
-	}
 	for name, f := range throughAIQUM {
 		t.Run(name, f)
 	}
