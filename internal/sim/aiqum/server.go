@@ -25,6 +25,9 @@
 // by default and at most, refuses a filter value that contains "?" and
 // unknown parameters with 400 in AIQUM's error envelope.
 //
+// Users: the AIQUM's Application Administrator, and an Operator
+// (umoperator) that may only read; any other write is 403.
+//
 // Decisions where the reference marks behaviour unverified: a resolved event
 // whose condition persists is raised again as a new event after one
 // monitoring interval (15 minutes); reopening a resolved event, acknowledging
@@ -124,10 +127,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.opts.Logger.Debug("aiqum sim request", "method", r.Method, "path", r.URL.Path)
 	}
 	user, pass, ok := r.BasicAuth()
-	if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(s.a.Username)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(pass), []byte(s.a.Password)) != 1 {
+	match := func(u, p string) bool {
+		return u != "" && subtle.ConstantTimeCompare([]byte(user), []byte(u)) == 1 && subtle.ConstantTimeCompare([]byte(pass), []byte(p)) == 1
+	}
+	admin := match(s.a.Username, s.a.Password)
+	if !ok || (!admin && !match(s.a.OperatorUsername, s.a.OperatorPassword)) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Unified Manager"`)
 		writeError(w, errf(http.StatusUnauthorized, "", "Authentication failed."))
+		return
+	}
+	// The Operator role may only read (reference section 1.1; through the
+	// gateway, only Application Administrators may write).
+	if !admin && r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+		writeError(w, errf(http.StatusForbidden, "", "The user %s is not authorized to perform this operation.", user))
 		return
 	}
 	p := r.URL.EscapedPath()

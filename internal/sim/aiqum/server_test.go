@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -373,5 +374,44 @@ func TestGatewayForwardsToTheCluster(t *testing.T) {
 	_, err = oc.GetVolume(ctx, "00000000-0000-1000-8000-000000000000")
 	if !ontap.IsNotFound(err) {
 		t.Errorf("missing volume through the gateway: %v", err)
+	}
+}
+
+func TestOperatorMayOnlyRead(t *testing.T) {
+	est := fleet.Small(fleet.DefaultNow)
+	r := newRig(t, est)
+	a := r.a
+	prod := est.OntapClusterByName("ontap-prod")
+	op, err := ontap.New(ontap.Options{Endpoint: r.url, Username: a.OperatorUsername, Password: a.OperatorPassword,
+		PathPrefix: clientaiqum.GatewayPrefix(prod.UUID), RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	vols, err := op.ListVolumes(ctx, nil)
+	if err != nil || len(vols) == 0 {
+		t.Fatalf("operator read through the gateway: %v", err)
+	}
+	_, err = op.CreateSnapshot(ctx, vols[0].UUID, ontap.SnapshotCreate{Name: "nope"})
+	var ae *ontap.APIError
+	if !errors.As(err, &ae) || ae.HTTPStatus != 403 {
+		t.Fatalf("operator write through the gateway: %v, want 403", err)
+	}
+	prod.Mu.Lock()
+	taken := prod.Volume(vols[0].UUID).Snapshot("nope") != nil
+	prod.Mu.Unlock()
+	if taken {
+		t.Fatal("the refused write reached the cluster")
+	}
+	cl, _ := clientaiqum.New(clientaiqum.Options{Endpoint: r.url, Username: a.OperatorUsername, Password: a.OperatorPassword, RetryMax: -1})
+	if _, err := cl.ListClusters(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.Mu.Lock()
+	a.Events = append(a.Events, &fleet.AiqumEvent{Key: "k1", Name: "X", Severity: "warning", State: "new", Area: "protection", Level: "risk",
+		ResourceType: "volume", Cluster: prod.Name, Raised: est.Clock.Now(), History: []fleet.AiqumEventHistory{{State: "new", Time: est.Clock.Now()}}})
+	a.Mu.Unlock()
+	if _, err := cl.UpdateEvent(ctx, "k1", clientaiqum.ActionAcknowledge, "op"); clientaiqum.StatusOf(err) != 403 {
+		t.Errorf("operator PATCH: %v, want 403", err)
 	}
 }

@@ -16,8 +16,13 @@ type Aiqum struct {
 	Mu       sync.Mutex
 	Name     string
 	UUID     string
+	// Username and Password are the Application Administrator's.
 	Username string
 	Password string
+	// OperatorUsername and OperatorPassword, when set, are a user with the
+	// Operator role: GET only, natively and through the gateway.
+	OperatorUsername string
+	OperatorPassword string
 	// Clusters are the names of the managed ONTAP clusters.
 	Clusters []string
 	// Events, in the order raised.
@@ -91,6 +96,8 @@ type AiqumSpec struct {
 	Name     string `yaml:"name"`
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
+	// OperatorPassword is the password of the read-only user umoperator.
+	OperatorPassword string `yaml:"operator_password"`
 	// Clusters it manages (default: every ONTAP cluster).
 	Clusters []string `yaml:"clusters"`
 	// Events are given outright, besides those the monitoring raises.
@@ -121,7 +128,8 @@ type AiqumEventSpec struct {
 
 // DefaultAiqum is the AIQUM server a built-in or generated estate gets.
 func DefaultAiqum(e *Estate) *Aiqum {
-	a := &Aiqum{Name: "aiqum", UUID: OntapUUID("aiqum", "aiqum"), Username: "umadmin", Password: "aiqum-" + fmt.Sprint(len(e.OntapClusters)) + "-demo"}
+	a := &Aiqum{Name: "aiqum", UUID: OntapUUID("aiqum", "aiqum"), Username: "umadmin", Password: "aiqum-" + fmt.Sprint(len(e.OntapClusters)) + "-demo",
+		OperatorUsername: "umoperator", OperatorPassword: "aiqum-operator-demo"}
 	for _, c := range e.OntapClusters {
 		a.Clusters = append(a.Clusters, c.Name)
 	}
@@ -153,7 +161,8 @@ func (b *builder) buildAiqums() error {
 		if as.Name == "" {
 			return b.errAt(src, "name", "is required")
 		}
-		a := &Aiqum{Name: as.Name, UUID: OntapUUID("aiqum", as.Name), Username: or(as.Username, "umadmin"), Password: or(as.Password, "aiqum-demo")}
+		a := &Aiqum{Name: as.Name, UUID: OntapUUID("aiqum", as.Name), Username: or(as.Username, "umadmin"), Password: or(as.Password, "aiqum-demo"),
+			OperatorUsername: "umoperator", OperatorPassword: or(as.OperatorPassword, "aiqum-operator-demo")}
 		if len(as.Clusters) == 0 {
 			for _, c := range b.e.OntapClusters {
 				a.Clusters = append(a.Clusters, c.Name)
