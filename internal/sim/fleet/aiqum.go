@@ -13,9 +13,9 @@ import (
 // clusters' state (and, from a scenario, given outright) and kept here with
 // their state history.
 type Aiqum struct {
-	Mu       sync.Mutex
-	Name     string
-	UUID     string
+	Mu   sync.Mutex
+	Name string
+	UUID string
 	// Username and Password are the Application Administrator's.
 	Username string
 	Password string
