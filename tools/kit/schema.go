@@ -30,24 +30,40 @@ func inputSchema[A any](confirmable bool) *jsonschema.Schema {
 	if s.Properties == nil {
 		s.Properties = orderedmap.New[string, *jsonschema.Schema]()
 	}
+	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+		if p.Value.Description == "" {
+			p.Value.Description = commonParams[p.Key]
+		}
+	}
 	if confirmable {
 		s.Properties.Set(ConfirmTokenArg, &jsonschema.Schema{
 			Type:        "string",
-			Description: "From the confirmation preview: repeat the call with it to execute.",
+			Description: "From a confirmation_required answer: repeat the call with it to execute.",
 		})
 	}
 	return s
 }
 
+// commonParams describe the parameters many tools share, where a tool
+// gives no description of its own: one wording everywhere, written once.
+var commonParams = map[string]string{
+	"target": "From list_targets; optional if only one.",
+	"svm":    "SVM name, to tell apart same-named volumes.",
+	"limit":  "Max items: default 50, up to 500.",
+	"page":   "0-based; pass next_page to continue.",
+}
+
 // outputSchema reflects R's top level only, without descriptions: nested
 // objects are just "object" and arrays of objects just "array". The field
 // lists of results are in each tool's structured content and text; the
-// whole tools/list is paid for on every conversation, and its budget (40 KB
+// whole tools/list is paid for on every conversation, and its budget (50 KB
 // for every toolset together) is spent on what helps a model choose and
 // call a tool: descriptions and input schemas. Output schemas set no
 // required keys and allow extra ones, so a confirmable tool's preview answer
-// validates too; its keys are added so the model knows them.
-func outputSchema[R any](confirmable bool) *jsonschema.Schema {
+// ({confirmation_required, confirm_token, preview}) validates too; the
+// confirm_token argument's description and the server instructions name
+// those keys once instead of in every confirmable tool's output schema.
+func outputSchema[R any]() *jsonschema.Schema {
 	var s *jsonschema.Schema
 	if reflect.TypeFor[R]().Kind() == reflect.Struct {
 		s = reflector(true).Reflect(new(R))
@@ -56,12 +72,6 @@ func outputSchema[R any](confirmable bool) *jsonschema.Schema {
 	}
 	s.Version = ""
 	compact(s, 1)
-	if confirmable {
-		for _, k := range []string{"confirmation_required", "confirm_token", "preview"} {
-			typ := map[string]string{"confirmation_required": "boolean", "confirm_token": "string", "preview": "object"}[k]
-			s.Properties.Set(k, &jsonschema.Schema{Type: typ})
-		}
-	}
 	return s
 }
 
