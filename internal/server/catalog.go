@@ -24,3 +24,7 @@ func Catalog() []kit.Tool {
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }
+
+// Listed returns every tool a tools/list can hold, for listings: the
+// catalog, then the dynamic toolset's tools (--dynamic-toolsets only).
+func Listed() []kit.Tool { return append(Catalog(), DynamicTools()...) }
