@@ -304,6 +304,13 @@ func (s *Server) route(rc *reqCtx) {
 			}
 			rc.revertVM(p[3])
 			return
+		case is("ahv", "config", "vms", "*", "$actions", "associate-categories"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.associateVMCategories(p[3]) // protect.go
+			return
 		}
 	case "volumes":
 		switch {
