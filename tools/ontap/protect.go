@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
@@ -43,12 +44,18 @@ type ProtectVolumeArgs struct {
 	DryRun           bool   `json:"dry_run,omitempty" jsonschema_description:"Return the plan; change nothing."`
 }
 
+// baselineWait bounds the wait for the baseline transfer: a large volume's
+// takes hours, and the relationship protects the volume from the moment it
+// exists. A call that stops waiting says how to follow the transfer.
+const baselineWait = 2 * time.Minute
+
 // ProtectStep is one step of the plan.
 type ProtectStep struct {
 	// Action is set_snapshot_policy, create_snapmirror or
 	// initialize_snapmirror.
 	Action string `json:"action"`
-	// Status is planned, done or skipped.
+	// Status is planned, done, skipped, or running (a baseline transfer
+	// that outlived the call).
 	Status string `json:"status"`
 	Detail string `json:"detail"`
 }
@@ -82,7 +89,11 @@ func (r ProtectVolumeResult) Summary() string {
 	case r.DryRun:
 		return fmt.Sprintf("plan for volume %s on %s (dry run, nothing changed): %s", r.path, r.Target, strings.Join(todo, ", "))
 	}
-	return fmt.Sprintf("protected volume %s on %s: %s; SnapMirror to %s on %s", r.path, r.Target, strings.Join(todo, ", "), r.DRPath, r.DRTarget)
+	s := fmt.Sprintf("protected volume %s on %s: %s; SnapMirror to %s on %s", r.path, r.Target, strings.Join(todo, ", "), r.DRPath, r.DRTarget)
+	if r.Transfer != nil && r.Transfer.State != "success" {
+		s += "; baseline transfer " + r.Transfer.State
+	}
+	return s
 }
 
 func protectVolume() kit.Tool {
@@ -216,13 +227,27 @@ func protectVolume() kit.Tool {
 			if err != nil {
 				return ProtectVolumeResult{}, backendError(err, dt, what)
 			}
-			done, err := waitTransfer(ctx, c, dcl, dt, relUUID, plan.dstPath, started.UUID)
-			if err != nil {
+			wctx, cancel := context.WithTimeout(ctx, baselineWait)
+			done, err := waitTransfer(wctx, c, dcl, dt, relUUID, plan.dstPath, started.UUID)
+			cancel()
+			switch {
+			case err != nil && wctx.Err() != nil && ctx.Err() == nil:
+				// Still transferring: the protection exists; the baseline
+				// finishes on its own.
+				x := Transfer{UUID: started.UUID, State: "transferring"}
+				if done != nil {
+					x = transfer(done)
+				}
+				out.Transfer = &x
+				out.Steps[2].Status = "running"
+				out.Steps[2].Detail += fmt.Sprintf("; still running after %s: follow it with ontap_list_snapmirror_transfers relationship=%s", baselineWait, plan.dstPath)
+			case err != nil:
 				return ProtectVolumeResult{}, backendError(err, dt, what)
+			default:
+				x := transfer(done)
+				out.Transfer = &x
+				out.Steps[2].Status = "done"
 			}
-			x := transfer(done)
-			out.Transfer = &x
-			out.Steps[2].Status = "done"
 			if rel, err = dcl.GetSnapmirrorRelationship(ctx, relUUID); err != nil {
 				return ProtectVolumeResult{}, backendError(err, dt, "read SnapMirror relationship "+plan.dstPath)
 			}

@@ -18,6 +18,7 @@ func TestProtectVolume(t *testing.T) {
 	dc := e.Demo.Estate.OntapClusterByName(dr)
 	pc.Mu.Lock()
 	pc.VolumeByName("svm_prod", "vol_logs").SnapshotPolicy = "none"
+	pc.VolumeByName("svm_prod", "vol_logs").Used = 1 << 30 // a short baseline: few polls
 	pc.Mu.Unlock()
 	args := map[string]any{"target": prod, "volume": "vol_logs"}
 
