@@ -125,7 +125,7 @@ func (s *Server) dynamicTools() []kit.Tool {
 	}
 	return []kit.Tool{
 		kit.Define(meta("list_available_toolsets", "List toolsets",
-			"List the toolsets this server offers, which are enabled, and how many tools each adds. Enable one with enable_toolset."),
+			"List the toolsets, whether each is enabled and how many tools it adds. Enable one with enable_toolset."),
 			func(_ context.Context, _ *kit.Call, _ NoArgs) (ToolsetList, error) {
 				if s == nil {
 					return ToolsetList{}, errUnbound
@@ -133,7 +133,7 @@ func (s *Server) dynamicTools() []kit.Tool {
 				return s.toolsetList(), nil
 			}),
 		kit.Define(meta("get_toolset_tools", "List a toolset's tools",
-			"List the tools of a toolset, enabled or not, to decide whether to enable it."),
+			"List a toolset's tools, to decide whether to enable it."),
 			func(_ context.Context, _ *kit.Call, a ToolsetArgs) (ToolsetTools, error) {
 				if s == nil {
 					return ToolsetTools{}, errUnbound
@@ -141,7 +141,7 @@ func (s *Server) dynamicTools() []kit.Tool {
 				return s.toolsetTools(a.Toolset)
 			}),
 		kit.Define(meta("enable_toolset", "Enable a toolset",
-			"Enable a toolset: its tools join tools/list (the client is notified). Enabling an enabled one changes nothing."),
+			"Enable a toolset: its tools join tools/list and the client is notified."),
 			func(_ context.Context, _ *kit.Call, a ToolsetArgs) (ToolsetTools, error) {
 				if s == nil {
 					return ToolsetTools{}, errUnbound

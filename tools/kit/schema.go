@@ -38,7 +38,7 @@ func inputSchema[A any](confirmable bool) *jsonschema.Schema {
 	if confirmable {
 		s.Properties.Set(ConfirmTokenArg, &jsonschema.Schema{
 			Type:        "string",
-			Description: "From a confirmation_required answer: repeat the call with it to execute.",
+			Description: "From a confirmation_required answer; repeat the call with it.",
 		})
 	}
 	return s

@@ -36,8 +36,8 @@ type ProtectVolumeArgs struct {
 	Target           string `json:"target,omitempty"`
 	Volume           string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM              string `json:"svm,omitempty"`
-	SnapshotPolicy   string `json:"snapshot_policy,omitempty" jsonschema_description:"Set only if the volume has none; default: default."`
-	DRTarget         string `json:"dr_target,omitempty" jsonschema_description:"ONTAP target of the DR SVM; default: where the SVM's volumes replicate."`
+	SnapshotPolicy   string `json:"snapshot_policy,omitempty" jsonschema_description:"Set if it has none; default: default."`
+	DRTarget         string `json:"dr_target,omitempty" jsonschema_description:"DR cluster target; default: where its SVM replicates."`
 	DRSVM            string `json:"dr_svm,omitempty" jsonschema_description:"Default: as dr_target."`
 	DRVolume         string `json:"dr_volume,omitempty" jsonschema_description:"Default: <volume>_dr, created if missing."`
 	SnapmirrorPolicy string `json:"snapmirror_policy,omitempty" jsonschema_description:"Default: the SVM's usual, else MirrorAllSnapshots."`
