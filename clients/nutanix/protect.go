@@ -34,3 +34,22 @@ func (c *Client) AssociateVMCategories(ctx context.Context, vmExtID string, cate
 	return c.mutate(ctx, request{method: http.MethodPost, ns: nsVMM,
 		path: pathVMs + "/" + esc(vmExtID) + "/$actions/associate-categories", body: body, ifMatch: etag}, m)
 }
+
+// Category is prism.v4.config.Category: a "key/value" label.
+type Category struct {
+	ExtID string `json:"extId,omitempty"`
+	Key   string `json:"key,omitempty"`
+	Value string `json:"value,omitempty"`
+	Type  string `json:"type,omitempty"`
+}
+
+// GetCategory reads one category (prism config/categories/{extId}).
+func (c *Client) GetCategory(ctx context.Context, extID string) (*Category, error) {
+	var cat Category
+	if _, err := c.get(ctx, nsPrism, pathCategories+"/"+esc(extID), &cat); err != nil {
+		return nil, err
+	}
+	return &cat, nil
+}
+
+const pathCategories = "config/categories"

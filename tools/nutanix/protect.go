@@ -40,8 +40,10 @@ type ProtectVMResult struct {
 	Policy   string `json:"policy"`
 	PolicyID string `json:"policy_ext_id"`
 	DryRun   bool   `json:"dry_run"`
-	// Category is the policy's category ext id associated with the VM.
-	Category string `json:"category_ext_id,omitempty"`
+	// Category ("key/value") and CategoryID are the policy's category
+	// associated with the VM.
+	Category   string `json:"category,omitempty"`
+	CategoryID string `json:"category_ext_id,omitempty"`
 	// Changed is false when the VM was already protected by the policy.
 	Changed        bool      `json:"changed"`
 	Plan           string    `json:"plan"`
@@ -123,12 +125,18 @@ func protectVM() kit.Tool {
 				Msg:  fmt.Sprintf("protection policy %s on %s protects no category, so no VM can join it", pol.Name, t.Name),
 				Hint: "Choose a policy with categories (nutanix_list_protection_policies shows them), or add a category to it in Prism Central."}
 		}
-		out.Category, out.Changed = pol.CategoryIDs[0], true
+		out.CategoryID, out.Changed = pol.CategoryIDs[0], true
+		out.Category = out.CategoryID
+		if cat, err := cl.GetCategory(ctx, out.CategoryID); err == nil {
+			out.Category = cat.Key + "/" + cat.Value
+		} else {
+			c.Env.Logger.Debug("category name not read", "category", out.CategoryID, "err", err) // the ext id names it
+		}
 		out.Plan = fmt.Sprintf("associate category %s of policy %s with VM %s; Prism Central then protects it", out.Category, pol.Name, vm.Name)
 		if a.DryRun {
 			return out, nil
 		}
-		task, err := cl.AssociateVMCategories(ctx, vm.ExtID, []string{out.Category}, nutanix.Mutation{IfMatch: vm.ETag})
+		task, err := cl.AssociateVMCategories(ctx, vm.ExtID, []string{out.CategoryID}, nutanix.Mutation{IfMatch: vm.ETag})
 		if err != nil {
 			return ProtectVMResult{}, backendError(err, t.Name, "associate category with VM "+vm.Name)
 		}

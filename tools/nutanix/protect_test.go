@@ -29,7 +29,8 @@ func TestProtectVM(t *testing.T) {
 	args := map[string]any{"target": pc, "vm": "jumpbox", "policy": "gold-4h-dr"}
 
 	plan := e.OK("nutanix_protect_vm", map[string]any{"target": pc, "vm": "jumpbox", "policy": "gold-4h-dr", "dry_run": true})
-	if plan["dry_run"] != true || plan["changed"] != true || plan["category_ext_id"] == "" || !strings.Contains(plan["plan"].(string), "associate category") {
+	if plan["dry_run"] != true || plan["changed"] != true || plan["category_ext_id"] == "" || plan["category"] != "Protection/Gold" ||
+		!strings.Contains(plan["plan"].(string), "associate category Protection/Gold") {
 		t.Fatalf("plan: %v", plan)
 	}
 	if p, cats := vmOf("jumpbox"); p != "" || len(cats) != 1 {

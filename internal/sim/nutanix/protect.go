@@ -3,6 +3,7 @@ package nutanix
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
@@ -104,4 +105,22 @@ func (rc *reqCtx) associateVMCategories(id string) {
 	// The task's outcome replaces the VM by ext id when it succeeds.
 	t.Outcome.RevertVM = &r
 	rc.writeTaskRef(t)
+}
+
+// getCategory serves GET prism .../config/categories/{extId}: a category
+// the Prism Central knows, as prism.v4.config.Category (key, value, type
+// USER), so clients can name the categories policies and VMs refer to.
+func (rc *reqCtx) getCategory(id string) {
+	rc.respType = "prism.v4.config.GetCategoryApiResponse"
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	name := categoryName(pc, id)
+	pc.Mu.Unlock()
+	if name == "" {
+		rc.notFound("category", id)
+		return
+	}
+	key, value, _ := strings.Cut(name, "/")
+	data := rc.typed("prism.v4.config.Category", obj{"extId": id, "key": key, "value": value, "type": "USER"})
+	rc.writeEntity(data, etagOf(name))
 }

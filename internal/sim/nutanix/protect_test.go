@@ -34,6 +34,10 @@ func TestAssociateVMCategories(t *testing.T) {
 	pa := en.get(t, "/api/datapolicies/v4.0/config/protection-policies/"+pol.ExtID)
 	en.mustStatus(t, pa, 200)
 	cat := pa.data()["categoryIds"].([]any)[0].(string)
+	if c := en.get(t, "/api/prism/v4.0/config/categories/"+cat).data(); c["key"] != "Protection" || c["value"] != "Gold" || c["$objectType"] != "prism.v4.config.Category" {
+		t.Errorf("category %s: %v", cat, c)
+	}
+	en.mustStatus(t, en.get(t, "/api/prism/v4.0/config/categories/"+fleet.NewNutanixID("no", "such")), 404)
 	body := map[string]any{"categories": []any{map[string]any{"$objectType": "vmm.v4.ahv.config.CategoryReference", "extId": cat}}}
 	act := path + "/$actions/associate-categories"
 

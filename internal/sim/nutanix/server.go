@@ -276,6 +276,9 @@ func (s *Server) route(rc *reqCtx) {
 		}
 	case "prism":
 		switch {
+		case is("config", "categories", "*"):
+			rc.onlyGet(func() { rc.getCategory(p[2]) }) // protect.go
+			return
 		case is("config", "tasks"):
 			rc.onlyGet(rc.listTasks)
 			return
