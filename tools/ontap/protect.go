@@ -175,7 +175,7 @@ func protectVolume() kit.Tool {
 			if _, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
 				return cl.SetVolumeSnapshotPolicy(ctx, v.UUID, setPolicy, o...)
 			}); err != nil {
-				return ProtectVolumeResult{}, backendError(err, t.Name, "set snapshot policy of "+p+" to "+setPolicy)
+				return ProtectVolumeResult{}, out.partial(backendError(err, t.Name, "set snapshot policy of "+p+" to "+setPolicy))
 			}
 			out.Steps[0].Status = "done"
 		}
@@ -203,7 +203,7 @@ func protectVolume() kit.Tool {
 					CreateDestination: plan.createDst, Policy: plan.policy, TransferSchedule: plan.schedule}, o...)
 			})
 			if err != nil {
-				return ProtectVolumeResult{}, backendError(err, dt, what)
+				return ProtectVolumeResult{}, out.partial(backendError(err, dt, what))
 			}
 			if res != nil {
 				relUUID = res.UUID
@@ -211,7 +211,7 @@ func protectVolume() kit.Tool {
 			if relUUID == "" { // ONTAP did not return the record: look it up
 				rels, err := dcl.ListSnapmirrorRelationships(ctx, &ontap.ListOptions{Query: map[string]string{"destination.path": plan.dstPath}, Fields: []string{"uuid"}})
 				if err != nil || len(rels) != 1 {
-					return ProtectVolumeResult{}, backendError(fmt.Errorf("created, but the relationship to %s was not found (%v)", plan.dstPath, err), dt, what)
+					return ProtectVolumeResult{}, out.partial(backendError(fmt.Errorf("created, but the relationship to %s was not found (%v)", plan.dstPath, err), dt, what))
 				}
 				relUUID = rels[0].UUID
 			}
@@ -219,13 +219,13 @@ func protectVolume() kit.Tool {
 		}
 		rel, err := dcl.GetSnapmirrorRelationship(ctx, relUUID)
 		if err != nil {
-			return ProtectVolumeResult{}, backendError(err, dt, "read SnapMirror relationship "+plan.dstPath)
+			return ProtectVolumeResult{}, out.partial(backendError(err, dt, "read SnapMirror relationship "+plan.dstPath))
 		}
 		if rel.State == ontap.StateUninitialized {
 			what := "initialize SnapMirror relationship " + plan.dstPath
 			started, err := dcl.UpdateSnapmirror(ctx, relUUID, ontap.TransferRequest{})
 			if err != nil {
-				return ProtectVolumeResult{}, backendError(err, dt, what)
+				return ProtectVolumeResult{}, out.partial(backendError(err, dt, what))
 			}
 			wctx, cancel := context.WithTimeout(ctx, baselineWait)
 			done, err := waitTransfer(wctx, c, dcl, dt, relUUID, plan.dstPath, started.UUID)
@@ -242,20 +242,38 @@ func protectVolume() kit.Tool {
 				out.Steps[2].Status = "running"
 				out.Steps[2].Detail += fmt.Sprintf("; still running after %s: follow it with ontap_list_snapmirror_transfers relationship=%s", baselineWait, plan.dstPath)
 			case err != nil:
-				return ProtectVolumeResult{}, backendError(err, dt, what)
+				return ProtectVolumeResult{}, out.partial(backendError(err, dt, what))
 			default:
 				x := transfer(done)
 				out.Transfer = &x
 				out.Steps[2].Status = "done"
 			}
 			if rel, err = dcl.GetSnapmirrorRelationship(ctx, relUUID); err != nil {
-				return ProtectVolumeResult{}, backendError(err, dt, "read SnapMirror relationship "+plan.dstPath)
+				return ProtectVolumeResult{}, out.partial(backendError(err, dt, "read SnapMirror relationship "+plan.dstPath))
 			}
 		}
 		r := relationship(dt, rel)
 		out.Relationship = &r
 		return out, nil
 	})
+}
+
+// partial adds to a failure what the call had already done: every step
+// only adds protection, so calling again continues where it stopped.
+func (r ProtectVolumeResult) partial(err error) error {
+	var done []string
+	for _, s := range r.Steps {
+		if s.Status == "done" {
+			done = append(done, s.Action)
+		}
+	}
+	var ke *kit.Error
+	if len(done) == 0 || !errors.As(err, &ke) {
+		return err
+	}
+	cp := *ke
+	cp.Hint = strings.TrimSpace(cp.Hint + " Already done: " + strings.Join(done, ", ") + "; calling ontap_protect_volume again continues from there.")
+	return &cp
 }
 
 func scheduleNote(s string) string {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
 )
 
@@ -100,5 +101,28 @@ func TestProtectVolume(t *testing.T) {
 	// It only adds: a different policy than the current one is refused.
 	if msg := e.Err("ontap_protect_volume", map[string]any{"target": prod, "volume": "vol_logs", "snapshot_policy": "gold-4h"}); !strings.Contains(msg, "ontap_set_volume_snapshot_policy") {
 		t.Errorf("policy change: %s", msg)
+	}
+}
+
+// TestProtectVolumeResumes: when the SnapMirror create fails after the
+// snapshot policy was set, the error says what was done, and the next call
+// carries on from there.
+func TestProtectVolumeResumes(t *testing.T) {
+	e := testenv.Start(t)
+	pc := e.Demo.Estate.OntapClusterByName(prod)
+	pc.Mu.Lock()
+	v := pc.VolumeByName("svm_prod", "vol_logs")
+	v.SnapshotPolicy, v.Used = "none", 1<<30
+	pc.Mu.Unlock()
+	inject(e, dr, fleet.OntapFault{Kind: "job", Match: "snapmirror.create", Count: 1, Code: 13303841, Message: "The destination SVM is not peered."})
+	args := map[string]any{"target": prod, "volume": "vol_logs"}
+	msg := e.Err("ontap_protect_volume", args)
+	if !strings.Contains(msg, "not peered") || !strings.Contains(msg, "Already done: set_snapshot_policy") {
+		t.Fatalf("failed create: %s", msg)
+	}
+	out := e.OK("ontap_protect_volume", args)
+	steps := out["steps"].([]any)
+	if steps[0].(map[string]any)["status"] != "skipped" || steps[1].(map[string]any)["status"] != "done" || m(out, "relationship", "state") != "snapmirrored" {
+		t.Errorf("second call: %v", out)
 	}
 }
