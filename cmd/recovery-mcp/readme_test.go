@@ -25,7 +25,7 @@ func TestReadmeToolTable(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("README.md lacks the tool table markers %q ... %q", strings.TrimSpace(tableBegin), tableEnd)
 	}
-	want := ToolsMarkdown(server.Listed())
+	want := ToolsMarkdown(server.Catalog())
 	got := readme[i+len(tableBegin) : j]
 	if got == want {
 		return

@@ -19,7 +19,7 @@ func newToolsCmd() *cobra.Command {
 		Short: "List every tool with its toolset, tier and description",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			all := server.Listed()
+			all := server.Catalog()
 			out := cmd.OutOrStdout()
 			switch {
 			case asJSON:
@@ -73,6 +73,5 @@ func ToolsMarkdown(all []kit.Tool) string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", t.Name, t.Toolset, tierLabel(t.Meta), strings.ReplaceAll(t.FirstSentence(), "|", "\\|"))
 	}
 	b.WriteString("\nTier write* marks write tools some of whose calls lose data; those calls ask for confirmation like destructive tools.\n")
-	b.WriteString("Toolset dynamic is served only with --dynamic-toolsets.\n")
 	return b.String()
 }

@@ -25,6 +25,7 @@ func Catalog() []kit.Tool {
 	return all
 }
 
-// Listed returns every tool a tools/list can hold, for listings: the
-// catalog, then the dynamic toolset's tools (--dynamic-toolsets only).
+// Listed returns every tool a tools/list can hold: the catalog, then the
+// dynamic toolset's tools (--dynamic-toolsets only). `recovery-mcp tools`
+// prints the catalog, what a default server lists.
 func Listed() []kit.Tool { return append(Catalog(), DynamicTools()...) }

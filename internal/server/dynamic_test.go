@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -185,4 +188,75 @@ func TestStaticServerDeclaresNoListChanged(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// TestDynamicToolsetsOverStdio: over the stdio transport the client gets
+// notifications/tools/list_changed after enable_toolset, and a tools/list
+// sent after it shows the toolset.
+func TestDynamicToolsetsOverStdio(t *testing.T) {
+	s := newTestServer(t, func(o *Options) { o.DynamicToolsets = true })
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = s.ServeStdio(ctx, inR, outW) }()
+	send := func(m string) {
+		if _, err := io.WriteString(inW, m+"\n"); err != nil {
+			t.Error(err)
+		}
+	}
+	lines := make(chan map[string]any)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				select {
+				case lines <- m:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	next := func(pred func(map[string]any) bool) map[string]any {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case m := <-lines:
+				if pred(m) {
+					return m
+				}
+			case <-timeout:
+				t.Fatal("timed out reading stdout")
+				return nil
+			}
+		}
+	}
+	id := func(n float64) func(map[string]any) bool {
+		return func(m map[string]any) bool { return m["id"] == n }
+	}
+	go send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	if caps := next(id(1))["result"].(map[string]any)["capabilities"].(map[string]any)["tools"]; caps.(map[string]any)["listChanged"] != true {
+		t.Fatalf("tools capability %v", caps)
+	}
+	go send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	go send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"enable_toolset","arguments":{"toolset":"nutanix"}}}`)
+	gotNote, gotAnswer := false, false
+	for !gotNote || !gotAnswer { // in either order
+		m := next(func(m map[string]any) bool { return m["method"] == mcp.MethodNotificationToolsListChanged || m["id"] == 2.0 })
+		gotNote = gotNote || m["method"] == mcp.MethodNotificationToolsListChanged
+		gotAnswer = gotAnswer || m["id"] == 2.0
+	}
+	go send(`{"jsonrpc":"2.0","id":3,"method":"tools/list"}`)
+	list := next(id(3))
+	raw, _ := json.Marshal(list)
+	if !strings.Contains(string(raw), `"nutanix_list_vms"`) || strings.Contains(string(raw), `"ontap_list_volumes"`) {
+		t.Errorf("tools/list after enabling nutanix: %s", raw)
+	}
+	cancel()
+	inW.Close()
+	outW.Close()
 }
