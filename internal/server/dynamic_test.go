@@ -246,7 +246,9 @@ func TestDynamicToolsetsOverStdio(t *testing.T) {
 	go send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"enable_toolset","arguments":{"toolset":"nutanix"}}}`)
 	gotNote, gotAnswer := false, false
 	for !gotNote || !gotAnswer { // in either order
-		m := next(func(m map[string]any) bool { return m["method"] == mcp.MethodNotificationToolsListChanged || m["id"] == 2.0 })
+		m := next(func(m map[string]any) bool {
+			return m["method"] == mcp.MethodNotificationToolsListChanged || m["id"] == 2.0
+		})
 		gotNote = gotNote || m["method"] == mcp.MethodNotificationToolsListChanged
 		gotAnswer = gotAnswer || m["id"] == 2.0
 	}
