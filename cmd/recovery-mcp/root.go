@@ -47,6 +47,7 @@ type serverFlags struct {
 	readOnly           bool
 	disableDestructive bool
 	toolsets           []string
+	dynamicToolsets    bool
 	logLevel           string
 	logFormat          string
 	demo               bool
@@ -60,6 +61,7 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.readOnly, "read-only", false, "expose and allow read tools only")
 	fl.BoolVar(&f.disableDestructive, "disable-destructive", false, "hide and refuse destructive tools (delete, revert, in-place restore, SnapMirror break/resync)")
 	fl.StringSliceVar(&f.toolsets, "toolsets", nil, "toolsets to enable, comma-separated (default all): "+strings.Join(server.Toolsets(), ", "))
+	fl.BoolVar(&f.dynamicToolsets, "dynamic-toolsets", false, "start with the core and analysis toolsets (plus --toolsets) and let the client enable others with enable_toolset")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.BoolVar(&f.demo, "demo", false, "serve the embedded demo estate: simulated Prism Centrals and ONTAP clusters on loopback")
@@ -95,6 +97,7 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		ReadOnly:           f.readOnly,
 		DisableDestructive: f.disableDestructive,
 		Toolsets:           f.toolsets,
+		DynamicToolsets:    f.dynamicToolsets,
 		Logger:             logger,
 		Version:            buildVersion(),
 	}
