@@ -283,6 +283,40 @@ func TestBundle(t *testing.T) {
 	}
 }
 
+// TestLaunchPerPlatform resolves the checked-in manifest as the mcpb
+// loader does on each platform, with no settings given: the command must be
+// the binary a full bundle carries for that platform (written with that
+// platform's separators), and every variable must hold its setting's
+// default, never a placeholder.
+func TestLaunchPerPlatform(t *testing.T) {
+	node, _ := requireMCPB(t)
+	paths := map[string]string{"darwin": darwinBinary, "win32": windowsBinary, "linux": linuxLauncher}
+	m := buildManifest(devVersion, allPlatforms)
+	if len(m.Compatibility.Platforms) != len(paths) {
+		t.Fatalf("platforms %v", m.Compatibility.Platforms)
+	}
+	for _, platform := range m.Compatibility.Platforms {
+		t.Run(platform, func(t *testing.T) {
+			ext, sep := "/Users/me/Claude/Extensions/recovery-mcp", "/"
+			if platform == "win32" {
+				ext, sep = `C:\Users\me\AppData\Roaming\Claude\Claude Extensions\recovery-mcp`, `\`
+			}
+			l := launchConfig(t, t.Context(), node, ".", map[string]any{}, "MCPB_PLATFORM="+platform, "MCPB_EXTENSION_PATH="+ext)
+			if want := ext + sep + strings.ReplaceAll(paths[platform], "/", sep); l.Command != want {
+				t.Errorf("command %q, want %q", l.Command, want)
+			}
+			if !slices.Equal(l.Args, []string{"serve"}) {
+				t.Errorf("args %q", l.Args)
+			}
+			for _, s := range m.UserConfig {
+				if want := fmt.Sprint(s.Default); l.Env[s.Env] != want {
+					t.Errorf("%s=%q, want the default of %s, %q", s.Env, l.Env[s.Env], s.Key, want)
+				}
+			}
+		})
+	}
+}
+
 // bundleCase is one start of the bundle with some settings.
 type bundleCase struct {
 	name     string
@@ -305,7 +339,7 @@ type launch struct {
 
 // launchConfig asks the mcpb loader (mcpb/mcpconfig.mjs) what a host
 // launches for the unpacked bundle in dir with these settings.
-func launchConfig(t *testing.T, ctx context.Context, node, dir string, settings map[string]any) launch {
+func launchConfig(t *testing.T, ctx context.Context, node, dir string, settings map[string]any, env ...string) launch {
 	t.Helper()
 	in, err := json.Marshal(settings)
 	if err != nil {
@@ -313,6 +347,7 @@ func launchConfig(t *testing.T, ctx context.Context, node, dir string, settings 
 	}
 	cmd := exec.CommandContext(ctx, node, filepath.Join("mcpb", "mcpconfig.mjs"), dir)
 	cmd.Stdin = bytes.NewReader(in)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

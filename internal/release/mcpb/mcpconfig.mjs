@@ -5,18 +5,25 @@
 //
 // usage: node mcpconfig.mjs BUNDLE_DIR < USER_CONFIG_JSON
 // The settings come on stdin so that secrets stay out of the process list.
+// MCPB_PLATFORM=darwin|win32|linux resolves as that platform would (its
+// override and path separator) instead of this one's, and
+// MCPB_EXTENSION_PATH stands for the bundle's installed path.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { getMcpConfigForManifest } from "@anthropic-ai/mcpb";
 
+const platform = process.env.MCPB_PLATFORM;
+if (platform) {
+  Object.defineProperty(process, "platform", { value: platform });
+}
 const dir = resolve(process.argv[2] ?? ".");
 const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
 const userConfig = JSON.parse(readFileSync(0, "utf8") || "{}");
 const home = homedir();
 const config = await getMcpConfigForManifest({
   manifest,
-  extensionPath: dir,
+  extensionPath: process.env.MCPB_EXTENSION_PATH || dir,
   userConfig,
   systemDirs: {
     HOME: home,
@@ -24,7 +31,7 @@ const config = await getMcpConfigForManifest({
     DOCUMENTS: join(home, "Documents"),
     DOWNLOADS: join(home, "Downloads"),
   },
-  pathSeparator: sep,
+  pathSeparator: platform ? (platform === "win32" ? "\\" : "/") : sep,
   logger: { log: () => {}, warn: (m) => console.error(m), error: (m) => console.error(m) },
 });
 if (!config) {
