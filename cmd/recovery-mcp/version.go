@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -35,7 +37,7 @@ type buildMeta struct {
 // resolveBuild prefers the linker-set values and falls back to the build
 // information Go embeds: the module version (set by go install
 // module@version), vcs.revision, vcs.time and vcs.modified (set by go build
-// in a checkout). What neither knows is "unknown"; the version is then "dev".
+// in a checkout), or the commit and time a pseudo-version names. What none knows is "unknown"; the version is then "dev".
 func resolveBuild(ldVersion, ldCommit, ldDate string, bi *debug.BuildInfo) buildMeta {
 	m := buildMeta{Version: ldVersion, Commit: ldCommit, Date: ldDate, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if bi != nil {
@@ -60,6 +62,16 @@ func resolveBuild(ldVersion, ldCommit, ldDate string, bi *debug.BuildInfo) build
 			}
 		}
 	}
+	// go install module@<commit> builds a pseudo-version that names the
+	// commit and its time.
+	if p := pseudoVersionRE.FindStringSubmatch(m.Version); p != nil {
+		if m.Commit == "" {
+			m.Commit = p[2]
+		}
+		if t, err := time.Parse("20060102150405", p[1]); err == nil && m.Date == "" {
+			m.Date = t.UTC().Format(time.RFC3339)
+		}
+	}
 	if m.Version == "" {
 		m.Version = "dev"
 	}
@@ -71,6 +83,10 @@ func resolveBuild(ldVersion, ldCommit, ldDate string, bi *debug.BuildInfo) build
 	}
 	return m
 }
+
+// pseudoVersionRE matches the time and commit of a Go pseudo-version such
+// as v0.0.0-20261201100000-0123456789ab or v1.2.4-0.20261201100000-0123456789ab.
+var pseudoVersionRE = regexp.MustCompile(`[-.](\d{14})-([0-9a-f]{12})(?:\+incompatible)?$`)
 
 func currentBuild() buildMeta {
 	bi, _ := debug.ReadBuildInfo()
