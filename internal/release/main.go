@@ -8,7 +8,7 @@
 // The version is -version, else the newest v* tag at HEAD (git describe),
 // else 0.0.0-dev.<commit>; the commit and its date go into the binaries
 // (`recovery-mcp version`) and date the archive entries, so one commit always
-// builds the same archives. The bundle is packed with the pinned mcpb CLI
+// builds the same archives (with the same Go toolchain). The bundle is packed with the pinned mcpb CLI
 // (internal/release/mcpb, installed with npm ci when missing), which needs
 // Node.js; -bundle=false builds the archives alone.
 //
