@@ -5,18 +5,18 @@
 //	go run ./internal/release                  # into dist/, version from git
 //	go run ./internal/release -version v1.2.0 -out /tmp/rel
 //
-// The version is -version, else the newest v* tag at HEAD (git describe),
-// else 0.0.0-dev.<commit>; the commit and its date go into the binaries
-// (`recovery-mcp version`) and date the archive entries, so one commit always
-// builds the same archives (with the same Go toolchain). The bundle is packed with the pinned mcpb CLI
-// (internal/release/mcpb, installed with npm ci when missing), which needs
-// Node.js; -bundle=false builds the archives alone.
+// The version is -version, else the v* tag at HEAD, else
+// 0.0.0-dev.<commit>; the commit and its date go into the binaries
+// (`recovery-mcp version`) and date the archive entries, so one commit and
+// Go toolchain always build the same archives. The bundle is packed with the
+// pinned mcpb CLI (internal/release/mcpb, installed with npm ci when
+// missing), which needs Node.js; -bundle=false builds the archives alone.
 //
 // The bundle's manifest.json is generated (manifest.go): its tool and prompt
 // lists come from the live catalog. internal/release/manifest.json is the
 // same manifest with version 0.0.0-dev, kept for review and kept equal by
 // TestManifestMatchesCatalog (UPDATE_MANIFEST=1 go test ./internal/release
-// -run Manifest rewrites it).
+// -run 'Manifest|Icon' rewrites it and icon.png).
 package main
 
 import (
