@@ -101,6 +101,7 @@ func TestSwitchesFromEnvironment(t *testing.T) {
 		{"bad value", map[string]string{"RECOVERY_MCP_DEMO": "yes please"}, []string{"call", "list_targets"}, true, "RECOVERY_MCP_DEMO"},
 		{"unsubstituted placeholder is unset", map[string]string{"RECOVERY_MCP_DEMO": "true", "RECOVERY_MCP_READ_ONLY": "${user_config.read_only}", "ONTAP_HOST": "${user_config.ontap_host}"},
 			[]string{"call", "list_targets"}, false, "4 targets configured"},
+		{"other ${...} values are kept", map[string]string{"RECOVERY_MCP_DEMO": "${DEMO}"}, []string{"call", "list_targets"}, true, "RECOVERY_MCP_DEMO"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

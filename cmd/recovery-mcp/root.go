@@ -89,7 +89,7 @@ func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 // MCP Bundle host leaves when a setting has no value), counts as unset.
 func getenv(key string) string {
 	v := os.Getenv(key)
-	if strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") {
+	if strings.HasPrefix(v, "${user_config.") && strings.HasSuffix(v, "}") {
 		return ""
 	}
 	return v
