@@ -11,7 +11,6 @@ import (
 
 	"github.com/lmittmann/tint"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
@@ -65,12 +64,12 @@ var boolEnv = []struct{ flag, env string }{
 	{"demo", "RECOVERY_MCP_DEMO"},
 }
 
-// applyEnv sets the switches of fs that the command line left alone from
+// applyEnv sets the switches of cmd that the command line left alone from
 // their environment variables (see boolEnv).
-func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+func applyEnv(cmd *cobra.Command, lookup func(string) string) error {
 	for _, b := range boolEnv {
-		fl := fs.Lookup(b.flag)
-		v := strings.TrimSpace(getenv(b.env))
+		fl := cmd.Flags().Lookup(b.flag)
+		v := strings.TrimSpace(lookup(b.env))
 		if fl == nil || fl.Changed || v == "" {
 			continue
 		}
