@@ -22,6 +22,9 @@ func newServeCmd() *cobra.Command {
 		Short: "Serve MCP over stdio (default), legacy SSE or streamable HTTP",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd, getenv); err != nil {
+				return err
+			}
 			logger, err := newLogger(f.logLevel, f.logFormat, os.Stderr)
 			if err != nil {
 				return err
@@ -37,6 +40,9 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			defer cleanup()
+			// Calls a stop cut off are settled against their targets
+			// while the server already answers.
+			go s.ReconcileAudit(ctx)
 			if transport == "stdio" {
 				logger.Info("serving MCP on stdio", "tools", len(s.Visible()))
 				return s.ServeStdio(ctx, os.Stdin, os.Stdout)

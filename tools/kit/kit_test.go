@@ -29,7 +29,7 @@ func TestRenderCutsLargeListsAndSaysHow(t *testing.T) {
 		items[i] = row{Name: "snapshot", Pad: strings.Repeat("x", 60)}
 	}
 	r := rows{NewList(items, 5000, 0, 2000)}
-	res := render(&r, "ontap_list_snapshots")
+	res := render(&r, "ontap_list_snapshots", false)
 	raw, _ := json.Marshal(res.StructuredContent)
 	if len(raw) > MaxResultBytes {
 		t.Fatalf("result is %d bytes", len(raw))
@@ -87,7 +87,9 @@ func TestDefineSchemas(t *testing.T) {
 	if strings.Contains(string(read.InputSchema), ConfirmTokenArg) {
 		t.Error("read tool takes confirm_token")
 	}
-	if !strings.Contains(string(del.InputSchema), ConfirmTokenArg) || !strings.Contains(string(del.OutputSchema), "confirmation_required") {
+	// The preview's keys are named once, in confirm_token's description,
+	// not in every confirmable tool's output schema.
+	if !strings.Contains(string(del.InputSchema), ConfirmTokenArg) || !strings.Contains(string(del.InputSchema), "confirmation_required") {
 		t.Errorf("destructive tool schemas: %s %s", del.InputSchema, del.OutputSchema)
 	}
 	if !strings.Contains(string(read.InputSchema), `"required":["volume"]`) || strings.Contains(string(read.OutputSchema), "description") {
@@ -129,8 +131,26 @@ func TestParseTimeAndHuman(t *testing.T) {
 			t.Errorf("ParseTime(%q) = %v, %v; want %s", c.in, got, err, c.want)
 		}
 	}
-	if _, err := ParseTime("created_after", "yesterday", now, false); err == nil || !strings.Contains(err.Error(), "created_after") {
-		t.Errorf("bad time: %v", err)
+	for _, bad := range []struct {
+		in     string
+		future bool
+		want   string
+	}{
+		{"yesterday", false, "not a time"},
+		{"99999d", true, "longer than"},
+		{"1e300d", true, "longer than"},
+		{"NaNd", true, "not a time"},
+		{"Infw", false, "not a time"},
+		{"4000d", false, "longer than"},
+		{"2040-01-01", true, "more than 10 years ahead"},
+		{"87600h1s", true, "longer than"},
+	} {
+		if _, err := ParseTime("expiration_time", bad.in, now, bad.future); err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "expiration_time") {
+			t.Errorf("ParseTime(%q) error %v, want one saying %q", bad.in, err, bad.want)
+		}
+	}
+	if got, err := ParseTime("t", "3650d", now, true); err != nil || got.Year() != 2036 {
+		t.Errorf("10 years ahead is allowed: %v %v", got, err)
 	}
 	for d, want := range map[time.Duration]string{90 * time.Second: "1m30s", 26 * time.Hour: "1d2h", 0: "0s", 3*time.Hour + 5*time.Minute + 9*time.Second: "3h5m"} {
 		if got := Human(d); got != want {
@@ -158,3 +178,21 @@ func TestProgressOnlyIncreases(t *testing.T) {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestFirstSentence(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"Delete a snapshot. Refused while held.", "Delete a snapshot."},
+		{"Get a task's status (e.g. after wait=false or a timeout).", "Get a task's status (e.g. after wait=false or a timeout)."},
+		{"Lists things, i.e. Volumes and more. Second.", "Lists things, i.e. Volumes and more."},
+		{"Keeps copies, etc. Then more.", "Keeps copies, etc. Then more."},
+		{"Take one. 30 days later it expires.", "Take one."},
+		{"One sentence without a period", "One sentence without a period"},
+		{"Ends with the version 9.12. Then the rest.", "Ends with the version 9.12."},
+		{"Name a file.txt. then lower case", "Name a file.txt. then lower case"},
+	}
+	for _, c := range cases {
+		if got := FirstSentence(c.in); got != c.want {
+			t.Errorf("FirstSentence(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -67,10 +67,10 @@ func busyReason(s *ontap.Snapshot, now time.Time, clones []string) string {
 
 // ListSnapshotsArgs name a volume and filter its snapshots.
 type ListSnapshotsArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target string `json:"target,omitempty"`
+	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM    string `json:"svm,omitempty"`
-	Name   string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit  int    `json:"limit,omitempty"`
 	Page   int    `json:"page,omitempty"`
 }
@@ -121,12 +121,12 @@ func listSnapshots() kit.Tool {
 
 // CreateSnapshotArgs describe a new snapshot.
 type CreateSnapshotArgs struct {
-	Target          string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume          string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target          string `json:"target,omitempty"`
+	Volume          string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM             string `json:"svm,omitempty"`
 	Name            string `json:"name,omitempty" jsonschema_description:"Default manual.<time>."`
-	Comment         string `json:"comment,omitempty"`
-	SnapmirrorLabel string `json:"snapmirror_label,omitempty"`
+	Comment         string `json:"comment,omitempty" jsonschema_description:"Free text."`
+	SnapmirrorLabel string `json:"snapmirror_label,omitempty" jsonschema_description:"Vault policies keep copies by label."`
 	ExpiryTime      string `json:"expiry_time,omitempty" jsonschema_description:"Lock until (time or 7d)."`
 }
 
@@ -138,6 +138,9 @@ type SnapshotResult struct {
 	Volume   string   `json:"volume"`
 	Snapshot Snapshot `json:"snapshot"`
 	Job      *JobInfo `json:"job,omitempty"`
+	// Reconciled says how the outcome was established when ONTAP's answer
+	// was lost.
+	Reconciled string `json:"reconciled,omitempty"`
 }
 
 // Summary leads the text result.
@@ -173,11 +176,23 @@ func createSnapshot() kit.Tool {
 		if err != nil {
 			return SnapshotResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "ontap_snapshot", "volume_uuid": v.UUID, "name": req.Name})
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
 			return cl.CreateSnapshot(ctx, v.UUID, req, o...)
 		})
+		what := "create snapshot " + req.Name + " of " + volPath(v)
+		note := ""
 		if err != nil {
-			return SnapshotResult{}, backendError(err, t.Name, "create snapshot "+req.Name+" of "+volPath(v))
+			// Snapshot names are unique per volume: the name says whether
+			// this call's snapshot exists, and a retry with it cannot
+			// make a second one.
+			if note, err = reconcileCreate(ctx, c, cl, err, t.Name, what, "POST /api/storage/volumes/"+v.UUID+"/snapshots", "snapshot "+req.Name, func(ctx context.Context) (bool, error) {
+				_, err := findSnapshot(ctx, cl, v.UUID, req.Name)
+				return found(err)
+			}); err != nil {
+				return SnapshotResult{}, err
+			}
+			res = &ontap.Result{}
 		}
 		ref := req.Name
 		if res.UUID != "" {
@@ -188,7 +203,7 @@ func createSnapshot() kit.Tool {
 			return SnapshotResult{}, err
 		}
 		return SnapshotResult{UUID: s.UUID, Name: s.Name, Target: t.Name, Volume: volPath(v),
-			Snapshot: snapshot(s, c.Env.Clock(), nil), Job: jobInfo(res)}, nil
+			Snapshot: snapshot(s, c.Env.Clock(), nil), Job: jobInfo(res), Reconciled: note}, nil
 	})
 }
 
@@ -196,10 +211,10 @@ func createSnapshot() kit.Tool {
 
 // DeleteSnapshotArgs name a snapshot.
 type DeleteSnapshotArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
-	Snapshot string `json:"snapshot" jsonschema:"required"`
+	Snapshot string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 }
 
 // DeleteSnapshotResult reports a deletion.
@@ -276,7 +291,8 @@ func deleteSnapshot() kit.Tool {
 			"depends_on_it": "nothing: no FlexClone, SnapMirror or expiry time holds it",
 			"space_freed":   "up to " + sizeText(s.Size) + " (blocks only this snapshot holds)"}
 		if err := c.Confirm(ctx, fmt.Sprintf("Delete snapshot %s of %s on %s (taken %s, %s ago, %s)", s.Name, volPath(v), t.Name,
-			kit.Time(s.CreateTime), kit.Human(now.Sub(s.CreateTime)), sizeText(s.Size)), preview); err != nil {
+			kit.Time(s.CreateTime), kit.Human(now.Sub(s.CreateTime)), sizeText(s.Size)), preview,
+			map[string]any{"snapshot": s.UUID, "expiry": s.ExpiryTime, "owners": s.Owners, "clones": clones[s.Name]}); err != nil {
 			return DeleteSnapshotResult{}, err
 		}
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
@@ -303,7 +319,7 @@ func deleteSnapshot() kit.Tool {
 
 // ListPoliciesArgs name the target.
 type ListPoliciesArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
+	Target string `json:"target,omitempty"`
 }
 
 // Policy is a snapshot policy.
@@ -442,8 +458,8 @@ func listSnapshotPolicies() kit.Tool {
 
 // SetPolicyArgs assign a snapshot policy.
 type SetPolicyArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target string `json:"target,omitempty"`
+	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM    string `json:"svm,omitempty"`
 	Policy string `json:"policy" jsonschema:"required" jsonschema_description:"none stops snapshots."`
 }
@@ -528,7 +544,8 @@ func setVolumeSnapshotPolicy() kit.Tool {
 			}
 			preview := map[string]any{"volume": volPath(v), "target": t.Name, "current_policy": describe(cur, curName),
 				"new_policy": describe(next, nextName), "effect": effect}
-			if err := c.Confirm(ctx, fmt.Sprintf("Reduce the snapshot protection of %s on %s: policy %s (keeps %d) -> %s (keeps %d)", volPath(v), t.Name, curName, before, nextName, after), preview); err != nil {
+			if err := c.Confirm(ctx, fmt.Sprintf("Reduce the snapshot protection of %s on %s: policy %s (keeps %d) -> %s (keeps %d)", volPath(v), t.Name, curName, before, nextName, after), preview,
+				map[string]any{"volume": v.UUID, "current": curName, "keeps_before": before, "next": nextName, "keeps_after": after}); err != nil {
 				return SetPolicyResult{}, err
 			}
 		}

@@ -486,7 +486,7 @@ func (s *Server) applyJob(c *fleet.OntapCluster, j *fleet.OntapJob) *opError {
 	case "snapmirror.modify":
 		return s.applyRelationshipChange(c, j)
 	case "snapmirror.create":
-		return s.applyRelationshipCreate(c, j)
+		return s.applyRelationshipCreate(c, j) // protect.go
 	case "snapmirror.delete":
 		return s.applyRelationshipDelete(c, j)
 	default:

@@ -363,7 +363,7 @@ func (rq *request) route() *apiError {
 		case "GET":
 			return rq.listRelationships("")
 		case "POST":
-			return rq.createRelationship()
+			return rq.createRelationship() // protect.go
 		}
 		return methodNotAllowed(m)
 	case is("snapmirror", "relationships", "*"):
