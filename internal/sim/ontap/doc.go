@@ -38,7 +38,8 @@
 //     an enabled policy cannot go).
 //   - SnapMirror relationships are created (POST, on the destination, with
 //     create_destination.enabled to make the DP volume, state=snapmirrored
-//     to initialize) and deleted (DELETE) through jobs; see smcreate.go.
+//     to initialize) and deleted (DELETE) through jobs; see protect.go and
+//     smdelete.go.
 //   - Errors use the envelope {"error":{"message","code","target"}} with the
 //     reference's codes: 4/404 for unknown UUIDs, 1/409 for duplicates,
 //     2/400 for invalid values and state transitions, 3 for unsupported
