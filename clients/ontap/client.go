@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +51,11 @@ type Options struct {
 	// PollInterval and PollMaxInterval bound the exponential backoff of job
 	// and transfer polling (defaults 1s and 30s).
 	PollInterval, PollMaxInterval time.Duration
+	// PathPrefix replaces /api in every request path, for a cluster reached
+	// through a pass-through gateway: "/api/gateways/{uuid}" sends
+	// /api/storage/volumes as /api/gateways/{uuid}/storage/volumes. HAL links
+	// the gateway already rewrote onto the prefix are followed verbatim.
+	PathPrefix string
 }
 
 const redacted = "[REDACTED]"
@@ -98,6 +104,31 @@ type Client struct {
 	log      *slog.Logger
 	pollMin  time.Duration
 	pollMax  time.Duration
+	prefix   string // replaces /api ("" keeps /api)
+
+	idMu sync.Mutex
+	id   *Cluster
+	idAt time.Time
+}
+
+// IdentityTTL is how long Identity keeps the cluster's name and uuid.
+const IdentityTTL = 5 * time.Minute
+
+// Identity returns the cluster's name and uuid (GET /cluster), read once
+// per IdentityTTL: a cluster's uuid never changes, and a rename shows
+// within the TTL. Callers must not modify the result.
+func (c *Client) Identity(ctx context.Context) (*Cluster, error) {
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
+	if c.id != nil && time.Since(c.idAt) < IdentityTTL {
+		return c.id, nil
+	}
+	id, err := c.GetCluster(ctx, "name", "uuid")
+	if err != nil {
+		return nil, err
+	}
+	c.id, c.idAt = id, time.Now()
+	return id, nil
 }
 
 // New checks the options and returns a client. It does not contact the
@@ -115,6 +146,10 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Username == "" {
 		return nil, errors.New("ontap: username is required")
+	}
+	prefix := strings.TrimRight(opts.PathPrefix, "/")
+	if prefix != "" && (!strings.HasPrefix(prefix, "/api/") || strings.ContainsAny(prefix, "?#")) {
+		return nil, fmt.Errorf("ontap: path prefix must be a path under /api/, got %q", opts.PathPrefix)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
@@ -154,6 +189,7 @@ func New(opts Options) (*Client, error) {
 		log:      opts.Logger,
 		pollMin:  opts.PollInterval,
 		pollMax:  opts.PollMaxInterval,
+		prefix:   prefix,
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.TLSConfig != nil {
@@ -189,8 +225,9 @@ func redactEndpoint(s string) string {
 	return s
 }
 
-// Endpoint is the cluster address this client talks to.
-func (c *Client) Endpoint() string { return c.base }
+// Endpoint is the cluster address this client talks to (with the gateway
+// path prefix, if any).
+func (c *Client) Endpoint() string { return c.base + c.prefix }
 
 func (c *Client) describe() string {
 	return fmt.Sprintf("ontap.Client{endpoint=%s user=%s}", c.base, c.username)
@@ -398,7 +435,14 @@ type call struct {
 }
 
 func (c *Client) url(p string, q url.Values) string {
-	if !strings.HasPrefix(p, "/api/") && p != "/api" {
+	switch {
+	case c.prefix != "" && (p == c.prefix || strings.HasPrefix(p, c.prefix+"/")):
+		// a link the gateway rewrote: verbatim
+	case c.prefix != "" && strings.HasPrefix(p, "/api/"):
+		p = c.prefix + strings.TrimPrefix(p, "/api")
+	case c.prefix != "":
+		p = c.prefix + p
+	case !strings.HasPrefix(p, "/api/") && p != "/api":
 		p = "/api" + p
 	}
 	u := c.base + p
@@ -437,7 +481,14 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		return nil, fmt.Errorf("ontap: build %s %s: %w", cl.method, cl.path, err)
 	}
 	req.SetBasicAuth(c.username, c.password)
-	req.Header.Set("Accept", "application/hal+json")
+	// Reads ask for plain JSON: ONTAP then leaves out every HAL link but
+	// _links.next, a third of a collection's bytes. Writes keep HAL, whose
+	// job link some clusters only send that way.
+	if cl.method == http.MethodGet {
+		req.Header.Set("Accept", "application/json")
+	} else {
+		req.Header.Set("Accept", "application/hal+json")
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

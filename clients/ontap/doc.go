@@ -6,11 +6,19 @@
 //
 // Design decisions:
 //
-//   - Transport: one go-retryablehttp client per cluster, HTTP basic auth,
-//     Accept: application/hal+json, TLS verification on (Options.TLSConfig
-//     for a CA pool). MaxConcurrency slots bound the HTTP attempts in
-//     flight (held per attempt, never during backoff), and FanOut bounds
-//     concurrent work such as ListSnapshotsForVolumes.
+//   - Transport: one go-retryablehttp client per cluster over a pooled
+//     keep-alive transport that speaks HTTP/2 where the cluster offers it
+//     (one connection carries every request), HTTP basic auth, TLS
+//     verification on (Options.TLSConfig for a CA pool). Reads send
+//     Accept: application/json, so ONTAP leaves out the HAL links except
+//     _links.next; writes send application/hal+json. MaxConcurrency slots
+//     bound the HTTP attempts in flight (held per attempt, never during
+//     backoff), and FanOut bounds concurrent work.
+//   - Round trips: ListSnapshotsForVolumes and ListSnapshotsBulk read the
+//     bulk collection GET /storage/volumes/*/snapshots (one request per 100
+//     volumes, not one per volume), falling back to per-volume reads on a
+//     cluster that lacks it; Identity keeps the cluster's name and uuid
+//     for IdentityTTL.
 //   - Retries (see retryClass): GETs and writes that set an absolute state
 //     (PATCH of a snapshot policy, expiry time or SnapMirror state; DELETE
 //     by UUID) are retried after connection errors, 429 and 502/503/504,

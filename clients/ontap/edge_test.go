@@ -321,8 +321,12 @@ func TestWireRequests(t *testing.T) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "admin" || p != secret {
 			t.Errorf("%d: basic auth missing", i)
 		}
-		if r.Header.Get("Accept") != "application/hal+json" {
-			t.Errorf("%d: Accept %q", i, r.Header.Get("Accept"))
+		wantAccept := "application/hal+json" // writes: the job link comes as HAL
+		if ck.method == "GET" {
+			wantAccept = "application/json" // reads: no HAL links but next
+		}
+		if r.Header.Get("Accept") != wantAccept {
+			t.Errorf("%d: Accept %q, want %q", i, r.Header.Get("Accept"), wantAccept)
 		}
 	}
 }

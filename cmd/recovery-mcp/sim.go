@@ -18,6 +18,7 @@ func newSimCmd() *cobra.Command {
 		f         serverFlags
 		addr      string
 		plainHTTP bool
+		clockRate float64
 		global    fault.Rule
 	)
 	cmd := &cobra.Command{
@@ -59,7 +60,7 @@ every simulator, before the scenario's own fault rules.`,
 			}
 			rules = append(rules, faults...)
 			ctx := cmd.Context()
-			d, err := demo.Start(ctx, demo.Options{Estate: est, Host: host, Port: port, PlainHTTP: plainHTTP, Faults: rules, Seed: f.seed, Logger: logger})
+			d, err := demo.Start(ctx, demo.Options{Estate: est, Host: host, Port: port, PlainHTTP: plainHTTP, Faults: rules, Seed: f.seed, Logger: logger, ClockRate: clockRate})
 			if err != nil {
 				return err
 			}
@@ -85,6 +86,7 @@ every simulator, before the scenario's own fault rules.`,
 	fl.Float64Var(&global.RateLimitRate, "rate-limit-rate", 0, "fraction of requests answered 429 with Retry-After: 1 (0 to 1)")
 	fl.Float64Var(&global.DropRate, "drop-rate", 0, "fraction of requests whose connection is closed unanswered (0 to 1)")
 	fl.Float64Var(&global.LoseAnswerRate, "lose-answer-rate", 0, "fraction of requests carried out whose answer is then lost (0 to 1)")
+	fl.Float64Var(&clockRate, "clock-rate", 0, "let simulated time flow at this many seconds per wall-clock second, so jobs and transfers finish unpolled (0: only requests move it)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/tools/aiqum"
 	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
 	"github.com/recovery-mcp/recovery-mcp/tools/core"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -24,6 +25,7 @@ func Catalog() []kit.Tool {
 	all = append(all, analysis.Tools()...)
 	all = append(all, nutanix.Tools()...)
 	all = append(all, ontap.Tools()...)
+	all = append(all, aiqum.Tools()...)
 	all = append(all, workflows.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
@@ -44,3 +46,8 @@ func reconcilers() map[string]kit.Reconciler {
 func (s *Server) ReconcileAudit(ctx context.Context) {
 	kit.ReconcileUnfinished(ctx, s.Env, reconcilers())
 }
+
+// Listed returns every tool a tools/list can hold: the catalog, then the
+// dynamic toolset's tools (--dynamic-toolsets only). `recovery-mcp tools`
+// prints the catalog, what a default server lists.
+func Listed() []kit.Tool { return append(Catalog(), DynamicTools()...) }

@@ -98,6 +98,15 @@ func (e *Env) Call(name string, args map[string]any) *mcp.CallToolResult {
 	return res
 }
 
+// CallCounted calls a tool and returns its result and the number of
+// backend requests (to every simulator) the call made.
+func (e *Env) CallCounted(name string, args map[string]any) (*mcp.CallToolResult, int64) {
+	e.t.Helper()
+	before := e.Demo.Counter.Total()
+	res := e.Call(name, args)
+	return res, e.Demo.Counter.Total() - before
+}
+
 // OK calls a tool that must succeed and returns its structured content.
 func (e *Env) OK(name string, args map[string]any) map[string]any {
 	e.t.Helper()
@@ -205,4 +214,40 @@ func (e *Env) CallWithProgress(name string, args map[string]any) (*mcp.CallToolR
 	mu.Lock()
 	defer mu.Unlock()
 	return res, append([]float64(nil), got...)
+}
+
+// ONTAPViaAIQUM drops the direct ONTAP targets from the configuration, so
+// the ONTAP clusters are reached only through the demo's AIQUM target (its
+// API gateway), under the same names.
+func ONTAPViaAIQUM() Option {
+	return func(o *server.Options) {
+		cfg := *o.Config
+		cfg.Targets = nil
+		for _, t := range o.Config.Targets {
+			if t.Kind != "ontap" {
+				cfg.Targets = append(cfg.Targets, t)
+			}
+		}
+		o.Config = &cfg
+	}
+}
+
+// GrowVolumes adds copies of the cluster's first volume (with copies of its
+// snapshots, under new UUIDs and names vol_bench_NNN) until the cluster
+// has n volumes, for tests and benchmarks of large listings.
+func GrowVolumes(est *fleet.Estate, cluster string, n int) {
+	c := est.OntapClusterByName(cluster)
+	template := c.Volumes[0]
+	for i := len(c.Volumes); i < n; i++ {
+		v := *template
+		v.UUID = fleet.OntapUUID("bench", "vol", fmt.Sprint(i))
+		v.Name = fmt.Sprintf("vol_bench_%03d", i)
+		v.Snapshots = nil
+		for j, s := range template.Snapshots {
+			cp := *s
+			cp.UUID = fleet.OntapUUID("bench", "snap", fmt.Sprint(i), fmt.Sprint(j))
+			v.Snapshots = append(v.Snapshots, &cp)
+		}
+		c.Volumes = append(c.Volumes, &v)
+	}
 }

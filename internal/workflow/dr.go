@@ -15,7 +15,7 @@ type drParams struct {
 	volumeRef
 	// VM fails a Nutanix VM over instead: restored on the DR Prism Central
 	// (dr_target) from its newest replica.
-	VM string `json:"vm,omitempty"`
+	VM       string `json:"vm,omitempty"`
 	DRTarget string `json:"dr_target,omitempty"`
 	// Type is planned, unplanned or test.
 	Type string `json:"type"`

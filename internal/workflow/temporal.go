@@ -250,7 +250,8 @@ func (t *TemporalEngine) Start(ctx context.Context, r StartRequest) (*Run, error
 	if len(r.Params) == 0 {
 		r.Params = json.RawMessage(`{}`)
 	}
-	if _, err := def.Plan(ctx, t.Activities, r.Params); err != nil {
+	plan, err := def.Plan(ctx, t.Activities, r.Params)
+	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", r.Kind, err)
 	}
 	var b [8]byte
@@ -261,7 +262,13 @@ func (t *TemporalEngine) Start(ctx context.Context, r StartRequest) (*Run, error
 		Memo: map[string]any{"kind": r.Kind, "principal": r.Principal}}, TemporalWorkflow, in); err != nil {
 		return nil, fmt.Errorf("workflow: start on Temporal: %w", err)
 	}
-	return t.describeSoon(ctx, id)
+	if r.DryRun {
+		return t.describeSoon(ctx, id)
+	}
+	// A worker may be busy in the first step already, and a query waits
+	// for it: answer with what is known.
+	return &Run{ID: id, Kind: r.Kind, Params: r.Params, Status: StatusRunning, Principal: r.Principal, Created: time.Now().UTC(),
+		Plan: plan, Schedule: r.Schedule}, nil
 }
 
 // describeSoon describes a run once its first workflow task has run (the
@@ -286,11 +293,29 @@ func (t *TemporalEngine) describeSoon(ctx context.Context, id string) (*Run, err
 // Describe queries the run's state (a worker answers; Temporal replays a
 // closed run's history to do so).
 func (t *TemporalEngine) Describe(ctx context.Context, id string) (*Run, error) {
-	v, err := t.C.QueryWorkflow(ctx, id, "", queryRun)
+	// A query waits for the worker's current workflow task (a long step
+	// holds it up to a heartbeat): bounded, then the execution's status.
+	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	v, err := t.C.QueryWorkflow(qctx, id, "", queryRun)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
 			return nil, fmt.Errorf("%w %q", ErrNotFound, id)
+		}
+		if ctx.Err() == nil {
+			if d, derr := t.C.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
+				info := d.GetWorkflowExecutionInfo()
+				r := &Run{ID: id, Created: info.GetStartTime().AsTime(), Status: StatusRunning,
+					Progress: "state not readable now (" + err.Error() + "); a worker may be busy in a step or down"}
+				if p := info.GetMemo().GetFields()["kind"]; p != nil {
+					_ = converter.GetDefaultDataConverter().FromPayload(p, &r.Kind)
+				}
+				if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+					r.Status = StatusFailed
+				}
+				return r, nil
+			}
 		}
 		return nil, fmt.Errorf("workflow: query %s: %w", id, err)
 	}

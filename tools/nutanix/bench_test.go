@@ -41,6 +41,7 @@ func BenchmarkListRecoveryPoints10k(b *testing.B) {
 	pages := n / 100
 	lower := time.Duration(1+(pages-1+concurrency-1)/concurrency) * latency
 	args := map[string]any{"target": "pc-prod", "status": "COMPLETE", "limit": 50}
+	bytes := e.Demo.Counter.Bytes()
 	b.ResetTimer()
 	for b.Loop() {
 		m := e.OK("nutanix_list_recovery_points", args)
@@ -50,4 +51,5 @@ func BenchmarkListRecoveryPoints10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(lower.Milliseconds()), "lower-bound-ms")
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "wall-ms")
+	b.ReportMetric(float64(e.Demo.Counter.Bytes()-bytes)/float64(b.N)/(1<<20), "backend-MiB/call")
 }

@@ -18,7 +18,7 @@ import (
 // GetJobArgs name a job.
 type GetJobArgs struct {
 	Target string `json:"target,omitempty" jsonschema_description:"Default: all."`
-	UUID   string `json:"uuid" jsonschema:"required"`
+	UUID   string `json:"uuid" jsonschema:"required" jsonschema_description:"Job uuid."`
 }
 
 // JobResult is one job.
@@ -41,7 +41,7 @@ func getJob() kit.Tool {
 		Name: "ontap_get_job", Title: "Get an ONTAP job", Toolset: Toolset, Tier: safety.Read,
 		Description: "Get an ONTAP job's state, to follow one after a timeout.",
 	}, func(ctx context.Context, c *kit.Call, a GetJobArgs) (JobResult, error) {
-		ts, err := ontapTargets(c, a.Target)
+		ts, err := ontapTargets(ctx, c, a.Target)
 		if err != nil {
 			return JobResult{}, err
 		}
@@ -78,7 +78,7 @@ type ListEventsArgs struct {
 	Target   string `json:"target,omitempty" jsonschema_description:"Default: all."`
 	Severity string `json:"severity,omitempty" jsonschema:"enum=emergency,enum=alert,enum=error,enum=notice,enum=informational" jsonschema_description:"Minimum severity."`
 	Since    string `json:"since,omitempty" jsonschema_description:"Time or age (24h, 7d)."`
-	Name     string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Name     string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit    int    `json:"limit,omitempty"`
 }
 
@@ -127,7 +127,7 @@ func listEvents() kit.Tool {
 		Name: "ontap_list_events", Title: "List ONTAP events", Toolset: Toolset, Tier: safety.Read,
 		Description: "List data-protection EMS events (SnapMirror, snapshots, space), newest first.",
 	}, func(ctx context.Context, c *kit.Call, a ListEventsArgs) (EventList, error) {
-		ts, err := ontapTargets(c, a.Target)
+		ts, err := ontapTargets(ctx, c, a.Target)
 		if err != nil {
 			return EventList{}, err
 		}

@@ -97,8 +97,8 @@ func transfer(t *ontap.SnapmirrorTransfer) Transfer {
 type ListSnapmirrorArgs struct {
 	Target       string `json:"target,omitempty" jsonschema_description:"Default: all."`
 	Relationship string `json:"relationship,omitempty" jsonschema_description:"uuid or part of a path."`
-	State        string `json:"state,omitempty" jsonschema:"enum=snapmirrored,enum=paused,enum=broken_off,enum=uninitialized"`
-	Healthy      *bool  `json:"healthy,omitempty"`
+	State        string `json:"state,omitempty" jsonschema:"enum=snapmirrored,enum=paused,enum=broken_off,enum=uninitialized" jsonschema_description:"Only this state."`
+	Healthy      *bool  `json:"healthy,omitempty" jsonschema_description:"Only healthy or unhealthy ones."`
 	Limit        int    `json:"limit,omitempty"`
 }
 
@@ -128,7 +128,7 @@ func listSnapmirror() kit.Tool {
 		Name: "ontap_list_snapmirror", Title: "List SnapMirror", Toolset: Toolset, Tier: safety.Read,
 		Description: "List SnapMirror relationships: state, health, lag, last transfer, policy, schedule.",
 	}, func(ctx context.Context, c *kit.Call, a ListSnapmirrorArgs) (RelationshipList, error) {
-		ts, err := ontapTargets(c, a.Target)
+		ts, err := ontapTargets(ctx, c, a.Target)
 		if err != nil {
 			return RelationshipList{}, err
 		}

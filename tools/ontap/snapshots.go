@@ -67,10 +67,10 @@ func busyReason(s *ontap.Snapshot, now time.Time, clones []string) string {
 
 // ListSnapshotsArgs name a volume and filter its snapshots.
 type ListSnapshotsArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target string `json:"target,omitempty"`
+	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM    string `json:"svm,omitempty"`
-	Name   string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit  int    `json:"limit,omitempty"`
 	Page   int    `json:"page,omitempty"`
 }
@@ -100,28 +100,14 @@ func listSnapshots() kit.Tool {
 		if err != nil {
 			return SnapshotList{}, err
 		}
-		v, err := resolveVolume(ctx, cl, t.Name, a.Volume, a.SVM)
+		v, snaps, clones, err := volumeSnapshots(ctx, cl, t.Name, a)
 		if err != nil {
 			return SnapshotList{}, err
-		}
-		opts := &ontap.ListOptions{OrderBy: "create_time desc"}
-		if a.Name != "" {
-			opts.Query = map[string]string{"name": contains(a.Name)}
-		}
-		snaps, err := cl.ListSnapshots(ctx, v.UUID, opts)
-		if err != nil {
-			return SnapshotList{}, backendError(err, t.Name, "list snapshots of "+volPath(v))
 		}
 		// Newest first even if ONTAP ignored order_by.
 		sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].CreateTime.After(snaps[j].CreateTime) })
 		limit := kit.Limit(a.Limit)
 		page := kit.PageOf(snaps, a.Page, limit)
-		clones := map[string][]string{}
-		if v.Clone != nil && v.Clone.HasFlexclone {
-			if clones, err = clonesOf(ctx, cl, v); err != nil {
-				return SnapshotList{}, backendError(err, t.Name, "list FlexClones of "+volPath(v))
-			}
-		}
 		now := c.Env.Clock()
 		items := make([]Snapshot, 0, len(page))
 		for i := range page {
@@ -135,12 +121,12 @@ func listSnapshots() kit.Tool {
 
 // CreateSnapshotArgs describe a new snapshot.
 type CreateSnapshotArgs struct {
-	Target          string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume          string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target          string `json:"target,omitempty"`
+	Volume          string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM             string `json:"svm,omitempty"`
 	Name            string `json:"name,omitempty" jsonschema_description:"Default manual.<time>."`
-	Comment         string `json:"comment,omitempty"`
-	SnapmirrorLabel string `json:"snapmirror_label,omitempty"`
+	Comment         string `json:"comment,omitempty" jsonschema_description:"Free text."`
+	SnapmirrorLabel string `json:"snapmirror_label,omitempty" jsonschema_description:"Vault policies keep copies by label."`
 	ExpiryTime      string `json:"expiry_time,omitempty" jsonschema_description:"Lock until (time or 7d)."`
 }
 
@@ -225,10 +211,10 @@ func createSnapshot() kit.Tool {
 
 // DeleteSnapshotArgs name a snapshot.
 type DeleteSnapshotArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
-	Snapshot string `json:"snapshot" jsonschema:"required"`
+	Snapshot string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 }
 
 // DeleteSnapshotResult reports a deletion.
@@ -333,7 +319,7 @@ func deleteSnapshot() kit.Tool {
 
 // ListPoliciesArgs name the target.
 type ListPoliciesArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
+	Target string `json:"target,omitempty"`
 }
 
 // Policy is a snapshot policy.
@@ -472,8 +458,8 @@ func listSnapshotPolicies() kit.Tool {
 
 // SetPolicyArgs assign a snapshot policy.
 type SetPolicyArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target string `json:"target,omitempty"`
+	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM    string `json:"svm,omitempty"`
 	Policy string `json:"policy" jsonschema:"required" jsonschema_description:"none stops snapshots."`
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
@@ -16,8 +15,8 @@ import (
 
 // ListVolumesArgs filter volumes.
 type ListVolumesArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Name   string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Target string `json:"target,omitempty"`
+	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	SVM    string `json:"svm,omitempty"`
 	Limit  int    `json:"limit,omitempty"`
 	Page   int    `json:"page,omitempty"`
@@ -124,66 +123,7 @@ func listVolumes() kit.Tool {
 		if err != nil {
 			return VolumeList{}, err
 		}
-		now := c.Env.Clock()
-		q := map[string]string{}
-		if a.Name != "" {
-			q["name"] = contains(a.Name)
-		}
-		if a.SVM != "" {
-			q["svm.name"] = a.SVM
-		}
-		vols, err := cl.ListVolumes(ctx, &ontap.ListOptions{Query: q})
-		if err != nil {
-			return VolumeList{}, backendError(err, t.Name, "list volumes")
-		}
-		sort.Slice(vols, func(i, j int) bool { return volPath(&vols[i]) < volPath(&vols[j]) })
-		limit := kit.Limit(a.Limit)
-		page := kit.PageOf(vols, a.Page, limit)
-		items := make([]Volume, len(page))
-		var uuids []string
-		for i := range page {
-			items[i] = volume(&page[i])
-			uuids = append(uuids, page[i].UUID)
-		}
-		var notes []string
-		// The newest snapshot of each volume on the page.
-		newest, err := cl.ListSnapshotsForVolumes(ctx, uuids, &ontap.ListOptions{Fields: []string{"uuid", "name", "create_time"}, OrderBy: "create_time desc", Limit: 1})
-		if err != nil {
-			notes = append(notes, "newest snapshots not all read: "+err.Error())
-		}
-		for i := range items {
-			if s := newest[items[i].UUID]; len(s) > 0 {
-				items[i].NewestSnapshot, items[i].NewestSnapshotTime = s[0].Name, kit.Time(s[0].CreateTime)
-				items[i].NewestSnapshotAge = age(now, s[0].CreateTime)
-			}
-		}
-		// SnapMirror: relationships are held by their destination cluster,
-		// which may be any configured ONTAP target.
-		if len(items) > 0 {
-			id, err := clusterIdentity(ctx, cl)
-			if err != nil {
-				notes = append(notes, "cluster identity not read: "+err.Error())
-			}
-			all, failed := relationshipsOn(ctx, c, c.Env.Targets.OfKind(t.Kind))
-			notes = append(notes, failed...)
-			byPath := map[string]int{}
-			for i := range items {
-				byPath[items[i].SVM+":"+items[i].Name] = i
-			}
-			for _, h := range all {
-				if i, ok := byPath[h.Rel.Source.Path]; ok && isSourceOn(h, id, t.Name) {
-					items[i].SnapMirror = append(items[i].SnapMirror, mirror(h, "source"))
-				}
-				if i, ok := byPath[h.Rel.Destination.Path]; ok && h.Target.Name == t.Name {
-					items[i].SnapMirror = append(items[i].SnapMirror, mirror(h, "destination"))
-				}
-			}
-		}
-		out := VolumeList{List: kit.NewList(items, len(vols), a.Page, limit), Target: t.Name}
-		if len(notes) > 0 {
-			out.Note = "partial: " + strings.Join(notes, "; ")
-		}
-		return out, nil
+		return listVolumePage(ctx, c, cl, t, a)
 	})
 }
 
@@ -191,8 +131,8 @@ func listVolumes() kit.Tool {
 
 // ListFilesArgs name a directory of a volume or snapshot.
 type ListFilesArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
 	Snapshot string `json:"snapshot,omitempty" jsonschema_description:"Default: active file system."`
 	Path     string `json:"path,omitempty" jsonschema_description:"Default /."`
@@ -274,10 +214,10 @@ func listFiles() kit.Tool {
 
 // RestoreVolumeArgs revert a volume to a snapshot.
 type RestoreVolumeArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
-	Snapshot string `json:"snapshot" jsonschema:"required"`
+	Snapshot string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 	Force    bool   `json:"force,omitempty" jsonschema_description:"Delete SnapMirror-held newer snapshots too."`
 }
 
@@ -401,10 +341,10 @@ func notDP(v *ontap.Volume, target, verb string) error {
 
 // RestoreFileArgs restore one file from a snapshot.
 type RestoreFileArgs struct {
-	Target      string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume      string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target      string `json:"target,omitempty"`
+	Volume      string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM         string `json:"svm,omitempty"`
-	Snapshot    string `json:"snapshot" jsonschema:"required"`
+	Snapshot    string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 	Path        string `json:"path" jsonschema:"required" jsonschema_description:"From the volume root."`
 	RestorePath string `json:"restore_path,omitempty" jsonschema_description:"Default: in place (overwrites)."`
 }
@@ -520,11 +460,11 @@ func restoreFile() kit.Tool {
 
 // CloneVolumeArgs describe a FlexClone.
 type CloneVolumeArgs struct {
-	Target       string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume       string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target       string `json:"target,omitempty"`
+	Volume       string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM          string `json:"svm,omitempty"`
-	Snapshot     string `json:"snapshot" jsonschema:"required"`
-	CloneName    string `json:"clone_name" jsonschema:"required"`
+	Snapshot     string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
+	CloneName    string `json:"clone_name" jsonschema:"required" jsonschema_description:"New volume name."`
 	JunctionPath string `json:"junction_path,omitempty" jsonschema_description:"NAS mount path."`
 }
 

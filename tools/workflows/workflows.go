@@ -124,9 +124,9 @@ func toolError(err error) error {
 
 // StartArgs start a run.
 type StartArgs struct {
-	Kind   string         `json:"kind" jsonschema:"required,enum=scheduled_backup,enum=disaster_recovery,enum=recovery_testing,enum=data_recovery"`
-	Params map[string]any `json:"params,omitempty" jsonschema_description:"target, volume|vm; label,replicate | type(planned/unplanned/test),hooks | type(volume/file) | option(clone/file_restore/snaprestore),snapshot,path"`
-	DryRun bool           `json:"dry_run,omitempty"`
+	Kind   string         `json:"kind" jsonschema:"required,enum=scheduled_backup,enum=disaster_recovery,enum=recovery_testing,enum=data_recovery" jsonschema_description:"Workflow"`
+	Params map[string]any `json:"params,omitempty" jsonschema_description:"target, volume|vm; label,replicate | type(planned/unplanned/test),dr_target,hooks | type(volume/file) | option(clone/file_restore/snaprestore),snapshot,path"`
+	DryRun bool           `json:"dry_run,omitempty" jsonschema_description:"Plan only"`
 	WaitS  int            `json:"wait_s,omitempty" jsonschema_description:"Wait up to this (default 20 s)."`
 }
 
@@ -184,8 +184,8 @@ func follow(ctx context.Context, c *kit.Call, e workflow.Orchestrator, r *workfl
 // GetArgs name a run, or filter the list of runs.
 type GetArgs struct {
 	ID     string `json:"id,omitempty" jsonschema_description:"A run; omit to list runs, newest first."`
-	Kind   string `json:"kind,omitempty"`
-	Status string `json:"status,omitempty"`
+	Kind   string `json:"kind,omitempty" jsonschema_description:"Only this kind"`
+	Status string `json:"status,omitempty" jsonschema_description:"Only this status"`
 	WaitS  int    `json:"wait_s,omitempty" jsonschema_description:"Wait up to this for the run to progress."`
 }
 
@@ -247,9 +247,9 @@ func get() kit.Tool {
 
 // DecideArgs decide a run's fate.
 type DecideArgs struct {
-	ID       string `json:"id" jsonschema:"required"`
-	Decision string `json:"decision" jsonschema:"required,enum=approve,enum=reject,enum=cancel"`
-	Comment  string `json:"comment,omitempty"`
+	ID       string `json:"id" jsonschema:"required" jsonschema_description:"The run id"`
+	Decision string `json:"decision" jsonschema:"required,enum=approve,enum=reject,enum=cancel" jsonschema_description:"What to do"`
+	Comment  string `json:"comment,omitempty" jsonschema_description:"Why (recorded)"`
 }
 
 func decide() kit.Tool {
@@ -298,10 +298,10 @@ func decide() kit.Tool {
 
 // ScheduleArgs manage schedules.
 type ScheduleArgs struct {
-	Action string         `json:"action" jsonschema:"required,enum=list,enum=set,enum=delete"`
-	ID     string         `json:"id,omitempty"`
-	Kind   string         `json:"kind,omitempty"`
-	Params map[string]any `json:"params,omitempty"`
+	Action string         `json:"action" jsonschema:"required,enum=list,enum=set,enum=delete" jsonschema_description:"What to do"`
+	ID     string         `json:"id,omitempty" jsonschema_description:"Schedule id"`
+	Kind   string         `json:"kind,omitempty" jsonschema_description:"Workflow kind"`
+	Params map[string]any `json:"params,omitempty" jsonschema_description:"As in workflow_start"`
 	Every  string         `json:"every,omitempty" jsonschema_description:"daily, weekly, monthly or a duration"`
 }
 

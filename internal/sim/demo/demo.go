@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	simaiqum "github.com/recovery-mcp/recovery-mcp/internal/sim/aiqum"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	simnutanix "github.com/recovery-mcp/recovery-mcp/internal/sim/nutanix"
@@ -39,8 +40,12 @@ type Options struct {
 	// Faults are injected in front of every simulator.
 	Faults []fault.Rule
 	// Seed drives the fault injector's random choices.
-	Seed   int64
-	Logger *slog.Logger
+	Seed int64
+	// ClockRate, when positive, lets the estate's simulated time flow with
+	// the wall clock at that rate (fleet.Clock.Run), so that jobs, tasks and
+	// transfers finish whether or not anyone polls them.
+	ClockRate float64
+	Logger    *slog.Logger
 }
 
 // Target is one simulated endpoint, in the config file's own keys.
@@ -63,12 +68,16 @@ type Demo struct {
 	Targets  []Target
 	CA       *tlsca.CA
 	Injector *fault.Injector
-	servers  []*http.Server
-	dir      string
-	once     sync.Once
+	// Counter counts the requests each simulator serves (behind the
+	// injected faults: a request answered by a fault is not counted).
+	Counter *fault.Counter
+	servers []*http.Server
+	dir     string
+	once    sync.Once
 }
 
-// Start serves every Prism Central and ONTAP cluster of the estate.
+// Start serves every Prism Central, ONTAP cluster and AIQUM server of the
+// estate.
 func Start(ctx context.Context, o Options) (*Demo, error) {
 	if o.Estate == nil {
 		o.Estate = fleet.Small(fleet.DefaultNow)
@@ -84,7 +93,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			return nil, fmt.Errorf("fault rule %d: %w", i+1, err)
 		}
 	}
-	d := &Demo{Estate: o.Estate, Injector: fault.New(o.Seed, o.Faults...)}
+	if o.ClockRate > 0 {
+		o.Estate.Clock.Run(o.ClockRate, nil)
+	}
+	d := &Demo{Estate: o.Estate, Injector: fault.New(o.Seed, o.Faults...), Counter: fault.NewCounter()}
 	var caFile string
 	if !o.PlainHTTP {
 		ca, err := tlsca.New(30*24*time.Hour, o.Host)
@@ -113,18 +125,17 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	for _, c := range o.Estate.OntapClusters {
 		sites = append(sites, site{c.Name, "ontap", c.Username, c.Password, siteLabel(c.Name), simontap.New(o.Estate, c, simontap.Options{})})
 	}
-	for i, s := range sites {
+	listen := func(i int, s site) error {
 		port := 0
 		if o.Port != 0 {
 			port = o.Port + i
 		}
 		ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(port)))
 		if err != nil {
-			d.Close()
-			return nil, fmt.Errorf("listen for simulator %s: %w", s.name, err)
+			return fmt.Errorf("listen for simulator %s: %w", s.name, err)
 		}
 		srv := &http.Server{
-			Handler:           d.Injector.Wrap(s.handler),
+			Handler:           d.Injector.Wrap(d.Counter.Wrap(s.name, s.handler)),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
 		}
@@ -148,6 +159,36 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			Name: s.name, Kind: s.kind, Host: o.Host, Port: addr.Port,
 			Username: s.user, Password: s.pass, CAFile: caFile, PlainHTTP: o.PlainHTTP, Site: s.label,
 		})
+		return nil
+	}
+	for i, s := range sites {
+		if err := listen(i, s); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	// The AIQUM servers come last: their gateways forward to the ONTAP
+	// simulators just started, over HTTP(S) like a real AIQUM.
+	backends := map[string]simaiqum.Backend{}
+	for _, t := range d.Targets {
+		if t.Kind == "ontap" {
+			scheme := "https"
+			if o.PlainHTTP {
+				scheme = "http"
+			}
+			backends[t.Name] = simaiqum.Backend{URL: scheme + "://" + net.JoinHostPort(t.Host, strconv.Itoa(t.Port))}
+		}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if d.CA != nil {
+		tr.TLSClientConfig = d.CA.ClientTLS()
+	}
+	for j, a := range o.Estate.Aiqums {
+		s := site{a.Name, "aiqum", a.Username, a.Password, "", simaiqum.New(o.Estate, a, simaiqum.Options{Backends: backends, Transport: tr, Logger: o.Logger})}
+		if err := listen(len(sites)+j, s); err != nil {
+			d.Close()
+			return nil, err
+		}
 	}
 	go func() {
 		<-ctx.Done()

@@ -159,20 +159,46 @@ type NutanixDiskRecoveryPoint struct {
 
 // NutanixVMRecoveryPoint is the part of a recovery point that captures one VM.
 type NutanixVMRecoveryPoint struct {
-	ExtID                    string
-	VMExtID                  string
+	ExtID   string
+	VMExtID string
+	// LocationAgnosticID is shared by the copies of this VM recovery point
+	// on every site ("" derives it from ExtID, for estates built before it
+	// was stored).
+	LocationAgnosticID       string
 	ConsistencyGroupExtID    string
 	TotalExclusiveUsageBytes int64
 	Disks                    []NutanixDiskRecoveryPoint
+	// VSS holds the application-consistent (VSS) properties asked for at
+	// create; nil for crash-consistent captures.
+	VSS *NutanixVSSProperties
 	// VM is the VM as it was when captured: restore and revert use it.
 	VM NutanixVM
+}
+
+// NutanixVSSProperties are dataprotection.v4.common.VssProperties.
+type NutanixVSSProperties struct {
+	BackupType             string // FULL_BACKUP or COPY_BACKUP
+	ShouldIncludeWriters   bool
+	Writers                []string
+	ShouldStoreVSSMetadata bool
+}
+
+// LocationAgnostic returns the id shared by every site's copy of a member
+// recovery point with this ext id and stored id.
+func LocationAgnostic(extID, stored string) string {
+	if stored != "" {
+		return stored
+	}
+	return NewNutanixID(extID, "location-agnostic")
 }
 
 // NutanixVGRecoveryPoint is the part of a recovery point that captures one
 // volume group.
 type NutanixVGRecoveryPoint struct {
-	ExtID                    string
-	VolumeGroupExtID         string
+	ExtID            string
+	VolumeGroupExtID string
+	// LocationAgnosticID: as for NutanixVMRecoveryPoint.
+	LocationAgnosticID       string
 	ConsistencyGroupExtID    string
 	TotalExclusiveUsageBytes int64
 	Disks                    []NutanixDiskRecoveryPoint
@@ -598,12 +624,16 @@ func ReplicaOf(rp *NutanixRecoveryPoint, ids *PrismCentral, clusterExtID string)
 	r.ExtID = target.NextID("recovery-point")
 	r.ClusterExtIDs = []string{clusterExtID}
 	for i := range r.VMRecoveryPoints {
+		v := &r.VMRecoveryPoints[i]
+		v.LocationAgnosticID = LocationAgnostic(v.ExtID, v.LocationAgnosticID)
 		r.VMRecoveryPoints[i].ExtID = target.NextID("vm-recovery-point")
 		for j := range r.VMRecoveryPoints[i].Disks {
 			r.VMRecoveryPoints[i].Disks[j].DiskRecoveryPointExtID = target.NextID("disk-recovery-point")
 		}
 	}
 	for i := range r.VGRecoveryPoints {
+		v := &r.VGRecoveryPoints[i]
+		v.LocationAgnosticID = LocationAgnostic(v.ExtID, v.LocationAgnosticID)
 		r.VGRecoveryPoints[i].ExtID = target.NextID("vg-recovery-point")
 		for j := range r.VGRecoveryPoints[i].Disks {
 			r.VGRecoveryPoints[i].Disks[j].DiskRecoveryPointExtID = target.NextID("disk-recovery-point")
@@ -632,6 +662,11 @@ func CloneNutanixRecoveryPoint(rp NutanixRecoveryPoint) NutanixRecoveryPoint {
 	vms := make([]NutanixVMRecoveryPoint, len(rp.VMRecoveryPoints))
 	for i, v := range rp.VMRecoveryPoints {
 		v.Disks = append([]NutanixDiskRecoveryPoint(nil), v.Disks...)
+		if v.VSS != nil {
+			vss := *v.VSS
+			vss.Writers = append([]string(nil), vss.Writers...)
+			v.VSS = &vss
+		}
 		v.VM = CloneNutanixVM(v.VM)
 		vms[i] = v
 	}

@@ -42,6 +42,25 @@ const (
 var rpFilterable = []string{"creationTime", "extId", "locationAgnosticId", "name", "ownerExtId", "recoveryPointType", "vmRecoveryPoints", "volumeGroupRecoveryPoints"}
 var rpSortable = []string{"creationTime", "expirationTime", "name", "ownerExtId"}
 
+// rpSelectable are the RecoveryPoint properties (reference §3.1) and those
+// of its VM and volume group recovery points (§3.2, §3.3) that $select may
+// name.
+var rpSelectable = func() []string {
+	out := []string{"extId", "name", "creationTime", "expirationTime", "status", "recoveryPointType", "locationAgnosticId",
+		"locationReferences", "ownerExtId", "vmRecoveryPoints", "volumeGroupRecoveryPoints", "tenantId", "links", "isSecure",
+		"sourceLocation", "totalExclusiveUsageBytes", "projectExtId"}
+	for _, f := range []string{"extId", "vmExtId", "name", "creationTime", "expirationTime", "status", "recoveryPointType",
+		"locationAgnosticId", "consistencyGroupExtId", "vmCategories", "diskRecoveryPoints", "applicationConsistentProperties",
+		"tenantId", "links", "hypervisorType", "totalExclusiveUsageBytes"} {
+		out = append(out, "vmRecoveryPoints/"+f)
+	}
+	for _, f := range []string{"extId", "volumeGroupExtId", "consistencyGroupExtId", "locationAgnosticId", "volumeGroupCategories",
+		"diskRecoveryPoints", "tenantId", "links", "totalExclusiveUsageBytes"} {
+		out = append(out, "volumeGroupRecoveryPoints/"+f)
+	}
+	return out
+}()
+
 // --- reads ---
 
 func (rc *reqCtx) listRecoveryPoints() {
@@ -50,13 +69,22 @@ func (rc *reqCtx) listRecoveryPoints() {
 	// Filter and sort on the filterable and sortable fields only, outside
 	// the lock, then render the page in full under it.
 	members := strings.Contains(rc.r.URL.Query().Get("$filter"), "RecoveryPoints")
+	if sel := rc.r.URL.Query().Get("$select"); sel != "" {
+		rc.noDisks = true
+		for f := range strings.SplitSeq(sel, ",") {
+			f = strings.TrimSpace(f)
+			if f == "vmRecoveryPoints" || f == "volumeGroupRecoveryPoints" || strings.Contains(f, "diskRecoveryPoints") {
+				rc.noDisks = false
+			}
+		}
+	}
 	pc.Mu.Lock()
 	items := make([]obj, 0, len(pc.RecoveryPoints))
 	for _, rp := range pc.RecoveryPoints {
 		items = append(items, lightRP(rp, members))
 	}
 	pc.Mu.Unlock()
-	rc.writeList(items, listSpec{filterable: rpFilterable, sortable: rpSortable, projection: "dataprotection.v4.config.RecoveryPointProjection",
+	rc.writeList(items, listSpec{filterable: rpFilterable, sortable: rpSortable, selectable: rpSelectable, projection: "dataprotection.v4.config.RecoveryPointProjection",
 		expand: func(o obj) obj {
 			pc.Mu.Lock()
 			defer pc.Mu.Unlock()
@@ -540,7 +568,14 @@ type createRPBody struct {
 	ExpirationTime    *time.Time `json:"expirationTime"`
 	RecoveryPointType string     `json:"recoveryPointType"`
 	VMRecoveryPoints  []struct {
-		VMExtID string `json:"vmExtId"`
+		VMExtID                         string `json:"vmExtId"`
+		ApplicationConsistentProperties *struct {
+			ObjectType             string   `json:"$objectType"`
+			BackupType             string   `json:"backupType"`
+			ShouldIncludeWriters   bool     `json:"shouldIncludeWriters"`
+			Writers                []string `json:"writers"`
+			ShouldStoreVSSMetadata bool     `json:"shouldStoreVssMetadata"`
+		} `json:"applicationConsistentProperties"`
 	} `json:"vmRecoveryPoints"`
 	VGRecoveryPoints []struct {
 		VolumeGroupExtID string `json:"volumeGroupExtId"`
@@ -590,6 +625,16 @@ func (rc *reqCtx) createRecoveryPoint() {
 			return
 		}
 		seen[v.VMExtID] = true
+		if p := v.ApplicationConsistentProperties; p != nil {
+			if p.ObjectType != "" && p.ObjectType != "dataprotection.v4.common.VssProperties" {
+				rc.badRequest("applicationConsistentProperties: unsupported $objectType %q (only dataprotection.v4.common.VssProperties).", p.ObjectType)
+				return
+			}
+			if p.BackupType != "" && p.BackupType != "FULL_BACKUP" && p.BackupType != "COPY_BACKUP" {
+				rc.badRequest("Invalid backupType %q: use FULL_BACKUP or COPY_BACKUP.", p.BackupType)
+				return
+			}
+		}
 	}
 	for _, v := range body.VGRecoveryPoints {
 		if !uuidRE.MatchString(v.VolumeGroupExtID) {
@@ -637,6 +682,11 @@ func (rc *reqCtx) createRecoveryPoint() {
 		t.EntitiesAffected[len(t.EntitiesAffected)-1].Name = vm.Name
 		addCluster(vm.ClusterExtID)
 		vmrp := fleet.NutanixVMRecoveryPoint{ExtID: pc.NextID("vm-recovery-point"), VMExtID: vm.ExtID, VM: fleet.CloneNutanixVM(*vm)}
+		vmrp.LocationAgnosticID = fleet.NewNutanixID(vmrp.ExtID, "location-agnostic")
+		if p := v.ApplicationConsistentProperties; p != nil {
+			vmrp.VSS = &fleet.NutanixVSSProperties{BackupType: p.BackupType, ShouldIncludeWriters: p.ShouldIncludeWriters,
+				Writers: append([]string(nil), p.Writers...), ShouldStoreVSSMetadata: p.ShouldStoreVSSMetadata}
+		}
 		var size int64
 		for _, d := range vm.Disks {
 			vmrp.Disks = append(vmrp.Disks, fleet.NutanixDiskRecoveryPoint{DiskExtID: d.ExtID, DiskRecoveryPointExtID: pc.NextID("disk-recovery-point")})

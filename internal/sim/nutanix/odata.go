@@ -16,8 +16,9 @@ import (
 // real clients use it: $filter with eq ne gt ge lt le, and or not,
 // parentheses, startswith/endswith/contains/tolower/toupper, any/all lambdas
 // over collections (vmRecoveryPoints/any(a:a/vmExtId eq '…')), string
-// literals with '' escaping, numbers, true/false/null and unquoted
-// date-time literals; $orderby with asc/desc; $select of top-level fields.
+// literals with '' escaping, qualified enum literals (Ns.Type'VALUE'),
+// numbers, true/false/null and unquoted date-time literals; $orderby with
+// asc/desc; $select of properties and of paths into complex properties.
 // Expressions are evaluated against the JSON-shaped wire object (maps,
 // slices, strings, numbers, bools) the simulator renders, so any wire field
 // path works; callers restrict which root fields may be used.
@@ -133,6 +134,19 @@ func lex(src string) ([]token, error) {
 			for i < len(src) && (isAlnum(src[i]) || src[i] == '_' || src[i] == '$') {
 				i++
 			}
+			// A qualified enum literal: Namespace.Type'VALUE', e.g.
+			// Dataprotection.Common.RecoveryPointType'CRASH_CONSISTENT'
+			// (OData's enum literal form, which Prism Central accepts);
+			// it compares as the string VALUE.
+			if j := enumLiteralEnd(src, i); j > 0 {
+				end := strings.IndexByte(src[j+1:], '\'')
+				if end < 0 {
+					return nil, odataErrorf("unterminated enum literal at position %d", start)
+				}
+				toks = append(toks, token{kind: tokString, text: src[j+1 : j+1+end], pos: start})
+				i = j + 1 + end + 1
+				continue
+			}
 			toks = append(toks, token{kind: tokIdent, text: src[start:i], pos: start})
 		default:
 			r, _ := utf8.DecodeRuneInString(src[i:])
@@ -141,6 +155,24 @@ func lex(src string) ([]token, error) {
 	}
 	toks = append(toks, token{kind: tokEOF, pos: len(src)})
 	return toks, nil
+}
+
+// enumLiteralEnd reports, for an identifier ending at i, whether it goes
+// on as a dotted type name followed by a quote; it returns the quote's
+// index (0 when it is no enum literal).
+func enumLiteralEnd(src string, i int) int {
+	dotted := false
+	for i < len(src) && src[i] == '.' && i+1 < len(src) && isIdentStart(src[i+1]) {
+		dotted = true
+		i++
+		for i < len(src) && (isAlnum(src[i]) || src[i] == '_') {
+			i++
+		}
+	}
+	if dotted && i < len(src) && src[i] == '\'' {
+		return i
+	}
+	return 0
 }
 
 func isAlnum(c byte) bool {
@@ -791,15 +823,19 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 	})
 }
 
-// parseSelect parses "a,b,c" into top-level field names.
-func parseSelect(src string) ([]string, error) {
-	var out []string
+// parseSelect parses "a,b/c" into property paths (OData select items:
+// a property, or a path into a complex property, segments joined by /).
+func parseSelect(src string) ([][]string, error) {
+	var out [][]string
 	for part := range strings.SplitSeq(src, ",") {
 		f := strings.TrimSpace(part)
-		if f == "" || !isLambdaVar(f) {
-			return nil, odataErrorf("invalid $select property %q", f)
+		segs := strings.Split(f, "/")
+		for _, seg := range segs {
+			if !isLambdaVar(seg) {
+				return nil, odataErrorf("invalid $select property %q", f)
+			}
 		}
-		out = append(out, f)
+		out = append(out, segs)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package nutanix
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -153,10 +154,10 @@ func TestOrderBy(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	if got, err := parseSelect("extId, name,creationTime"); err != nil || strings.Join(got, "|") != "extId|name|creationTime" {
+	if got, err := parseSelect("extId, name,vmRecoveryPoints/vmExtId"); err != nil || fmt.Sprint(got) != "[[extId] [name] [vmRecoveryPoints vmExtId]]" {
 		t.Fatalf("parseSelect = %v, %v", got, err)
 	}
-	for _, bad := range []string{"", "a,,b", "a b", "a/b"} {
+	for _, bad := range []string{"", "a,,b", "a b", "a//b", "/a", "a/"} {
 		if _, err := parseSelect(bad); err == nil {
 			t.Errorf("parseSelect(%q) succeeded", bad)
 		}

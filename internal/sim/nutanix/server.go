@@ -145,6 +145,9 @@ type reqCtx struct {
 	rest []string
 	// respType is the response $objectType, also used on errors.
 	respType string
+	// noDisks leaves disk recovery points out of rendered recovery points
+	// (a $select that does not ask for them: the projection drops them).
+	noDisks bool
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -276,6 +279,9 @@ func (s *Server) route(rc *reqCtx) {
 		}
 	case "prism":
 		switch {
+		case is("config", "categories", "*"):
+			rc.onlyGet(func() { rc.getCategory(p[2]) }) // protect.go
+			return
 		case is("config", "tasks"):
 			rc.onlyGet(rc.listTasks)
 			return
@@ -306,6 +312,13 @@ func (s *Server) route(rc *reqCtx) {
 				return
 			}
 			rc.revertVM(p[3])
+			return
+		case is("ahv", "config", "vms", "*", "$actions", "associate-categories"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.associateVMCategories(p[3]) // protect.go
 			return
 		}
 	case "volumes":

@@ -158,10 +158,73 @@ type listSpec struct {
 	filterable, sortable []string
 	// projection is the item $objectType when $select is used ("" keeps it).
 	projection string
+	// selectable lists the properties $select may name, with the
+	// properties of their complex items after a slash ("vmRecoveryPoints/
+	// vmExtId"); nil accepts the properties the items have.
+	selectable []string
 	// expand, when set, turns the light items that $filter and $orderby ran
 	// on into the full objects of the page: a large collection is then
 	// rendered for the page only, not whole for every request.
 	expand func(obj) obj
+}
+
+// canSelect reports whether $select may name path: a selectable property
+// (or a property of its items), or, without a selectable list, a property
+// some item has (an empty collection accepts any name).
+func (spec listSpec) canSelect(path []string, items []obj) bool {
+	if spec.selectable != nil {
+		return slices.Contains(spec.selectable, strings.Join(path, "/"))
+	}
+	if len(path) != 1 || len(items) == 0 {
+		return len(items) == 0
+	}
+	for _, o := range items {
+		if _, ok := o[path[0]]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// selectPath copies the value at path from src into dst; through an array
+// of objects it keeps, for each element, only the selected property (and
+// its $objectType).
+func selectPath(dst, src obj, path []string) {
+	v, ok := src[path[0]]
+	if !ok {
+		return
+	}
+	if len(path) == 1 {
+		dst[path[0]] = v
+		return
+	}
+	switch t := v.(type) {
+	case obj:
+		d, _ := dst[path[0]].(obj)
+		if d == nil {
+			d = obj{"$objectType": t["$objectType"]}
+			dst[path[0]] = d
+		}
+		selectPath(d, t, path[1:])
+	case []any:
+		d, _ := dst[path[0]].([]any)
+		if len(d) != len(t) {
+			d = make([]any, len(t))
+			dst[path[0]] = d
+		}
+		for i, el := range t {
+			eo, ok := el.(obj)
+			if !ok {
+				continue
+			}
+			de, _ := d[i].(obj)
+			if de == nil {
+				de = obj{"$objectType": eo["$objectType"]}
+				d[i] = de
+			}
+			selectPath(de, eo, path[1:])
+		}
+	}
 }
 
 // writeList applies $filter, $orderby, $page, $limit and $select to items
@@ -217,12 +280,22 @@ func (rc *reqCtx) writeList(items []obj, spec listSpec) {
 		}
 		sortObjects(items, keys)
 	}
-	var selected []string
+	var selected [][]string
 	if v := q.Get("$select"); v != "" {
 		fields, err := parseSelect(v)
 		if err != nil {
 			rc.badRequest("Invalid $select: %s", odataMessage(err))
 			return
+		}
+		known := items
+		if spec.expand != nil && len(items) > 0 {
+			known = []obj{spec.expand(items[0])}
+		}
+		for _, f := range fields {
+			if !spec.canSelect(f, known) {
+				rc.badRequest("Invalid $select: property %q does not exist in this collection's items.", strings.Join(f, "/"))
+				return
+			}
 		}
 		selected = fields
 	}
@@ -244,9 +317,7 @@ func (rc *reqCtx) writeList(items []obj, spec listSpec) {
 				p["$objectType"] = spec.projection
 			}
 			for _, f := range selected {
-				if v, ok := o[f]; ok {
-					p[f] = v
-				}
+				selectPath(p, o, f)
 			}
 			pageItems[i] = p
 		}
@@ -322,6 +393,9 @@ func strs(in []string) []any {
 // --- dataprotection ---
 
 func (rc *reqCtx) renderDiskRPs(disks []fleet.NutanixDiskRecoveryPoint) []any {
+	if rc.noDisks {
+		return nil
+	}
 	out := make([]any, len(disks))
 	for i, d := range disks {
 		out[i] = rc.typed("dataprotection.v4.common.DiskRecoveryPoint", obj{
@@ -340,7 +414,7 @@ func (rc *reqCtx) renderVMRP(rp *fleet.NutanixRecoveryPoint, v *fleet.NutanixVMR
 		"creationTime":             ts(rp.CreationTime),
 		"status":                   "COMPLETE",
 		"recoveryPointType":        rp.Type,
-		"locationAgnosticId":       fleet.NewNutanixID(v.ExtID, "location-agnostic"),
+		"locationAgnosticId":       fleet.LocationAgnostic(v.ExtID, v.LocationAgnosticID),
 		"hypervisorType":           "AHV",
 		"totalExclusiveUsageBytes": v.TotalExclusiveUsageBytes,
 		"diskRecoveryPoints":       rc.renderDiskRPs(v.Disks),
@@ -352,6 +426,18 @@ func (rc *reqCtx) renderVMRP(rp *fleet.NutanixRecoveryPoint, v *fleet.NutanixVMR
 	if v.ConsistencyGroupExtID != "" {
 		o["consistencyGroupExtId"] = v.ConsistencyGroupExtID
 	}
+	if p := v.VSS; p != nil {
+		vss := obj{"backupType": p.BackupType, "shouldIncludeWriters": p.ShouldIncludeWriters,
+			"shouldStoreVssMetadata": p.ShouldStoreVSSMetadata}
+		if p.BackupType == "" {
+			vss["backupType"] = "FULL_BACKUP"
+		}
+		if len(p.Writers) > 0 {
+			vss["writers"] = strs(p.Writers)
+		}
+		o["$applicationConsistentPropertiesItemDiscriminator"] = "dataprotection.v4.common.VssProperties"
+		o["applicationConsistentProperties"] = rc.typed("dataprotection.v4.common.VssProperties", vss)
+	}
 	return rc.typed("dataprotection.v4.config.VmRecoveryPoint", o)
 }
 
@@ -359,7 +445,7 @@ func (rc *reqCtx) renderVGRP(v *fleet.NutanixVGRecoveryPoint) obj {
 	o := obj{
 		"extId":                    v.ExtID,
 		"volumeGroupExtId":         v.VolumeGroupExtID,
-		"locationAgnosticId":       fleet.NewNutanixID(v.ExtID, "location-agnostic"),
+		"locationAgnosticId":       fleet.LocationAgnostic(v.ExtID, v.LocationAgnosticID),
 		"totalExclusiveUsageBytes": v.TotalExclusiveUsageBytes,
 		"diskRecoveryPoints":       rc.renderDiskRPs(v.Disks),
 		"volumeGroupCategories":    strs(v.VolumeGroup.Categories),

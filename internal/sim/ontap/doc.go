@@ -16,16 +16,40 @@
 //     returned field (exact, * wildcard, | alternatives, !, <, >, <=, >=,
 //     null, ISO-8601 durations and times, KB..PB size suffixes), order_by,
 //     return_records, Accept: application/json (no HAL links but next).
-//     Unknown fields in fields= are ignored; unknown body fields are refused
-//     with code 2.
+//     Names are checked against the ONTAP 9.19.1 model field lists
+//     (fieldnames.go, generated from reference/ontap-fields): a query
+//     parameter that is neither reserved nor a field is refused with 262179
+//     "Unexpected argument", an unknown name in fields= with 262197 "The
+//     value ... is invalid for field "fields"" unless
+//     ignore_unknown_fields=true (ONTAP 9.11+), which drops such names. A
+//     write refuses a query parameter that is neither one it takes nor a
+//     field (262179). Unknown body fields are refused with code 2.
+//   - The bulk collection GET /storage/volumes/*/snapshots lists snapshots
+//     across volumes (each record names its volume), as ONTAP documents
+//     for its "bulk snapshot APIs" (GET /api/storage/volumes/*/snapshots in
+//     the netapp_ontap library's generated docs, resources/snapshot.py).
+//   - /storage/aggregates lists the local tiers with their space; a volume
+//     POST must name an existing aggregate (404, code 4) with room for its
+//     size (400, code 2), or gets the one with most room.
+//   - Snapshot policies: PATCH (name, comment, enabled) and DELETE (refused
+//     with code 8 while volumes use it) are synchronous, as is the
+//     schedules sub-resource (/storage/snapshot-policies/{uuid}/schedules
+//     [/{schedule.uuid}]: add, change, remove one schedule; the last one of
+//     an enabled policy cannot go).
+//   - SnapMirror relationships are created (POST, on the destination, with
+//     create_destination.enabled to make the DP volume, state=snapmirrored
+//     to initialize) and deleted (DELETE) through jobs; see protect.go and
+//     smdelete.go.
 //   - Errors use the envelope {"error":{"message","code","target"}} with the
 //     reference's codes: 4/404 for unknown UUIDs, 1/409 for duplicates,
 //     2/400 for invalid values and state transitions, 3 for unsupported
 //     operations, 8/409 for objects in use, 1638555 for busy snapshots,
 //     13303812 for a transfer already running, 13303808 for a break during a
 //     transfer. The 401 body is not documented; the simulator sends code 6.
-//   - Time is the estate's simulated clock and nothing else: no wall clock,
-//     no global random source; run-time UUIDs come from a per-cluster
+//   - Time is the estate's simulated clock and nothing else: no global
+//     random source; the clock stands still unless run (fleet.Clock.Run,
+//     "sim --clock-rate"), when jobs and transfers finish as time flows,
+//     polled or not; run-time UUIDs come from a per-cluster
 //     counter (fleet.OntapCluster.NewUUID). The same estate and the same
 //     request sequence give byte-identical answers (maps are encoded with
 //     sorted keys).
@@ -84,6 +108,6 @@
 //
 // Not simulated: schedules do not fire by themselves (no automatic policy
 // snapshots or scheduled SnapMirror updates as the clock moves), FlexGroups,
-// SVM-DR, SnapMirror synchronous, relationship create/delete, restore
-// relationships, directory restore, job pause/cancel.
+// SVM-DR, SnapMirror synchronous, restore relationships, directory restore,
+// job pause/cancel.
 package ontap

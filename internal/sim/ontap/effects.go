@@ -485,6 +485,10 @@ func (s *Server) applyJob(c *fleet.OntapCluster, j *fleet.OntapJob) *opError {
 		}
 	case "snapmirror.modify":
 		return s.applyRelationshipChange(c, j)
+	case "snapmirror.create":
+		return s.applyRelationshipCreate(c, j) // protect.go
+	case "snapmirror.delete":
+		return s.applyRelationshipDelete(c, j)
 	default:
 		return &opError{3, fmt.Sprintf("Operation %q is not supported by the simulator.", j.Op)}
 	}

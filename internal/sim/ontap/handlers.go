@@ -237,49 +237,9 @@ func (rq *request) createSnapshotPolicy() *apiError {
 		}
 		f := map[string]any{}
 		flatten("", m, f)
-		cp := fleet.OntapSnapshotPolicyCopy{}
-		for k, v := range f {
-			sv := fmt.Sprint(v)
-			switch k {
-			case "count":
-				n, ok := v.(json.Number)
-				c, err := n.Int64()
-				if !ok || err != nil || c < 1 || c > 1023 {
-					return apiErr("2", "copies.count", "The value \"%v\" is invalid for field \"copies.count\" (1-1023).", v)
-				}
-				cp.Count = int(c)
-			case "schedule.name":
-				cp.Schedule = sv
-			case "schedule.uuid":
-				for _, sc := range rq.c.Schedules {
-					if sc.UUID == sv {
-						cp.Schedule = sc.Name
-					}
-				}
-			case "prefix":
-				cp.Prefix = sv
-			case "snapmirror_label":
-				if !labelRE.MatchString(sv) {
-					return apiErr("2", "copies.snapmirror_label", "The value \"%s\" is invalid for field \"copies.snapmirror_label\".", sv)
-				}
-				cp.SnapmirrorLabel = sv
-			case "retention_period":
-				if _, err := parseISODuration(sv); err != nil {
-					return apiErr("2", "copies.retention_period", "The value \"%s\" is invalid for field \"copies.retention_period\".", sv)
-				}
-				cp.RetentionPeriod = sv
-			default:
-				return apiErr("2", "copies."+k, "Unexpected argument \"copies.%s\".", k)
-			}
-		}
-		if rq.c.Schedule(cp.Schedule) == nil {
-			return notFound("copies.schedule.name", "Schedule \"%s\" does not exist.", cp.Schedule)
-		}
-		if cp.Count == 0 {
-			return apiErr("2", "copies.count", "Field \"copies.count\" is required.")
-		}
-		if cp.Prefix == "" {
-			cp.Prefix = cp.Schedule
+		cp, e := rq.policyCopy(f, "copies.")
+		if e != nil {
+			return e
 		}
 		p.Copies = append(p.Copies, cp)
 	}
@@ -287,6 +247,59 @@ func (rq *request) createSnapshotPolicy() *apiError {
 	rq.c.SnapshotPolicies = append(rq.c.SnapshotPolicies, p)
 	rq.created("/api/storage/snapshot-policies/"+p.UUID, rq.s.renderSnapshotPolicy(rq.c, p))
 	return nil
+}
+
+// policyCopy reads one schedule of a snapshot policy from flattened
+// fields (prefix names them in errors: "copies." or "").
+func (rq *request) policyCopy(f map[string]any, prefix string) (fleet.OntapSnapshotPolicyCopy, *apiError) {
+	cp := fleet.OntapSnapshotPolicyCopy{}
+	for k, v := range f {
+		sv := fmt.Sprint(v)
+		switch k {
+		case "count":
+			n, ok := v.(json.Number)
+			c, err := n.Int64()
+			if !ok || err != nil || c < 1 || c > 1023 {
+				return cp, apiErr("2", prefix+"count", "The value \"%v\" is invalid for field \"%scount\" (1-1023).", v, prefix)
+			}
+			cp.Count = int(c)
+		case "schedule.name":
+			cp.Schedule = sv
+		case "schedule.uuid":
+			for _, sc := range rq.c.Schedules {
+				if sc.UUID == sv {
+					cp.Schedule = sc.Name
+				}
+			}
+			if cp.Schedule == "" {
+				return cp, notFound(prefix+"schedule.uuid", "Schedule \"%s\" does not exist.", sv)
+			}
+		case "prefix":
+			cp.Prefix = sv
+		case "snapmirror_label":
+			if !labelRE.MatchString(sv) {
+				return cp, apiErr("2", prefix+"snapmirror_label", "The value \"%s\" is invalid for field \"%ssnapmirror_label\".", sv, prefix)
+			}
+			cp.SnapmirrorLabel = sv
+		case "retention_period":
+			if _, err := parseISODuration(sv); err != nil {
+				return cp, apiErr("2", prefix+"retention_period", "The value \"%s\" is invalid for field \"%sretention_period\".", sv, prefix)
+			}
+			cp.RetentionPeriod = sv
+		default:
+			return cp, apiErr("2", prefix+k, "Unexpected argument \"%s%s\".", prefix, k)
+		}
+	}
+	if rq.c.Schedule(cp.Schedule) == nil {
+		return cp, notFound(prefix+"schedule.name", "Schedule \"%s\" does not exist.", cp.Schedule)
+	}
+	if cp.Count == 0 {
+		return cp, apiErr("2", prefix+"count", "Field \"%scount\" is required.", prefix)
+	}
+	if cp.Prefix == "" {
+		cp.Prefix = cp.Schedule
+	}
+	return cp, nil
 }
 
 func (rq *request) listSnapmirrorPolicies(uuid string) *apiError {

@@ -17,6 +17,9 @@ type obj = map[string]any
 
 // kind describes how one type of record is selected and paged.
 type kind struct {
+	// model names the ONTAP model whose field list (modelFields) decides
+	// which names fields= and filters accept ("" accepts any name).
+	model string
 	// keys are always returned.
 	keys []string
 	// defaults are returned by a collection GET without fields (besides keys).
@@ -31,7 +34,7 @@ type kind struct {
 // reservedParams are query parameters that are never filters.
 var reservedParams = map[string]bool{
 	"fields": true, "max_records": true, "return_records": true, "return_timeout": true,
-	"order_by": true, "validate_only": true,
+	"order_by": true, "validate_only": true, "ignore_unknown_fields": true,
 }
 
 // fieldSel is a parsed fields= parameter.

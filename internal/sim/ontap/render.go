@@ -12,14 +12,15 @@ import (
 // Record kinds: key fields, default collection fields, expensive fields
 // (from the ONTAP docs: not part of fields=*), and the paging key.
 var (
-	kindCluster  = &kind{keys: []string{"name", "uuid"}, primary: "uuid"}
-	kindNode     = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindCluster  = &kind{model: "Cluster", keys: []string{"name", "uuid"}, primary: "uuid"}
+	kindNode     = &kind{model: "Node", keys: []string{"uuid", "name"}, primary: "uuid"}
 	kindSVM      = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
-	kindJob      = &kind{keys: []string{"uuid"}, primary: "uuid"}
-	kindSchedule = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
-	kindSnapPol  = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
-	kindSMPolicy = &kind{keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindJob      = &kind{model: "Job", keys: []string{"uuid"}, primary: "uuid"}
+	kindSchedule = &kind{model: "Schedule", keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindSnapPol  = &kind{model: "SnapshotPolicy", keys: []string{"uuid", "name"}, primary: "uuid"}
+	kindSMPolicy = &kind{model: "SnapmirrorPolicy", keys: []string{"uuid", "name"}, primary: "uuid"}
 	kindVolume   = &kind{
+		model:   "Volume",
 		keys:    []string{"uuid", "name"},
 		primary: "uuid",
 		expensive: []string{
@@ -33,11 +34,11 @@ var (
 			"application", "encryption",
 		},
 	}
-	kindSnapshot     = &kind{keys: []string{"uuid", "name"}, primary: "uuid", expensive: []string{"reclaimable_space", "delta"}}
-	kindFile         = &kind{keys: []string{"path", "name"}, primary: "name"}
-	kindRelationship = &kind{keys: []string{"uuid"}, defaults: []string{"source.path", "source.svm", "destination.path", "destination.svm"}, primary: "uuid"}
-	kindTransfer     = &kind{keys: []string{"uuid"}, defaults: []string{"state"}, primary: "uuid"}
-	kindEvent        = &kind{keys: []string{"index"}, defaults: []string{"time", "message.name", "message.severity", "log_message", "node.name"}, primary: "index"}
+	kindSnapshot     = &kind{model: "Snapshot", keys: []string{"uuid", "name"}, primary: "uuid", expensive: []string{"reclaimable_space", "delta"}}
+	kindFile         = &kind{model: "FileInfo", keys: []string{"path", "name"}, primary: "name"}
+	kindRelationship = &kind{model: "SnapmirrorRelationship", keys: []string{"uuid"}, defaults: []string{"source.path", "source.svm", "destination.path", "destination.svm"}, primary: "uuid"}
+	kindTransfer     = &kind{model: "SnapmirrorTransfer", keys: []string{"uuid"}, defaults: []string{"state"}, primary: "uuid"}
+	kindEvent        = &kind{model: "EmsEvent", keys: []string{"index"}, defaults: []string{"time", "message.name", "message.severity", "log_message", "node.name"}, primary: "index"}
 )
 
 func svmRef(c *fleet.OntapCluster, name string) obj {
@@ -297,22 +298,65 @@ func (s *Server) snapmirrorPrefix(dstC *fleet.OntapCluster, r *fleet.OntapRelati
 // uses it and snapmirror when it is a relationship's exported (common)
 // snapshot on either side.
 func (s *Server) owners(c *fleet.OntapCluster, v *fleet.OntapVolume, snap *fleet.OntapSnapshot) []string {
-	set := map[string]bool{}
-	for _, o := range snap.Owners {
-		set[o] = true
-	}
+	return s.ownersWith(c, v, snap, nil)
+}
+
+// ownersIndex holds what makes snapshots of cluster c owned, for rendering
+// many snapshots at once (the model must not change while it is used).
+type ownersIndex struct {
+	clone  map[[2]string]bool // volume uuid, snapshot name
+	mirror map[[2]string]bool // volume path, snapshot name
+}
+
+func (s *Server) ownersIndex(c *fleet.OntapCluster) *ownersIndex {
+	ix := &ownersIndex{clone: map[[2]string]bool{}, mirror: map[[2]string]bool{}}
 	for _, x := range c.Volumes {
-		if x.CloneParentVolume == v.UUID && x.CloneParentSnapshot == snap.Name {
-			set["volume_clone"] = true
+		if x.CloneParentVolume != "" {
+			ix.clone[[2]string{x.CloneParentVolume, x.CloneParentSnapshot}] = true
 		}
 	}
 	for _, oc := range s.clusters() {
 		for _, r := range oc.Relationships {
-			if r.ExportedSnapshot != snap.Name || r.State == "broken_off" {
+			if r.ExportedSnapshot == "" || r.State == "broken_off" {
 				continue
 			}
-			if (oc == c && r.DestinationPath == v.Path()) || (r.SourceCluster == c.Name && r.SourcePath == v.Path()) {
-				set["snapmirror"] = true
+			if oc == c {
+				ix.mirror[[2]string{r.DestinationPath, r.ExportedSnapshot}] = true
+			}
+			if r.SourceCluster == c.Name {
+				ix.mirror[[2]string{r.SourcePath, r.ExportedSnapshot}] = true
+			}
+		}
+	}
+	return ix
+}
+
+func (s *Server) ownersWith(c *fleet.OntapCluster, v *fleet.OntapVolume, snap *fleet.OntapSnapshot, ix *ownersIndex) []string {
+	set := map[string]bool{}
+	for _, o := range snap.Owners {
+		set[o] = true
+	}
+	if ix != nil {
+		if ix.clone[[2]string{v.UUID, snap.Name}] {
+			set["volume_clone"] = true
+		}
+		if ix.mirror[[2]string{v.Path(), snap.Name}] {
+			set["snapmirror"] = true
+		}
+	} else {
+		for _, x := range c.Volumes {
+			if x.CloneParentVolume == v.UUID && x.CloneParentSnapshot == snap.Name {
+				set["volume_clone"] = true
+			}
+		}
+		for _, oc := range s.clusters() {
+			for _, r := range oc.Relationships {
+				if r.ExportedSnapshot != snap.Name || r.State == "broken_off" {
+					continue
+				}
+				if (oc == c && r.DestinationPath == v.Path()) || (r.SourceCluster == c.Name && r.SourcePath == v.Path()) {
+					set["snapmirror"] = true
+				}
 			}
 		}
 	}
@@ -325,6 +369,10 @@ func (s *Server) owners(c *fleet.OntapCluster, v *fleet.OntapVolume, snap *fleet
 }
 
 func (s *Server) renderSnapshot(c *fleet.OntapCluster, v *fleet.OntapVolume, sn *fleet.OntapSnapshot) obj {
+	return s.renderSnapshotWith(c, v, sn, nil)
+}
+
+func (s *Server) renderSnapshotWith(c *fleet.OntapCluster, v *fleet.OntapVolume, sn *fleet.OntapSnapshot, ix *ownersIndex) obj {
 	o := obj{
 		"uuid": sn.UUID, "name": sn.Name, "create_time": ts(sn.CreateTime),
 		"size": sn.Size, "logical_size": sn.LogicalSize, "state": sn.State,
@@ -347,7 +395,7 @@ func (s *Server) renderSnapshot(c *fleet.OntapCluster, v *fleet.OntapVolume, sn 
 	if !sn.ExpiryTime.IsZero() {
 		o["expiry_time"] = ts(sn.ExpiryTime)
 	}
-	if own := s.owners(c, v, sn); len(own) > 0 {
+	if own := s.ownersWith(c, v, sn, ix); len(own) > 0 {
 		o["owners"] = strList(own)
 	}
 	return o

@@ -50,6 +50,8 @@ var defaultDurations = map[string]time.Duration{
 	"volume.restore":    8 * time.Second,
 	"file.restore":      4 * time.Second,
 	"snapmirror.modify": 3 * time.Second,
+	"snapmirror.create": 3 * time.Second,
+	"snapmirror.delete": 2 * time.Second,
 }
 
 // Server is the REST API of one simulated ONTAP cluster. It implements
@@ -253,6 +255,11 @@ func (rq *request) route() *apiError {
 		seg = append(seg, u)
 	}
 	m := rq.r.Method
+	if m != http.MethodGet {
+		if e := rq.checkWriteQuery(); e != nil {
+			return e
+		}
+	}
 	is := func(parts ...string) bool {
 		if len(parts) != len(seg) {
 			return false
@@ -289,6 +296,10 @@ func (rq *request) route() *apiError {
 		return rq.only(m, "GET", func() *apiError { return rq.listSVMs("") })
 	case is("svm", "svms", "*"):
 		return rq.only(m, "GET", func() *apiError { return rq.listSVMs(seg[2]) })
+	case is("storage", "aggregates"):
+		return rq.only(m, "GET", func() *apiError { return rq.listAggregates("") })
+	case is("storage", "aggregates", "*"):
+		return rq.only(m, "GET", func() *apiError { return rq.listAggregates(seg[2]) })
 	case is("storage", "volumes"):
 		switch m {
 		case "GET":
@@ -334,15 +345,35 @@ func (rq *request) route() *apiError {
 		}
 		return methodNotAllowed(m)
 	case is("storage", "snapshot-policies", "*"):
-		return rq.only(m, "GET", func() *apiError { return rq.listSnapshotPolicies(seg[2]) })
+		switch m {
+		case "GET":
+			return rq.listSnapshotPolicies(seg[2])
+		case "PATCH":
+			return rq.patchSnapshotPolicy(seg[2])
+		case "DELETE":
+			return rq.deleteSnapshotPolicy(seg[2])
+		}
+		return methodNotAllowed(m)
+	case is("storage", "snapshot-policies", "*", "schedules"):
+		return rq.policySchedules(seg[2], "")
+	case is("storage", "snapshot-policies", "*", "schedules", "*"):
+		return rq.policySchedules(seg[2], seg[4])
 	case is("snapmirror", "relationships"):
-		return rq.only(m, "GET", func() *apiError { return rq.listRelationships("") })
+		switch m {
+		case "GET":
+			return rq.listRelationships("")
+		case "POST":
+			return rq.createRelationship() // protect.go
+		}
+		return methodNotAllowed(m)
 	case is("snapmirror", "relationships", "*"):
 		switch m {
 		case "GET":
 			return rq.listRelationships(seg[2])
 		case "PATCH":
 			return rq.patchRelationship(seg[2])
+		case "DELETE":
+			return rq.deleteRelationship(seg[2])
 		}
 		return methodNotAllowed(m)
 	case is("snapmirror", "relationships", "*", "transfers"):
@@ -419,6 +450,12 @@ func stripLinks(v any) {
 
 // writeOne answers the GET of one object.
 func (rq *request) writeOne(k *kind, rec obj) {
+	q, e := rq.checkQuery(k, nil)
+	if e != nil {
+		rq.writeError(e)
+		return
+	}
+	rq.q = q
 	out := project(rec, parseFields(rq.q), k, true)
 	if !rq.hal {
 		out = deepCopy(out).(obj)
@@ -444,6 +481,11 @@ type countOnly struct {
 // writeCollection filters, orders, pages and projects recs (in the model's
 // order) and writes the collection envelope.
 func (rq *request) writeCollection(k *kind, recs []obj, extra map[string]bool) *apiError {
+	q, e := rq.checkQuery(k, extra)
+	if e != nil {
+		return e
+	}
+	rq.q = q
 	fs := parseFilters(rq.q, extra)
 	var sel []obj
 	for _, r := range recs {

@@ -148,18 +148,12 @@ func (rq *request) createVolume() *apiError {
 		} else if ok {
 			args["reserve_percent"] = strconv.FormatInt(r, 10)
 		}
-		if len(rq.c.Aggregates) > 0 {
-			args["aggregate"] = rq.c.Aggregates[0].Name
+		aggr, e := rq.aggregateFor(size)
+		if e != nil {
+			return e
 		}
-		if a := rq.str("aggregates.name"); a != "" {
-			args["aggregate"] = a
-		}
-		if l, ok := rq.body["aggregates"].([]any); ok && len(l) > 0 {
-			if m, ok := l[0].(map[string]any); ok {
-				if n, ok := m["name"].(string); ok {
-					args["aggregate"] = n
-				}
-			}
+		if aggr != nil {
+			args["aggregate"] = aggr.Name
 		}
 	}
 	job := rq.newJob(op, args, svm)
@@ -371,7 +365,15 @@ func (rq *request) deleteVolume(uuid string) *apiError {
 
 // Snapshots.
 
+// kindSnapshotBulk is a snapshot in the bulk collection
+// (/storage/volumes/*/snapshots), whose records also name their volume.
+var kindSnapshotBulk = &kind{model: "Snapshot", keys: []string{"uuid", "name", "volume.name", "volume.uuid"}, primary: "uuid",
+	expensive: kindSnapshot.expensive}
+
 func (rq *request) listSnapshots(volUUID, snapUUID string) *apiError {
+	if volUUID == "*" && snapUUID == "" {
+		return rq.listAllSnapshots()
+	}
 	v := rq.c.Volume(volUUID)
 	if v == nil {
 		return notFound("volume.uuid", "entry doesn't exist")
@@ -385,10 +387,49 @@ func (rq *request) listSnapshots(volUUID, snapUUID string) *apiError {
 		return nil
 	}
 	recs := make([]obj, 0, len(v.Snapshots))
+	ix := rq.s.ownersIndex(rq.c)
 	for _, sn := range v.Snapshots {
-		recs = append(recs, rq.s.renderSnapshot(rq.c, v, sn))
+		recs = append(recs, rq.s.renderSnapshotWith(rq.c, v, sn, ix))
 	}
 	return rq.writeCollection(kindSnapshot, recs, nil)
+}
+
+// listAllSnapshots serves the bulk GET /storage/volumes/*/snapshots
+// (ONTAP 9.x "bulk snapshot APIs"): the snapshots of every volume, in
+// volume order, filtered like any collection. A volume.uuid filter that
+// lists exact UUIDs only reads those volumes.
+func (rq *request) listAllSnapshots() *apiError {
+	vols := rq.c.Volumes
+	if f := rq.q.Get("volume.uuid"); f != "" && !strings.ContainsAny(f, "*!<>") {
+		vols = nil
+		for _, u := range strings.Split(f, "|") {
+			if v := rq.c.Volume(strings.TrimSpace(u)); v != nil {
+				vols = append(vols, v)
+			}
+		}
+	}
+	// Filters on these cheap fields are applied before rendering (the same
+	// filters run again on the rendered records): a bulk read of recent
+	// snapshots then renders only those.
+	var pre []filter
+	for _, f := range parseFilters(rq.q, nil) {
+		switch strings.Join(f.path, ".") {
+		case "uuid", "name", "create_time", "volume.name", "volume.uuid", "svm.name":
+			pre = append(pre, f)
+		}
+	}
+	var recs []obj
+	ix := rq.s.ownersIndex(rq.c)
+	for _, v := range vols {
+		for _, sn := range v.Snapshots {
+			if len(pre) > 0 && !matchAll(obj{"uuid": sn.UUID, "name": sn.Name, "create_time": ts(sn.CreateTime),
+				"volume": obj{"name": v.Name, "uuid": v.UUID}, "svm": obj{"name": v.SVM}}, pre) {
+				continue
+			}
+			recs = append(recs, rq.s.renderSnapshotWith(rq.c, v, sn, ix))
+		}
+	}
+	return rq.writeCollection(kindSnapshotBulk, recs, nil)
 }
 
 func (rq *request) createSnapshot(volUUID string) *apiError {
