@@ -298,7 +298,7 @@ func (b *builder) fitReserve(st *ontapState, v *OntapVolume) {
 		}
 	}
 	afs := v.Size * int64(100-v.SnapshotReservePercent) / 100
-	if limit := afs * 8 / 10; v.Used > limit {
+	if limit := afs * 3 / 4; v.Used > limit { // below AIQUM "nearly full" (80 %) with room
 		f := float64(limit) / float64(v.Used)
 		v.Used = limit / 4096 * 4096
 		for _, s := range v.Snapshots {

@@ -260,6 +260,10 @@ type VMSpec struct {
 	// FailLastRuns makes the last N scheduled runs fail (implies
 	// OwnRecoveryPoint).
 	FailLastRuns int `yaml:"fail_last_runs"`
+	// Spike is a ransomware-like change-rate spike: the recovery points
+	// taken after Since hold Factor times the usual change (pro rata for
+	// the one whose interval contains Since).
+	Spike *SpikeSpec `yaml:"spike"`
 }
 
 // VolumeGroupSpec describes a volume group.
@@ -277,6 +281,8 @@ type VolumeGroupSpec struct {
 	UsedPercent       float64  `yaml:"used_percent"`
 	OwnRecoveryPoint  bool     `yaml:"own_recovery_point"`
 	FailLastRuns      int      `yaml:"fail_last_runs"`
+	// Spike is a ransomware-like change-rate spike (as on a VM).
+	Spike *SpikeSpec `yaml:"spike"`
 }
 
 // RecoveryPointSpec describes a manual recovery point (not taken by a
