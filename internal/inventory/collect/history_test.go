@@ -2,10 +2,12 @@ package collect_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
 )
@@ -57,5 +59,56 @@ func TestHistoryAcrossCollections(t *testing.T) {
 		if lagged == 0 {
 			t.Errorf("no replication got its lag history back")
 		}
+	}
+}
+
+// TestTaskHistoryCapMarksPartial: with a cap below the window's task count,
+// the newest tasks are kept, the target is marked partial and says from
+// when history is complete.
+func TestTaskHistoryCapMarksPartial(t *testing.T) {
+	sc, err := fleet.LoadScenario("../../../testdata/scenarios/analysis/04-rpo-breach.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := sc.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := testenv.StartEstate(t, est)
+	full := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	all, err := full.Collect(context.Background(), collect.Scope{Targets: []string{"pc-prod"}})
+	if err != nil || all.Partial() {
+		t.Fatalf("uncapped: %v %v", err, all.IncompleteTargets())
+	}
+	var newest time.Time
+	n := 0
+	for _, op := range all.Operations {
+		if !strings.Contains(op.ID, "/") { // one row per task
+			n++
+		}
+		if op.Start.After(newest) {
+			newest = op.Start
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d tasks in the small estate", n)
+	}
+	capped := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	capped.MaxTasks = n / 2
+	got, err := capped.Collect(context.Background(), collect.Scope{Targets: []string{"pc-prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Partial() || !strings.Contains(got.Targets[0].Error, "task history capped") {
+		t.Errorf("capped history not marked partial: %+v", got.Targets)
+	}
+	var gotNewest time.Time
+	for _, op := range got.Operations {
+		if op.Start.After(gotNewest) {
+			gotNewest = op.Start
+		}
+	}
+	if !gotNewest.Equal(newest) {
+		t.Errorf("newest task %s, want %s: the cap must drop the oldest", gotNewest, newest)
 	}
 }

@@ -193,6 +193,22 @@ func (b *builder) volume(st *ontapState, vs *VolumeSpec, idx int) error {
 	}
 	st.models[v] = m
 	drift := 0.0005 + 0.0015*m.rng.Float64() // used grows 0.05-0.2 % a day
+	var trend *UsageTrendSpec
+	if t := vs.UsageTrend; t != nil {
+		if t.GrowthPercentPerDay < -10 || t.GrowthPercentPerDay > 10 || t.NoisePercent < 0 || t.NoisePercent > 20 {
+			return b.errAt(t.src, "growth_percent_per_day", "want growth -10 to 10 and noise 0 to 20 percent of the size per day")
+		}
+		trend = t
+	}
+	// logicalAt is the used space at a past time.
+	logicalAt := func(at time.Time) int64 {
+		age := now.Sub(at).Hours() / 24
+		if trend == nil {
+			return int64(float64(v.Used)*(1-drift*age)) / 4096 * 4096
+		}
+		x := float64(v.Used) - trend.GrowthPercentPerDay/100*float64(v.Size)*age + trend.NoisePercent/100*float64(v.Size)*(2*m.rng.Float64()-1)
+		return max(int64(x), 4096*16) / 4096 * 4096
+	}
 	planned, ok := st.planned[policy]
 	if !ok {
 		planned = plannedPolicySnapshots(c, policy, now)
@@ -234,7 +250,7 @@ func (b *builder) volume(st *ontapState, vs *VolumeSpec, idx int) error {
 			UUID: OntapUUID(v.UUID, "snapshot", ps.prefix, ps.at.Format(time.RFC3339)),
 			Name: ps.prefix + "." + ps.at.Format("2006-01-02_1504"), SnapmirrorLabel: ps.label,
 			CreateTime: ps.at, Size: h, State: "valid",
-			LogicalSize: int64(float64(v.Used)*(1-drift*now.Sub(ps.at).Hours()/24)) / 4096 * 4096,
+			LogicalSize: logicalAt(ps.at),
 			Files:       volumeTree(files, ps.at, m.generation, m.encrypted(ps.at)),
 		}
 		if ps.expiry != "" {

@@ -373,6 +373,19 @@ type VolumeSpec struct {
 	Files string `yaml:"files"`
 	// Spike is a ransomware-like change-rate spike.
 	Spike *SpikeSpec `yaml:"spike"`
+	// UsageTrend shapes the volume's past used space (its snapshots'
+	// logical sizes, which collectors read as capacity history): used_percent
+	// is today's level, and it was growth_percent_per_day (of the size) lower
+	// per day back, with noise_percent (of the size) of day-to-day noise.
+	UsageTrend *UsageTrendSpec `yaml:"usage_trend"`
+}
+
+// UsageTrendSpec is a volume's usage history shape.
+type UsageTrendSpec struct {
+	specPos
+
+	GrowthPercentPerDay float64 `yaml:"growth_percent_per_day"`
+	NoisePercent        float64 `yaml:"noise_percent"`
 }
 
 // SpikeSpec multiplies a volume's change rate from Since on; the files
