@@ -24,7 +24,7 @@ func build(s *estateSpec) (*Estate, error) {
 		histFrom: s.Now.Add(-time.Duration(s.HistoryDays) * 24 * time.Hour),
 	}
 	b.e = &Estate{Clock: NewClock(s.Now), Seed: s.Seed, Planted: slices.Clone(s.Planted)}
-	steps := []func() error{b.nutanixLayout, b.nutanixHistory, b.ontapLayout, b.ontapRelationships, b.placeEvents, b.placeFaults}
+	steps := []func() error{b.nutanixLayout, b.nutanixHistory, b.deleteVMs, b.ontapLayout, b.ontapRelationships, b.placeEvents, b.placeFaults}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -517,6 +517,39 @@ func (b *builder) nutanixHistory() error {
 			}
 		}
 		resizeChains(st)
+	}
+	return nil
+}
+
+// deleteVMs removes the VMs a scenario deletes, with the recovery points
+// their policies would have taken after the deletion; earlier ones stay.
+func (b *builder) deleteVMs() error {
+	for _, st := range b.nx {
+		for i := range st.spec.VMs {
+			vs := &st.spec.VMs[i]
+			if vs.Deleted.IsZero() {
+				continue
+			}
+			at := vs.Deleted.Resolve(b.now, b.now)
+			if at.After(b.now) {
+				return b.errAt(vs.src, "deleted", "%s is after now", at.Format(time.RFC3339))
+			}
+			m := st.memberBy[vs.Name]
+			if m == nil || m.vm == nil {
+				continue
+			}
+			st.pc.VMs = slices.DeleteFunc(st.pc.VMs, func(v *NutanixVM) bool { return v == m.vm })
+			for _, pc := range b.e.PrismCentrals {
+				for _, rp := range pc.RecoveryPoints {
+					if rp.CreationTime.After(at) {
+						rp.VMRecoveryPoints = slices.DeleteFunc(rp.VMRecoveryPoints, func(v NutanixVMRecoveryPoint) bool { return v.VMExtID == m.vm.ExtID })
+					}
+				}
+				pc.RecoveryPoints = slices.DeleteFunc(pc.RecoveryPoints, func(rp *NutanixRecoveryPoint) bool {
+					return len(rp.VMRecoveryPoints) == 0 && len(rp.VGRecoveryPoints) == 0
+				})
+			}
+		}
 	}
 	return nil
 }

@@ -264,6 +264,9 @@ type VMSpec struct {
 	// taken after Since hold Factor times the usual change (pro rata for
 	// the one whose interval contains Since).
 	Spike *SpikeSpec `yaml:"spike"`
+	// Deleted removes the VM from the inventory at that time; its recovery
+	// points taken before stay until they expire (a deleted VM to recover).
+	Deleted TimeSpec `yaml:"deleted"`
 }
 
 // VolumeGroupSpec describes a volume group.
