@@ -629,8 +629,8 @@ type judgedAnomaly struct {
 
 // entityAnomaly judges the anomalies of en in (from, to]: spikes are high,
 // critical with a second ransomware signal; shrinks medium; one level lower
-// on a provisional baseline. It returns the most severe one (newest on
-// ties).
+// on a provisional baseline. It returns the most severe one (the first
+// on ties: where the change began).
 func entityAnomaly(ix *inventory.Index, en *inventory.Entity, r *Rules, from, to time.Time) (judgedAnomaly, bool) {
 	l := anomaliesBetween(ix, en, r, from, to)
 	if len(l) == 0 {
@@ -656,7 +656,8 @@ func entityAnomaly(ix *inventory.Index, en *inventory.Entity, r *Rules, from, to
 		if a.provisional {
 			sev = sev.lower()
 		}
-		if best == nil || sev.Rank() <= best.sev.Rank() {
+		// The most severe; among equals the first, where the change began.
+		if best == nil || sev.Rank() < best.sev.Rank() {
 			best = &judgedAnomaly{a: a, sev: sev, second: second}
 		}
 	}
