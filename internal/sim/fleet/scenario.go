@@ -101,6 +101,8 @@ import (
 //	        used_percent: 60
 //	        own_recovery_point: true # its own consistency group
 //	        fail_last_runs: 2        # the last 2 scheduled runs failed
+//	        spike: {factor: 30, since: -20h}   # recovery points hold 30x the change from then on
+//	        deleted: -2d             # gone from then on; earlier recovery points stay
 //	    volume_groups:
 //	      - {name: lab-vg-01, cluster: lab-ahv-01, disks_gib: [256, 256], policy: lab-daily, shared: true}
 //	    recovery_points:         # manual ones
@@ -130,6 +132,7 @@ import (
 //	        comment: Lab share
 //	        created: -300d
 //	        spike: {factor: 40, since: -20h}   # ransomware-like: bigger, encrypted snapshots from then on
+//	        usage_trend: {growth_percent_per_day: 1, noise_percent: 0.3}   # past used space (snapshot logical sizes)
 //	    snapshots:               # manual ones
 //	      - {volume: vol_lab, svm: svm_lab, name: before_upgrade, created: -3d, size_mib: 800, comment: pre-upgrade, expires: +4d}
 //	    relationships:           # held here, as their destination
