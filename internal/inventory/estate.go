@@ -14,6 +14,7 @@ type TargetKind string
 const (
 	KindNutanix TargetKind = "nutanix" // a Prism Central
 	KindOntap   TargetKind = "ontap"   // an ONTAP cluster
+	KindAIQUM   TargetKind = "aiqum"   // an Active IQ Unified Manager server
 )
 
 // EntityKind is the kind of a protected entity.
@@ -121,6 +122,8 @@ type Estate struct {
 	// earlier collections) could not be recorded or read; predictions then
 	// rest on what the arrays report alone.
 	HistoryError string `json:"history_error,omitempty"`
+	// AIQUMEvents are open AIQUM events about the estate (aiqum.go).
+	AIQUMEvents []AIQUMEvent `json:"aiqum_events,omitempty"`
 
 	idx atomic.Pointer[Index]
 }
