@@ -137,9 +137,9 @@ type Recommendation struct {
 	// anomalous delta), medium (the change began inside a delta, short
 	// baseline, or only an event), low (no evidence: dwell margin only).
 	CutoffConfidence string `json:"cutoff_confidence,omitempty"`
-	// OnsetUncertainty: an attack that began this long before the cut-off
-	// would not show in the deltas (see the warning); 0 when unknown.
-	OnsetUncertainty inventory.Duration `json:"onset_uncertainty,omitzero"`
+	// OnsetUncertaintySeconds: an attack that began this long before the
+	// cut-off would not show in the deltas (see the warning); 0 when unknown.
+	OnsetUncertaintySeconds int64 `json:"onset_uncertainty_seconds,omitempty"`
 	// NextOlder is the next older clean candidate after the recommended
 	// point, to fall back to if inspection finds the first one infected.
 	NextOlder *RecoveryPointRef `json:"next_older,omitempty"`
@@ -346,7 +346,7 @@ func (rc *recoveryCtx) cutoff(rec *Recommendation) {
 		if a.median > 0 {
 			why += fmt.Sprintf(" (%s the usual rate)", times(a.rate/a.median))
 		}
-		rec.OnsetUncertainty = inventory.Duration(a.hidden)
+		rec.OnsetUncertaintySeconds = int64(a.hidden / time.Second)
 		if a.hidden > 0 {
 			rec.Warnings = append(rec.Warnings, fmt.Sprintf("Snapshot sizes cannot rule out an attack that began up to %s before %s (it would hide in normal change at this spike's rate); if a clone of the recommended point shows encrypted files, use the next older point.", inventory.Human(a.hidden), ts(a.onset)))
 		}
