@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -107,5 +108,26 @@ func TestExpiryGapBeyondTheWindow(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no critical expiry gap for db01")
+	}
+}
+
+func TestTierClassify(t *testing.T) {
+	tr := DefaultTierRules()
+	tr.Rules = append(tr.Rules, TierRule{Tier: 2, SVMs: []string{"svm_fin*"}, Scopes: []string{"sox"}})
+	for _, tc := range []struct {
+		en     inventory.Entity
+		tier   int
+		scopes []string
+	}{
+		{inventory.Entity{Name: "web01", Tags: []string{"environment:test"}}, 3, nil},
+		{inventory.Entity{Name: "db01", Tags: []string{"database"}}, 1, nil},
+		{inventory.Entity{Name: "erp", Tags: []string{"environment:production", "compliance:sox"}}, 2, []string{"sox"}},
+		{inventory.Entity{Name: "ehr", Tags: []string{"tier:1", "compliance:hipaa", "pii"}}, 1, []string{"hipaa", "gdpr"}},
+		{inventory.Entity{Name: "vol_gl", SVM: "svm_finance"}, 2, []string{"sox"}},
+	} {
+		tier, scopes := tr.Classify(&tc.en)
+		if tier != tc.tier || !slices.Equal(scopes, tc.scopes) {
+			t.Errorf("%s: tier %d scopes %v, want %d %v", tc.en.Name, tier, scopes, tc.tier, tc.scopes)
+		}
 	}
 }
