@@ -49,6 +49,10 @@
 //     Active anomalies are backup_health findings (change_anomaly: critical
 //     with an anti-ransomware event or snapshot, high otherwise). An entity
 //     with no change samples is "no change data", never "no anomaly".
+//     Each signal (snapshot/recovery point deltas; daily bytes written from
+//     Nutanix VM I/O statistics) is its own series; the cut-off comes from
+//     the recovery points' own deltas when they show the spike, from the
+//     I/O series otherwise.
 //   - One finding per root cause. On one entity, RPO, replication lag and
 //     health, remote copy, failed and stuck runs and application
 //     consistency are symptoms of one protection chain: the most severe is
@@ -129,7 +133,7 @@
 // name (v4 recovery points carry the VM's ext_id, not its name; an entity
 // directory in the store would remember it), policy RPOs separate from the
 // schedule set in config (Nutanix and ONTAP state none apart from it),
-// Nutanix VM I/O statistics as a second change signal, job duration against a backup
+// hourly (seasonal) I/O statistics, job duration against a backup
 // window (reference §2.3, the model has no window), EWMA slow-ramp detection
 // (§2.2), discontinuity resets in the capacity runway (§2.1), and seasonal
 // (STL/Holt-Winters) capacity models.

@@ -568,11 +568,28 @@ func anomaliesBetween(ix *inventory.Index, en *inventory.Entity, r *Rules, from,
 	if len(samples) == 0 {
 		return nil
 	}
-	var out []anomaly
-	for _, a := range scanAnomalies(samples, entityUsed(ix, en), &r.Anomaly) {
-		if a.sample.Time.After(from) && !a.sample.Time.After(to) {
-			out = append(out, a)
+	// Each signal (snapshot/recovery point deltas, bytes written) is its
+	// own series with its own baseline.
+	bySource := map[string][]*inventory.ChangeSample{}
+	var sources []string
+	for _, s := range samples {
+		if bySource[s.Source] == nil {
+			sources = append(sources, s.Source)
 		}
+		bySource[s.Source] = append(bySource[s.Source], s)
+	}
+	slices.Sort(sources)
+	var out []anomaly
+	used := entityUsed(ix, en)
+	for _, src := range sources {
+		for _, a := range scanAnomalies(bySource[src], used, &r.Anomaly) {
+			if a.sample.Time.After(from) && !a.sample.Time.After(to) {
+				out = append(out, a)
+			}
+		}
+	}
+	if len(sources) > 1 {
+		slices.SortStableFunc(out, func(a, b anomaly) int { return a.sample.Time.Compare(b.sample.Time) })
 	}
 	return out
 }

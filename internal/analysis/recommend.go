@@ -334,10 +334,21 @@ func (rc *recoveryCtx) cutoff(rec *Recommendation) {
 	var cut time.Time
 	var why string
 	conf := ""
+	// The recovery points' own deltas place the onset between two points,
+	// which is what the cut-off needs; bytes written (daily I/O statistics)
+	// set it only when the points show no spike (no sizes, or none taken).
+	var firsts []anomaly
+	seen := map[string]bool{}
 	for _, a := range anomaliesBetween(rc.ix, rc.en, r, from, rc.incident) {
-		if a.direction != "spike" {
-			continue
+		if a.direction == "spike" && !seen[a.sample.Source] {
+			seen[a.sample.Source] = true
+			firsts = append(firsts, a)
 		}
+	}
+	slices.SortStableFunc(firsts, func(a, b anomaly) int {
+		return cmp.Compare(a.sample.Source, b.sample.Source) // "" (deltas) first
+	})
+	for _, a := range firsts {
 		// The change began at the start of the first anomalous delta (or
 		// of the elevated deltas just before it): the snapshot that opens
 		// it is the newest that predates the change.

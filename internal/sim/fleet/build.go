@@ -445,6 +445,7 @@ func (b *builder) entities(st *pcState) error {
 		if err := b.spike(m, vs.Spike); err != nil {
 			return err
 		}
+		vm.Writes = &NutanixWriteModel{BytesPerDay: float64(m.used) * m.rate, SpikeAt: m.spikeAt, SpikeFactor: m.spikeBy}
 		st.members = append(st.members, m)
 		st.memberBy[vs.Name] = m
 	}
