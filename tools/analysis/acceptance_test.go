@@ -270,12 +270,16 @@ func runScenario(t *testing.T, path string) score {
 }
 
 // newestBefore is the newest usable copy of the entity at or before t
-// that the scenario allows (any site).
+// that the scenario allows (for a site failure, one on another target).
 func newestBefore(e *inventory.Estate, id string, t time.Time, scenario string) *inventory.RecoveryPoint {
 	var best *inventory.RecoveryPoint
+	en := e.Index().Entity(id)
 	for _, rp := range e.Index().RecoveryPoints(id) {
 		if !rp.Usable() || rp.ExpiredAt(e.AsOf) || rp.Created.After(t) {
 			continue
+		}
+		if scenario == "site_failure" && en != nil && rp.Target == en.Target {
+			continue // lost with the site
 		}
 		if best == nil || rp.Created.After(best.Created) {
 			best = rp

@@ -181,7 +181,7 @@ func (b *builder) nutanixLayout() error {
 			Name: ps.Name, ExtID: NewNutanixID(ps.Name, "domain-manager"),
 			Username: or(ps.Username, "admin"), Password: or(ps.Password, defaultNutanixPassword),
 			APIKeys: slices.Clone(ps.APIKeys), Version: or(ps.Version, "pc.2024.3"),
-			Address: or(ps.Address, defaultPCAddress(i, ps.Name)), Remote: ps.Remote,
+			Address: or(ps.Address, defaultPCAddress(i, ps.Name)), Remote: ps.Remote, Site: ps.Site,
 		}
 		st := &pcState{spec: ps, pc: pc, clusters: map[string]*NutanixCluster{}, polBy: map[string]*polState{}, memberBy: map[string]*member{}}
 		if len(ps.Clusters) == 0 {

@@ -66,6 +66,7 @@ func (b *builder) ontapLayout() error {
 		suffix := cs.Name[strings.LastIndex(cs.Name, "-")+1:]
 		c := newSmallCluster(cs.Name, svms[0], or(cs.Password, "Netapp1!"+suffix), or(cs.Location, "DC"+fmt.Sprint(i+1)), now)
 		c.Username = or(cs.Username, "admin")
+		c.Site = cs.Site
 		if cs.ManagementIP != "" {
 			c.ManagementIP = cs.ManagementIP
 		} else if c.ManagementIP == "" {

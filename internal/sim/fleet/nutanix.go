@@ -16,8 +16,10 @@ import (
 // (internal/sim/nutanix) turns this model into the v4 wire format; nothing
 // here knows about envelopes, $objectType or ETags.
 type PrismCentral struct {
-	Mu       sync.Mutex
-	Name     string
+	Mu   sync.Mutex
+	Name string
+	// Site is the site its target is configured with ("": from the name).
+	Site     string
 	ExtID    string
 	Username string
 	Password string

@@ -71,6 +71,7 @@ import (
 //	    version: pc.2024.3
 //	    address: 10.30.0.10
 //	    remote: pc-dr            # paired Prism Central
+//	    site: lab                # the target's site (default: from a name ending in prod or dr)
 //	    clusters:
 //	      - {name: lab-ahv-01, nodes: 3, version: 6.8.1, hypervisor: AHV, address: 10.30.1.10, unavailable: false}
 //	    protection_policies:
@@ -114,6 +115,7 @@ import (
 //	    password: Netapp1!lab
 //	    location: Lab rack 2
 //	    management_ip: 10.30.1.20
+//	    site: lab                # the target's site (default: from a name ending in prod or dr)
 //	    svms: [svm_lab, svm_lab_dr]  # the first is the default SVM
 //	    snapshot_policies:       # besides default, default-1weekly, none, gold-4h
 //	      - name: lab-hourly
@@ -362,6 +364,7 @@ func (s *Scenario) spec() (*estateSpec, error) {
 		}
 		into.Username, into.Password = or(p.Username, into.Username), or(p.Password, into.Password)
 		into.Version, into.Address, into.Remote = or(p.Version, into.Version), or(p.Address, into.Address), or(p.Remote, into.Remote)
+		into.Site = or(p.Site, into.Site)
 		if p.APIKeys != nil {
 			into.APIKeys = p.APIKeys
 		}
@@ -385,6 +388,7 @@ func (s *Scenario) spec() (*estateSpec, error) {
 		}
 		into.Username, into.Password = or(p.Username, into.Username), or(p.Password, into.Password)
 		into.Location, into.ManagementIP = or(p.Location, into.Location), or(p.ManagementIP, into.ManagementIP)
+		into.Site = or(p.Site, into.Site)
 		into.SVMs = append(into.SVMs, p.SVMs...)
 		into.SnapshotPolicies = append(into.SnapshotPolicies, p.SnapshotPolicies...)
 		into.Volumes = append(into.Volumes, p.Volumes...)

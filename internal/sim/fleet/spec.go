@@ -181,6 +181,10 @@ type PrismCentralSpec struct {
 	Address  string   `yaml:"address"`
 	// Remote is the paired Prism Central (replication target).
 	Remote string `yaml:"remote"`
+	// Site is the site the Prism Central's targets are configured with
+	// (default: "production" for a name ending in prod, "dr" for one ending
+	// in dr, else none).
+	Site string `yaml:"site"`
 
 	Clusters           []NutanixClusterSpec   `yaml:"clusters"`
 	ProtectionPolicies []ProtectionPolicySpec `yaml:"protection_policies"`
@@ -320,6 +324,9 @@ type OntapClusterSpec struct {
 	Password     string `yaml:"password"`
 	Location     string `yaml:"location"`
 	ManagementIP string `yaml:"management_ip"`
+	// Site is the site the cluster's target is configured with (default as
+	// for Prism Centrals: from a name ending in prod or dr).
+	Site string `yaml:"site"`
 	// SVMs are created in order; the first is the default SVM of volumes.
 	SVMs             []string             `yaml:"svms"`
 	SnapshotPolicies []SnapshotPolicySpec `yaml:"snapshot_policies"`
