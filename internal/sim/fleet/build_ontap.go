@@ -348,13 +348,35 @@ func (b *builder) manualSnapshot(st *ontapState, ss *SnapshotSpec) error {
 	m := st.models[v]
 	size := ss.SizeMiB << 20
 	if size == 0 {
-		size = max(int64(float64(v.Used)*m.rate*0.5)/4096*4096, 4096*16)
+		// The change since the snapshot before it; the one after it then
+		// holds only the change since this one.
+		var prev, next *OntapSnapshot
+		for _, x := range v.Snapshots {
+			if !x.CreateTime.After(at) {
+				prev = x
+			} else if next == nil {
+				next = x
+			}
+		}
+		from := at.Add(-12 * time.Hour)
+		if prev != nil {
+			from = prev.CreateTime
+		}
+		size = max(int64(float64(v.Used)*m.changed(from, at))/4096*4096, 4096*16)
+		if next != nil && prev != nil {
+			if whole := m.changed(prev.CreateTime, next.CreateTime); whole > 0 {
+				next.Size = max(int64(float64(next.Size)*m.changed(at, next.CreateTime)/whole)/4096*4096, 4096*16)
+			}
+		}
 	}
 	m.generation++
 	s := &OntapSnapshot{
 		UUID: OntapUUID(v.UUID, "snapshot", name), Name: name, Comment: ss.Comment, SnapmirrorLabel: ss.SnapmirrorLabel,
-		CreateTime: at, Size: size, LogicalSize: v.Used, State: "valid",
+		CreateTime: at, Size: size, LogicalSize: v.Used, State: or(ss.State, "valid"),
 		Files: volumeTree(m.files, at, m.generation, m.encrypted(at)),
+	}
+	if !slices.Contains([]string{"valid", "invalid", "partial"}, s.State) {
+		return b.errAt(ss.src, "state", "want valid, invalid or partial, got %q", ss.State)
 	}
 	s.ExpiryTime = ss.Expires.Resolve(now, time.Time{})
 	v.Snapshots = insertSnapshot(v.Snapshots, s)

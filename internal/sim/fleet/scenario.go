@@ -137,6 +137,7 @@ import (
 //	        usage_trend: {growth_percent_per_day: 1, noise_percent: 0.3}   # past used space (snapshot logical sizes)
 //	    snapshots:               # manual ones
 //	      - {volume: vol_lab, svm: svm_lab, name: before_upgrade, created: -3d, size_mib: 800, comment: pre-upgrade, expires: +4d}
+//	      - {volume: vol_lab, name: torn, created: -2h, state: invalid}   # valid (default), invalid or partial
 //	    relationships:           # held here, as their destination
 //	      - source: ontap-lab:svm_lab:vol_lab   # or svm:volume on this cluster
 //	        destination: svm_lab_dr:vol_lab_dr  # default <svm>_dr:<volume>_dr

@@ -420,6 +420,9 @@ type SnapshotSpec struct {
 	SnapmirrorLabel string   `yaml:"snapmirror_label"`
 	// Expires sets expiry_time (locked until then).
 	Expires TimeSpec `yaml:"expires"`
+	// State is valid (default), invalid or partial: a copy that cannot be
+	// restored from.
+	State string `yaml:"state"`
 }
 
 // RelationshipSpec is a SnapMirror relationship held by its destination
