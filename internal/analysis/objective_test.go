@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -128,6 +129,22 @@ func TestTierClassify(t *testing.T) {
 		tier, scopes := tr.Classify(&tc.en)
 		if tier != tc.tier || !slices.Equal(scopes, tc.scopes) {
 			t.Errorf("%s: tier %d scopes %v, want %d %v", tc.en.Name, tier, scopes, tc.tier, tc.scopes)
+		}
+	}
+}
+
+func TestWilson(t *testing.T) {
+	for _, tc := range []struct {
+		f, n   int
+		lo, hi float64
+	}{
+		{1, 41, 0.0043, 0.1260},
+		{0, 10, 0, 0.2775},
+		{5, 10, 0.2366, 0.7634},
+	} {
+		lo, hi := wilson(tc.f, tc.n, 1.96)
+		if math.Abs(lo-tc.lo) > 1e-3 || math.Abs(hi-tc.hi) > 1e-3 {
+			t.Errorf("wilson(%d, %d) = %.4f..%.4f, want %.4f..%.4f", tc.f, tc.n, lo, hi, tc.lo, tc.hi)
 		}
 	}
 }

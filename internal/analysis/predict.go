@@ -856,7 +856,9 @@ func (p *predictor) failureRisk(en *inventory.Entity) {
 		horizon = time.Duration(median(gaps) * float64(time.Second))
 	}
 	ev := Evidence{"operations": n, "failures": f, "streak": streak, "model": model, "kinds": fr.Kinds}
-	ev.num("failure_rate", float64(f)/float64(n)).num("p_beta_binomial", pBase).dur("window", fr.Window.D())
+	lo, hi := wilson(f, n, 1.96)
+	ev.num("failure_rate", float64(f)/float64(n)).num("p_beta_binomial", pBase).dur("window", fr.Window.D()).
+		num("failure_rate_wilson95_low", lo).num("failure_rate_wilson95_high", hi)
 	if streak > 0 {
 		ev.num("p_after_failure", pFF)
 		ev["failures_followed_by_failure"] = failAfterFail
