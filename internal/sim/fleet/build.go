@@ -317,6 +317,9 @@ func (b *builder) policies(st *pcState) error {
 			keep = rp
 		}
 		pol := &polState{spec: ps, p: p, rpo: rpo, offset: offset, keepLocal: keep, successRate: sr}
+		if ps.RemoteFailLastRuns < 0 || ps.RemoteFailLastRuns > 100 || (ps.RemoteFailLastRuns > 0 && ps.Remote == "") {
+			return b.errAt(ps.src, "remote_fail_last_runs", "want 0 to 100, and a remote to replicate to")
+		}
 		if ps.Remote != "" {
 			r := b.nxBy[ps.Remote]
 			if r == nil || r == st {
@@ -733,7 +736,7 @@ func (b *builder) policyHistory(st *pcState, pol *polState) {
 				out := model(key).next(k, last, forced)
 				var repl outcome = runOK
 				if pol.remote != nil {
-					repl = model("replicate/"+key).next(k, last, 0)
+					repl = model("replicate/"+key).next(k, last, pol.spec.RemoteFailLastRuns)
 					if repl == runSkipped {
 						repl = runOK
 					}

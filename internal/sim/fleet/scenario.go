@@ -87,6 +87,7 @@ import (
 //	        clusters: [lab-ahv-01]   # default: all
 //	        categories: [Protection/Lab]
 //	        success_rate: 0.9
+//	        remote_fail_last_runs: 0 # the last N replications failed (local runs fine)
 //	    vms:
 //	      - name: lab-db-01
 //	        cluster: lab-ahv-01  # default: the first

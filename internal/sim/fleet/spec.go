@@ -235,6 +235,10 @@ type ProtectionPolicySpec struct {
 	// SuccessRate is the share of runs that succeed (default: the
 	// generate section's success_rate).
 	SuccessRate float64 `yaml:"success_rate"`
+	// RemoteFailLastRuns makes the replication of the last N runs fail
+	// while the local runs succeed: the replicas lag, independent of the
+	// local schedule (needs remote).
+	RemoteFailLastRuns int `yaml:"remote_fail_last_runs"`
 }
 
 // VMSpec describes an AHV VM.
