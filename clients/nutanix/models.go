@@ -362,6 +362,16 @@ func (a *IPAddress) String() string {
 	return ""
 }
 
+// Category is prism.v4.config.Category: a key/value label that VMs and
+// volume groups carry and protection policies select by (categoryIds).
+type Category struct {
+	ExtID       string `json:"extId,omitempty"`
+	Key         string `json:"key,omitempty"`
+	Value       string `json:"value,omitempty"`
+	Type        string `json:"type,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
 // Cluster is clustermgmt.v4.config.Cluster (the fields recovery needs).
 type Cluster struct {
 	ExtID  string `json:"extId,omitempty"`

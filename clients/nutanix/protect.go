@@ -35,14 +35,6 @@ func (c *Client) AssociateVMCategories(ctx context.Context, vmExtID string, cate
 		path: pathVMs + "/" + esc(vmExtID) + "/$actions/associate-categories", body: body, ifMatch: etag}, m)
 }
 
-// Category is prism.v4.config.Category: a "key/value" label.
-type Category struct {
-	ExtID string `json:"extId,omitempty"`
-	Key   string `json:"key,omitempty"`
-	Value string `json:"value,omitempty"`
-	Type  string `json:"type,omitempty"`
-}
-
 // GetCategory reads one category (prism config/categories/{extId}).
 func (c *Client) GetCategory(ctx context.Context, extID string) (*Category, error) {
 	var cat Category
@@ -51,5 +43,3 @@ func (c *Client) GetCategory(ctx context.Context, extID string) (*Category, erro
 	}
 	return &cat, nil
 }
-
-const pathCategories = "config/categories"

@@ -96,6 +96,7 @@ const (
 	RefTarget      = "target"
 	RefReplication = "replication"
 	RefPolicy      = "policy"
+	RefEstate      = "estate" // an estate-wide finding
 )
 
 func refOf(en *inventory.Entity) EntityRef {

@@ -112,7 +112,7 @@ func Comply(e *inventory.Estate, audit []inventory.AuditRecord, framework string
 		if c.ix.Entity(en.ID) != en || en.ReplicaOf != "" || en.Excluded {
 			continue
 		}
-		if len(scope) == 0 || en.HasAnyTag(scope) {
+		if len(scope) == 0 || en.HasAnyTag(scope) || (fw != Framework32110 && r.Tiers.InScope(en, string(fw))) {
 			c.scope = append(c.scope, en)
 		}
 	}

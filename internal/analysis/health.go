@@ -28,9 +28,11 @@ const (
 	CheckSnapshotCount        = "snapshot_count"
 	CheckAppConsistency       = "app_consistency"
 	Check32110                = "rule_3_2_1_1_0"
+	CheckChangeAnomaly        = "change_anomaly"
 )
 
 var checkDescriptions = []struct{ name, desc string }{
+	{CheckChangeAnomaly, "active change-rate anomalies (ransomware-like churn, or change that stopped), per snapshot/recovery-point delta"},
 	{CheckTargetUnreachable, "targets that could not be collected completely (the estate is partial)"},
 	{CheckUnprotected, "entities with no protection policy and no replication"},
 	{CheckPolicyNotFound, "entities naming a policy the estate does not hold"},
@@ -60,6 +62,22 @@ type Finding struct {
 	Recommendation string   `json:"recommendation"`
 	// NextTool is the MCP tool call to make next, if any.
 	NextTool *ToolCall `json:"next_tool,omitempty"`
+	// Tier is the entity's business tier (1 most critical; 0 for targets
+	// and estate-wide findings), from Rules.Tiers.
+	Tier int `json:"tier,omitempty"`
+	// ImpactBytes is the data at risk (the entity's used size; 0 unknown).
+	ImpactBytes int64 `json:"impact_bytes,omitempty"`
+	// Contributing are the other signals of the same root cause, folded
+	// into this finding (e.g. failed runs and replication lag behind a
+	// breached RPO).
+	Contributing []Signal `json:"contributing,omitempty"`
+}
+
+// Signal is a check result folded into another finding.
+type Signal struct {
+	Check    string   `json:"check"`
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
 }
 
 // CheckResult says what a check looked at.
@@ -68,6 +86,9 @@ type CheckResult struct {
 	Description string `json:"description"`
 	Evaluated   int    `json:"evaluated"`
 	Findings    int    `json:"findings"`
+	// Contributing counts this check's signals folded into a finding of
+	// another check on the same entity.
+	Contributing int `json:"contributing,omitempty"`
 }
 
 // HealthReport is the result of Health.
@@ -93,6 +114,13 @@ type healthRun struct {
 	now    time.Time
 	f      []Finding
 	checks map[string]*CheckResult
+	copies []entityCopies // 3-2-1-1-0 per entity, reported estate-wide
+}
+
+type entityCopies struct {
+	en   *inventory.Entity
+	c    copyEval
+	tier int
 }
 
 func (h *healthRun) evaluated(check string) { h.checks[check].Evaluated++ }
@@ -138,6 +166,9 @@ func Health(e *inventory.Estate, r Rules) HealthReport {
 	}
 	h.checkTargetOperations()
 	h.aiqumEvents()
+	h.estate32110()
+	h.classify()
+	h.group()
 
 	slices.SortFunc(h.f, compareFindings)
 	rep.Findings = h.f
@@ -154,9 +185,73 @@ func Health(e *inventory.Estate, r Rules) HealthReport {
 	return rep
 }
 
+// compareFindings ranks by severity, then business tier (1 first; targets
+// and estate-wide findings, tier 0, lead their severity since they touch
+// many entities), then impact (more data at risk first), then entity and
+// check for a stable order.
 func compareFindings(a, b Finding) int {
-	return cmp.Or(cmp.Compare(a.Severity.Rank(), b.Severity.Rank()), compareRefs(a.Entity, b.Entity),
+	return cmp.Or(cmp.Compare(a.Severity.Rank(), b.Severity.Rank()), cmp.Compare(a.Tier, b.Tier),
+		cmp.Compare(b.ImpactBytes, a.ImpactBytes), compareRefs(a.Entity, b.Entity),
 		cmp.Compare(a.Check, b.Check), cmp.Compare(a.Summary, b.Summary))
+}
+
+// rootCauseFamily are checks that, on one entity, are symptoms of one
+// broken protection chain: the most severe becomes the finding, the others
+// its contributing signals. Order breaks severity ties.
+var rootCauseFamily = []string{CheckRPO, CheckReplicationUnhealthy, CheckReplicationLag, CheckRemoteCopy,
+	CheckFailedOperations, CheckStuckOperations, CheckAppConsistency}
+
+// classify sets tier and impact from the entity each finding is about.
+func (h *healthRun) classify() {
+	for i := range h.f {
+		f := &h.f[i]
+		if en := h.ix.Entity(f.Entity.ID); en != nil && f.Entity.Kind == string(en.Kind) {
+			f.Tier, _ = h.r.Tiers.Classify(en)
+			f.ImpactBytes = max(en.UsedBytes, 0)
+		}
+	}
+}
+
+// group folds each entity's root-cause family findings into one.
+func (h *healthRun) group() {
+	byRef := map[EntityRef][]int{}
+	for i, f := range h.f {
+		if slices.Contains(rootCauseFamily, f.Check) {
+			byRef[f.Entity] = append(byRef[f.Entity], i)
+		}
+	}
+	drop := map[int]bool{}
+	for _, idx := range byRef {
+		if len(idx) < 2 {
+			continue
+		}
+		slices.SortFunc(idx, func(a, b int) int {
+			return cmp.Or(cmp.Compare(h.f[a].Severity.Rank(), h.f[b].Severity.Rank()),
+				cmp.Compare(slices.Index(rootCauseFamily, h.f[a].Check), slices.Index(rootCauseFamily, h.f[b].Check)),
+				cmp.Compare(h.f[a].Summary, h.f[b].Summary))
+		})
+		p := &h.f[idx[0]]
+		var also []string
+		for _, j := range idx[1:] {
+			o := h.f[j]
+			p.Contributing = append(p.Contributing, Signal{Check: o.Check, Severity: o.Severity, Summary: o.Summary})
+			also = append(also, o.Check)
+			h.checks[o.Check].Findings--
+			h.checks[o.Check].Contributing++
+			drop[j] = true
+		}
+		p.Summary = strings.TrimSuffix(p.Summary, ".") + fmt.Sprintf(" (related: %s).", strings.Join(also, ", "))
+	}
+	if len(drop) == 0 {
+		return
+	}
+	kept := h.f[:0]
+	for i, f := range h.f {
+		if !drop[i] {
+			kept = append(kept, f)
+		}
+	}
+	h.f = kept
 }
 
 func score(fs []Finding, items int, w ScoreRules) (int, string) {
@@ -286,18 +381,58 @@ func (h *healthRun) checkEntity(en *inventory.Entity) {
 	}
 	if pol != nil {
 		h.rpo(en, pol, newest)
-		h.remoteCopy(en, pol)
-		h.appConsistency(en, pol, newest)
-		if len(r.Copies.ScopeTags) == 0 || en.HasAnyTag(r.Copies.ScopeTags) {
-			h.rule32110(en)
+		if !h.beforeFirstRun(en, pol, 2) {
+			h.remoteCopy(en, pol)
+			h.appConsistency(en, pol, newest)
+			if len(r.Copies.ScopeTags) == 0 || en.HasAnyTag(r.Copies.ScopeTags) {
+				h.rule32110(en, pol)
+			}
 		}
 	}
 	h.expiring(en, pol, newest)
+	h.changeAnomaly(en)
 	h.operations(en)
 	if en.Kind == inventory.EntityVolume {
 		h.capacity(en)
 		h.snapshotCount(en)
 	}
+}
+
+// changeAnomaly reports an active change-rate anomaly: a spike (high,
+// critical when an anti-ransomware event or snapshot corroborates it) or a
+// shrink (medium), in the recent window.
+func (h *healthRun) changeAnomaly(en *inventory.Entity) {
+	if len(h.ix.ChangeRates(en.ID)) == 0 {
+		return
+	}
+	h.evaluated(CheckChangeAnomaly)
+	j, ok := entityAnomaly(h.ix, en, h.r, h.now.Add(-h.r.Anomaly.RecentWindow.D()), h.now)
+	if !ok {
+		return
+	}
+	sum, rec := j.describe(en)
+	ev := j.evidence()
+	ev.num("confidence", j.confidence())
+	h.add(Finding{Check: CheckChangeAnomaly, Severity: j.sev, Entity: refOf(en), Summary: sum, Evidence: ev,
+		Recommendation: rec, NextTool: anomalyNextTool(h.ix, en, j, h.now)})
+}
+
+// beforeFirstRun reports whether the entity is too new to be judged: it was
+// created less than runs schedule intervals (with the RPO grace) ago, so its
+// first scheduled recovery point (runs 1) or the replica of it (runs 2: the
+// copy follows the local run) is not due yet.
+func (h *healthRun) beforeFirstRun(en *inventory.Entity, pol *inventory.Policy, runs float64) bool {
+	if en.Created.IsZero() || pol == nil {
+		return false
+	}
+	iv := pol.Schedule.D()
+	if iv <= 0 {
+		iv = pol.EffectiveRPO()
+	}
+	if iv <= 0 {
+		return false
+	}
+	return h.now.Sub(en.Created) < time.Duration(runs*float64(iv)*(1+h.r.RPO.Grace))
 }
 
 func (h *healthRun) unprotected(en *inventory.Entity, newest *inventory.RecoveryPoint) {
@@ -515,30 +650,45 @@ func (h *healthRun) expiring(en *inventory.Entity, pol *inventory.Policy, newest
 	}
 	h.evaluated(CheckExpiring)
 	now, win := h.now, h.r.Expiry.Window.D()
-	if newest.Expires.IsZero() || newest.Expires.Sub(now) > win {
+	if newest.Expires.IsZero() {
 		return
 	}
-	// A newer copy is due before the newest expires: the schedule is on time
-	// and its next run comes first.
-	if pol != nil && pol.Schedule > 0 {
-		due := newest.Created.Add(time.Duration(float64(pol.Schedule) * (1 + h.r.RPO.Grace)))
-		if due.After(now) && due.Before(newest.Expires) {
-			return
+	// Copies that outlive the newest (older local ones, replicas) bridge
+	// the time until the next run.
+	survivors := 0
+	for _, rp := range h.ix.RecoveryPoints(en.ID) {
+		if rp != newest && usableAt(now)(rp) && (rp.Expires.IsZero() || rp.Expires.After(newest.Expires)) {
+			survivors++
 		}
 	}
 	horizon := now.Add(win)
-	survivors := 0
-	for _, rp := range h.ix.RecoveryPoints(en.ID) {
-		if usableAt(now)(rp) && (rp.Expires.IsZero() || rp.Expires.After(horizon)) {
-			survivors++
+	if pol != nil && pol.Schedule > 0 {
+		nominal := newest.Created.Add(pol.Schedule.D())
+		due := newest.Created.Add(time.Duration(float64(pol.Schedule) * (1 + h.r.RPO.Grace)))
+		// A newer copy is due before the newest expires, with margin; or on
+		// time and other copies bridge any delay (keep-1 with replicas).
+		if due.After(now) && !due.After(newest.Expires) {
+			return
 		}
+		if nominal.After(now) && !nominal.After(newest.Expires) && survivors > 0 {
+			return
+		}
+		// The horizon reaches the next run when that is further out than
+		// the window (a monthly schedule keeping one copy that expires in
+		// five days leaves a gap the 48 h window would not see).
+		if due.After(horizon) {
+			horizon = due
+		}
+	}
+	if newest.Expires.After(horizon) {
+		return
 	}
 	sev := High
 	if survivors == 0 && pol != nil {
 		sev = Critical
 	}
 	left := newest.Expires.Sub(now)
-	ev := Evidence{"newest_recovery_point_id": newest.ID, "recovery_points_surviving_window": survivors}
+	ev := Evidence{"newest_recovery_point_id": newest.ID, "recovery_points_outliving_it": survivors}
 	ev.time("expires", newest.Expires).dur("expires_in", left).dur("window", win)
 	var next *ToolCall
 	var rec string
@@ -678,7 +828,7 @@ func firstLine(s string) string {
 // currentCapacity returns the entity's space figures, from the entity or
 // its newest capacity sample.
 func currentCapacity(ix *inventory.Index, en *inventory.Entity) (used, size, resUsed, resSize int64) {
-	used, size, resUsed, resSize = en.UsedBytes, en.SizeBytes, en.SnapshotReserveUsedBytes, en.SnapshotReserveBytes
+	used, size, resUsed, resSize = en.UsedBytes, cmp.Or(en.UsableBytes, en.SizeBytes), en.SnapshotReserveUsedBytes, en.SnapshotReserveBytes
 	if s := ix.Capacity(en.ID); len(s) > 0 {
 		last := s[len(s)-1]
 		if size <= 0 {
@@ -697,6 +847,9 @@ func (h *healthRun) capacity(en *inventory.Entity) {
 	if size > 0 {
 		h.evaluated(CheckVolumeCapacity)
 		p := float64(used) / float64(size) * 100
+		if en.UsedPercent > 0 {
+			p = en.UsedPercent // the array's own figure
+		}
 		sev := Severity("")
 		switch {
 		case p >= v.CriticalPercent:
@@ -786,6 +939,9 @@ func (h *healthRun) checkReplication(rel *inventory.Replication) {
 		return e
 	}
 
+	if src != nil && h.beforeFirstRun(src, ix.PolicyFor(src), 2) {
+		return // the first replica is not due yet
+	}
 	h.evaluated(CheckReplicationUnhealthy)
 	if !rel.Healthy || rel.Broken() {
 		sev := Medium
@@ -818,26 +974,24 @@ func (h *healthRun) checkReplication(rel *inventory.Replication) {
 	}
 
 	h.evaluated(CheckReplicationLag)
-	rpo := rel.RPO.D()
-	polName := ""
-	if rpo <= 0 && src != nil {
-		if p := ix.PolicyFor(src); p != nil {
-			rpo, polName = p.EffectiveRPO(), p.Name
-		}
-	}
+	rpo, polName := replicationRPO(ix, rel, src)
 	sev := Severity("")
 	var parts []string
 	e := ev()
 	if rel.Schedule > 0 {
 		ratio := lag.Seconds() / rel.Schedule.Seconds()
-		e.num("schedule_ratio", ratio)
+		e.num("schedule_ratio", ratio).num("warning_ratio", r.Replication.LagWarningRatio).
+			num("error_ratio", r.Replication.LagErrorRatio).num("critical_ratio", r.Replication.LagCriticalRatio)
 		switch {
+		case ratio >= r.Replication.LagCriticalRatio:
+			sev = Critical
+			parts = append(parts, fmt.Sprintf("%s the %s schedule (critical level %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagCriticalRatio)))
 		case ratio >= r.Replication.LagErrorRatio:
 			sev = High
-			parts = append(parts, fmt.Sprintf("%s the %s schedule (error at %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagErrorRatio)))
+			parts = append(parts, fmt.Sprintf("%s the %s schedule (error level %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagErrorRatio)))
 		case ratio >= r.Replication.LagWarningRatio:
 			sev = Medium
-			parts = append(parts, fmt.Sprintf("%s the %s schedule (warning at %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagWarningRatio)))
+			parts = append(parts, fmt.Sprintf("%s the %s schedule (warning level %s)", times(ratio), rel.Schedule.Human(), pctRatio(r.Replication.LagWarningRatio)))
 		}
 	}
 	if rpo > 0 {
@@ -866,6 +1020,24 @@ func (h *healthRun) checkReplication(rel *inventory.Replication) {
 }
 
 func pctRatio(r float64) string { return pct(r * 100) }
+
+// replicationRPO is the objective replication lag is held to besides the
+// relationship's own schedule: the relationship's RPO, else an RPO the
+// source's policy states explicitly. A policy's local snapshot interval is
+// not an objective for a mirror or vault with its own schedule (an hourly
+// mirror of a volume with 5-minute snapshots is healthy at 1h lag), so it
+// is never used here.
+func replicationRPO(ix *inventory.Index, rel *inventory.Replication, src *inventory.Entity) (time.Duration, string) {
+	if rel.RPO > 0 {
+		return rel.RPO.D(), ""
+	}
+	if src != nil {
+		if p := ix.PolicyFor(src); p != nil && p.RPO > 0 {
+			return p.RPO.D(), p.Name
+		}
+	}
+	return 0, ""
+}
 
 // copyEval is one entity's 3-2-1-1-0 status.
 type copyEval struct {
@@ -967,46 +1139,103 @@ func (c copyEval) evidence(r *Rules) Evidence {
 	return ev
 }
 
-func (h *healthRun) rule32110(en *inventory.Entity) {
+func (h *healthRun) rule32110(en *inventory.Entity, pol *inventory.Policy) {
 	h.evaluated(Check32110)
 	c := evalCopies(h.ix, en, h.r, h.now)
-	if len(c.Missing) == 0 {
+	tier, _ := h.r.Tiers.Classify(en)
+	h.copies = append(h.copies, entityCopies{en: en, c: c, tier: tier})
+	if pol.LockedSnapshots && slices.Contains(c.Missing, "immutable") {
+		ev := c.evidence(h.r)
+		ev["policy"] = pol.Name
+		ev["policy_requires_locked_snapshots"] = true
+		h.add(Finding{Check: Check32110, Severity: Medium, Entity: refOf(en),
+			Summary:        fmt.Sprintf("Policy %s requires locked (tamper-proof) snapshots, but %s has no locked copy.", pol.Name, en.Name),
+			Evidence:       ev,
+			Recommendation: fmt.Sprintf("Enable snapshot locking for %s (SnapLock / tamper-proof snapshots, or Nutanix secure snapshots) and check that new copies are locked.", en.Name),
+			NextTool:       listRecoveryPointsCall(h.ix, en)})
+	}
+}
+
+// estate32110 reports 3-2-1-1-0 once for the estate: which legs are missing
+// on how many entities, with the most critical examples. It is a posture
+// gap, not a failure (low); a policy that requires a remote copy or locked
+// snapshots the entity lacks is reported per entity by remote_copy and the
+// replication checks.
+func (h *healthRun) estate32110() {
+	if len(h.copies) == 0 {
 		return
 	}
-	sev := Low
-	pol := h.ix.PolicyFor(en)
-	if slices.Contains(c.Missing, "offsite") || (pol != nil && pol.LockedSnapshots && slices.Contains(c.Missing, "immutable")) {
-		sev = Medium
-	}
-	var todo []string
-	for _, m := range c.Missing {
-		switch m {
-		case "copies", "offsite":
-			if !slices.Contains(todo, "replicate it to another site") {
-				todo = append(todo, "replicate it to another site")
-			}
-		case "media":
-			todo = append(todo, "keep a copy on another storage system or an object tier")
-		case "immutable":
-			todo = append(todo, "lock (make tamper-proof) at least one copy")
-		case "zero_errors":
-			switch {
-			case c.FailedOps > 0:
-				todo = append(todo, "clear the failed operations")
-			case !c.OpenAnomaly.IsZero():
-				todo = append(todo, "investigate the open change-rate anomaly")
-			default:
-				todo = append(todo, "run and record a restore test")
-			}
+	legs := []string{"copies", "media", "offsite", "immutable", "zero_errors"}
+	counts := map[string]int{}
+	examples := map[string][]entityCopies{}
+	failing := 0
+	for _, ec := range h.copies {
+		if len(ec.c.Missing) > 0 {
+			failing++
+		}
+		for _, m := range ec.c.Missing {
+			counts[m]++
+			examples[m] = append(examples[m], ec)
 		}
 	}
-	ev := c.evidence(h.r)
-	if pol != nil && pol.LockedSnapshots {
-		ev["policy_requires_locked_snapshots"] = true
+	if failing == 0 {
+		return
 	}
-	h.add(Finding{Check: Check32110, Severity: sev, Entity: refOf(en),
-		Summary:        fmt.Sprintf("%s misses 3-2-1-1-0: %s.", en.Name, strings.Join(c.Missing, ", ")),
+	ev := Evidence{"evaluated": len(h.copies), "compliant": len(h.copies) - failing, "failing": failing,
+		"required": fmt.Sprintf("%d-%d-%d-%d-0", h.r.Copies.MinCopies, h.r.Copies.MinMedia, h.r.Copies.MinOffsite, h.r.Copies.MinImmutable)}
+	missing := map[string]int{}
+	ex := map[string][]string{}
+	var parts, todo []string
+	for _, leg := range legs {
+		n := counts[leg]
+		if n == 0 {
+			continue
+		}
+		missing[leg] = n
+		l := examples[leg]
+		slices.SortFunc(l, func(a, b entityCopies) int {
+			return cmp.Or(cmp.Compare(a.tier, b.tier), cmp.Compare(b.en.UsedBytes, a.en.UsedBytes), cmp.Compare(a.en.Name, b.en.Name))
+		})
+		var names []string
+		for _, x := range l[:min(5, len(l))] {
+			names = append(names, x.en.Name)
+		}
+		ex[leg] = names
+		parts = append(parts, fmt.Sprintf("%s on %d", legWord(leg), n))
+		todo = append(todo, legAdvice(leg))
+	}
+	ev["missing"] = missing
+	ev["examples"] = ex
+	h.add(Finding{Check: Check32110, Severity: Low, Entity: EntityRef{Kind: RefEstate, Name: "estate"},
+		Summary:        fmt.Sprintf("3-2-1-1-0: %d of %d protected entities miss a leg: %s.", failing, len(h.copies), strings.Join(parts, ", ")),
 		Evidence:       ev,
-		Recommendation: fmt.Sprintf("For %s, %s.", en.Name, strings.Join(todo, ", ")),
-		NextTool:       listRecoveryPointsCall(h.ix, en)})
+		Recommendation: "Estate-wide: " + strings.Join(todo, "; ") + ". Start with tier 1 entities (the examples are ordered by tier, then size).",
+		NextTool:       call(ToolComplianceReport, map[string]any{"framework": "3-2-1-1-0"}),
+	})
+}
+
+func legWord(leg string) string {
+	switch leg {
+	case "copies":
+		return "fewer than 3 copies"
+	case "media":
+		return "a single medium"
+	case "offsite":
+		return "no offsite copy"
+	case "immutable":
+		return "no immutable copy"
+	}
+	return "no recent verification (or errors)"
+}
+
+func legAdvice(leg string) string {
+	switch leg {
+	case "copies", "offsite":
+		return "replicate to another site"
+	case "media":
+		return "keep a copy on another storage system or an object tier"
+	case "immutable":
+		return "lock (make tamper-proof) at least one copy"
+	}
+	return "clear failed runs and open anomalies and record restore tests"
 }

@@ -65,13 +65,13 @@ func TestHealthChecks(t *testing.T) {
 		{"rpo breached", func(e *inventory.Estate) { dropRecoveryPoints(e, "vm-db01", now.Add(-65*time.Minute)) },
 			[]brief{{CheckExpiring, "high", "db01"}, {CheckRPO, "high", "db01"}}},
 		{"rpo critical", func(e *inventory.Estate) { dropRecoveryPoints(e, "vm-db01", now.Add(-130*time.Minute)) },
-			[]brief{{CheckRPO, "critical", "db01"}, {CheckExpiring, "high", "db01"}, {CheckRemoteCopy, "medium", "db01"}}},
+			[]brief{{CheckRPO, "critical", "db01"}, {CheckExpiring, "high", "db01"}}},
 		{"rpo within grace", func(e *inventory.Estate) { e.AsOf = now.Add(55 * time.Minute) }, nil},
 		{"no recovery point at all", func(e *inventory.Estate) { dropRecoveryPoints(e, "vm-db01", time.Time{}) },
-			[]brief{{CheckRPO, "critical", "db01"}, {CheckRemoteCopy, "high", "db01"}, {Check32110, "medium", "db01"}}},
+			[]brief{{CheckRPO, "critical", "db01"}, {Check32110, "low", "estate"}}},
 		{"new entity not yet due", func(e *inventory.Estate) {
 			addVM(e, "vm-new", "new01", "gold").Created = now.Add(-20 * time.Minute)
-		}, []brief{{CheckRemoteCopy, "high", "new01"}, {Check32110, "medium", "new01"}}},
+		}, nil},
 		{"lag over schedule and rpo", func(e *inventory.Estate) { e.Replications[0].Lag = d(100 * time.Minute) },
 			[]brief{{CheckReplicationLag, "high", "vol1"}}},
 		{"lag warning only", func(e *inventory.Estate) {
@@ -92,9 +92,9 @@ func TestHealthChecks(t *testing.T) {
 			dropRecoveryPointsAt(e, "vm-db01", inventory.LocationReplica, now.Add(-3*hr))
 		}, []brief{{CheckRemoteCopy, "high", "db01"}}},
 		{"failure streak", func(e *inventory.Estate) { failOps(e, "vm-db01", 3, "VSS quiesce timed out\nat step 2") },
-			[]brief{{CheckFailedOperations, "high", "db01"}, {Check32110, "low", "db01"}}},
+			[]brief{{CheckFailedOperations, "high", "db01"}, {Check32110, "low", "estate"}}},
 		{"single failure", func(e *inventory.Estate) { failOps(e, "vm-db01", 1, "timeout") },
-			[]brief{{CheckFailedOperations, "medium", "db01"}, {Check32110, "low", "db01"}}},
+			[]brief{{CheckFailedOperations, "medium", "db01"}, {Check32110, "low", "estate"}}},
 		{"stuck job", func(e *inventory.Estate) {
 			e.Operations = append(e.Operations, inventory.Operation{ID: "job-9", Kind: inventory.OpReplication, EntityID: "vol-1",
 				Target: "ontap-prod", Start: now.Add(-8 * hr), Status: inventory.OpRunning})
@@ -144,27 +144,27 @@ func TestHealthChecks(t *testing.T) {
 			for i := range e.RecoveryPoints {
 				e.RecoveryPoints[i].Locked = false
 			}
-		}, []brief{{Check32110, "low", "vol1"}, {Check32110, "low", "db01"}}},
+		}, []brief{{Check32110, "low", "estate"}}},
 		{"3-2-1-1-0 policy requires locks", func(e *inventory.Estate) {
 			policy(e, "gold").LockedSnapshots = true
 			for i := range e.RecoveryPoints {
 				e.RecoveryPoints[i].Locked = false
 			}
-		}, []brief{{Check32110, "medium", "db01"}, {Check32110, "low", "vol1"}}},
+		}, []brief{{Check32110, "medium", "db01"}, {Check32110, "low", "estate"}}},
 		{"3-2-1-1-0 lock expired", func(e *inventory.Estate) {
 			for i := range e.RecoveryPoints {
 				if e.RecoveryPoints[i].Locked {
 					e.RecoveryPoints[i].LockExpires = now.Add(-time.Hour)
 				}
 			}
-		}, []brief{{Check32110, "low", "vol1"}, {Check32110, "low", "db01"}}},
+		}, []brief{{Check32110, "low", "estate"}}},
 		{"3-2-1-1-0 no verification", func(e *inventory.Estate) {
 			for i := range e.Operations {
 				if e.Operations[i].Kind == inventory.OpVerify {
 					e.Operations[i].Start, e.Operations[i].End = now.Add(-100*dy), now.Add(-100*dy)
 				}
 			}
-		}, []brief{{Check32110, "low", "vol1"}, {Check32110, "low", "db01"}}},
+		}, []brief{{Check32110, "low", "estate"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := healthyEstate()

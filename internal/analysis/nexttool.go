@@ -36,6 +36,7 @@ const (
 	ToolRecommendRecovery             = "recommend_recovery"
 	ToolPredictBackupFailures         = "predict_backup_failures"
 	ToolListTargets                   = "list_targets"
+	ToolComplianceReport              = "compliance_report"
 )
 
 func call(tool string, args map[string]any) *ToolCall {
@@ -213,7 +214,7 @@ func predictCall(en *inventory.Entity) *ToolCall {
 
 func eventsCall(ix *inventory.Index, en *inventory.Entity) *ToolCall {
 	if vendorOf(ix, en) == inventory.KindOntap {
-		return call(ToolOntapListEvents, map[string]any{"volume": en.Name, "target": en.Target})
+		return call(ToolOntapListEvents, map[string]any{"name": "arw", "since": "7d", "target": en.Target})
 	}
 	return listRecoveryPointsCall(ix, en)
 }

@@ -395,50 +395,88 @@ type anomaly struct {
 	rule        string // robust_z | spike_guard | shrink_guard
 	z           float64
 	hasZ        bool
-	median      float64
-	spread      float64
+	rate        float64 // bytes per day over the delta
+	median      float64 // baseline median, bytes per day
+	spread      float64 // baseline spread (MAD, floored), bytes per day
 	baseline    int
 	provisional bool
+	// onset is where the anomalous change most likely began: the start of
+	// this delta, or of an earlier delta whose rate was already elevated
+	// (the attack began inside it). onsetIndex is that delta's index.
+	onset      time.Time
+	onsetIndex int
+	// elevated counts the deltas before this one judged part of the onset.
+	elevated int
+	// hidden is the longest attack before onset that the delta ending at
+	// onset could hide below the onset guard at this spike's rate: the
+	// point taken at onset is clean unless the attack began that close
+	// before it.
+	hidden time.Duration
 }
 
-// detectAt judges samples[i] against the samples before it.
-func detectAt(samples []*inventory.ChangeSample, i int, used int64, a *AnomalyRules) (anomaly, bool) {
-	lo := max(0, i-a.BaselineWindow)
-	n := i - lo
+// hiddenOnset bounds how long before an.onset an attack at the spike's rate
+// could have run without lifting the delta that ends there above the onset
+// guard: (guard rate − median) × that delta's length / (spike rate − median).
+func hiddenOnset(samples []*inventory.ChangeSample, an anomaly, a *AnomalyRules) time.Duration {
+	j := an.onsetIndex - 1
+	if j < 0 || an.rate <= an.median {
+		return 0
+	}
+	guard := a.OnsetRatio * an.median
+	if an.spread > 0 {
+		guard = min(guard, an.median+a.OnsetZ*an.spread/a.MADScale)
+	}
+	if guard <= an.median {
+		return 0
+	}
+	frac := (guard - an.median) / (an.rate - an.median)
+	return time.Duration(frac * float64(samples[j].Period.D())).Round(time.Second)
+}
+
+// perDay is a change sample's rate in bytes per day (0 when the period is
+// unknown).
+func perDay(s *inventory.ChangeSample) float64 {
+	if s.Period <= 0 {
+		return 0
+	}
+	return float64(s.Bytes) * float64(24*time.Hour) / float64(s.Period.D())
+}
+
+// judge compares the rate x of samples[i] against a baseline of rates.
+func judge(samples []*inventory.ChangeSample, i int, base []float64, used int64, a *AnomalyRules) (anomaly, bool) {
+	n := len(base)
 	if n < a.ProvisionalHistory {
 		return anomaly{}, false
 	}
-	base := make([]float64, n)
-	for k := range n {
-		base[k] = float64(samples[lo+k].Bytes)
-	}
-	x := float64(samples[i].Bytes)
+	x := perDay(samples[i])
 	med := median(base)
 	dev := x - med
+	// The excess (or shortfall) must matter: at least MinAbsoluteBytes and
+	// MinRelativeChange of the entity's data per day.
 	if math.Abs(dev) < float64(a.MinAbsoluteBytes) || (used > 0 && math.Abs(dev) < a.MinRelativeChange*float64(used)) {
 		return anomaly{}, false
 	}
-	an := anomaly{sample: samples[i], index: i, median: med, baseline: n, provisional: n < a.MinHistory}
+	an := anomaly{sample: samples[i], index: i, rate: x, median: med, baseline: n, provisional: n < a.MinHistory}
 	switch {
 	case med > 0 && x > a.SpikeMultiple*med, med <= 0 && x > 0:
 		an.direction, an.rule = "spike", "spike_guard"
 	case med > 0 && x < a.ShrinkFraction*med:
 		an.direction, an.rule = "shrink", "shrink_guard"
 	}
+	medAD, meanAD := mad(base, med)
+	floor := a.MADFloorFraction * med
+	switch {
+	case medAD > 0:
+		an.spread = max(medAD, floor)
+		an.z, an.hasZ = a.MADScale*dev/an.spread, true
+	case meanAD > 0:
+		an.spread = max(meanAD, floor)
+		an.z, an.hasZ = dev/(a.MeanADScale*an.spread), true
+	case floor > 0:
+		an.spread = floor
+		an.z, an.hasZ = a.MADScale*dev/floor, true
+	}
 	if !an.provisional {
-		medAD, meanAD := mad(base, med)
-		floor := a.MADFloorFraction * med
-		switch {
-		case medAD > 0:
-			an.spread = max(medAD, floor)
-			an.z, an.hasZ = a.MADScale*dev/an.spread, true
-		case meanAD > 0:
-			an.spread = max(meanAD, floor)
-			an.z, an.hasZ = dev/(a.MeanADScale*an.spread), true
-		case floor > 0:
-			an.spread = floor
-			an.z, an.hasZ = a.MADScale*dev/floor, true
-		}
 		farEnough := med > 0 && (x >= a.ZMinRatio*med || x*a.ZMinRatio <= med)
 		if an.rule == "" && an.hasZ && math.Abs(an.z) > a.ZThreshold && farEnough {
 			an.rule = "robust_z"
@@ -449,6 +487,73 @@ func detectAt(samples []*inventory.ChangeSample, i int, used int64, a *AnomalyRu
 		}
 	}
 	return an, an.rule != ""
+}
+
+// elevatedRate reports whether rate x is above the normal range of a
+// baseline (median med, spread): the onset guard. It is deliberately looser
+// than the anomaly rules: it never raises a finding, it only moves a clean
+// cut-off earlier, so a snapshot taken after an attack began inside a delta
+// is not trusted just because that delta was diluted by normal change.
+func elevatedRate(x, med, spread float64, a *AnomalyRules) bool {
+	if med <= 0 {
+		return x > 0
+	}
+	if x >= a.OnsetRatio*med {
+		return true
+	}
+	return spread > 0 && a.MADScale*(x-med)/spread > a.OnsetZ
+}
+
+// scanAnomalies judges every change sample of an entity (oldest first)
+// against a baseline of the BaselineWindow deltas before it, as rates per
+// day so deltas of different lengths (hourly, daily, weekly snapshots)
+// compare. Anomalous deltas stay out of the baseline, so a sustained attack
+// keeps being flagged, until BaselineWindow of them in a row show that the
+// level really moved. For each spike the onset walks back over preceding
+// deltas that are already elevated.
+func scanAnomalies(samples []*inventory.ChangeSample, used int64, a *AnomalyRules) []anomaly {
+	var out []anomaly
+	base := make([]float64, 0, a.BaselineWindow+1)
+	run := 0 // consecutive anomalies
+	for i, s := range samples {
+		if s.Period <= 0 {
+			continue
+		}
+		x := perDay(s)
+		an, ok := judge(samples, i, base, used, a)
+		if ok {
+			an.onset, an.onsetIndex = s.Start(), i
+			if an.direction == "spike" {
+				for j := i - 1; j >= 0 && an.elevated < a.BaselineWindow; j-- {
+					pj := samples[j]
+					if pj.Period <= 0 || !elevatedRate(perDay(pj), an.median, an.spread, a) {
+						break
+					}
+					// An earlier flagged spike is its own onset: stop there.
+					if len(out) > 0 && out[len(out)-1].index == j {
+						break
+					}
+					an.onset, an.onsetIndex = pj.Start(), j
+					an.elevated++
+				}
+			}
+			if an.direction == "spike" {
+				an.hidden = hiddenOnset(samples, an, a)
+			}
+			out = append(out, an)
+			run++
+			if run <= a.BaselineWindow {
+				continue // keep the anomaly out of the baseline
+			}
+		} else {
+			run = 0
+		}
+		base = append(base, x)
+		if len(base) > a.BaselineWindow {
+			base = base[1:]
+		}
+	}
+	return out
 }
 
 func entityUsed(ix *inventory.Index, en *inventory.Entity) int64 {
@@ -463,18 +568,28 @@ func anomaliesBetween(ix *inventory.Index, en *inventory.Entity, r *Rules, from,
 	if len(samples) == 0 {
 		return nil
 	}
-	start, _ := slices.BinarySearchFunc(samples, from, func(s *inventory.ChangeSample, t time.Time) int {
-		if s.Time.After(t) {
-			return 1
+	// Each signal (snapshot/recovery point deltas, bytes written) is its
+	// own series with its own baseline.
+	bySource := map[string][]*inventory.ChangeSample{}
+	var sources []string
+	for _, s := range samples {
+		if bySource[s.Source] == nil {
+			sources = append(sources, s.Source)
 		}
-		return -1
-	})
-	used := entityUsed(ix, en)
+		bySource[s.Source] = append(bySource[s.Source], s)
+	}
+	slices.Sort(sources)
 	var out []anomaly
-	for i := start; i < len(samples) && !samples[i].Time.After(to); i++ {
-		if a, ok := detectAt(samples, i, used, &r.Anomaly); ok {
-			out = append(out, a)
+	used := entityUsed(ix, en)
+	for _, src := range sources {
+		for _, a := range scanAnomalies(bySource[src], used, &r.Anomaly) {
+			if a.sample.Time.After(from) && !a.sample.Time.After(to) {
+				out = append(out, a)
+			}
 		}
+	}
+	if len(sources) > 1 {
+		slices.SortStableFunc(out, func(a, b anomaly) int { return a.sample.Time.Compare(b.sample.Time) })
 	}
 	return out
 }
@@ -520,15 +635,139 @@ func corroboration(ix *inventory.Index, en *inventory.Entity, r *Rules, start, e
 	return ""
 }
 
+// judgedAnomaly is the most severe recent anomaly of an entity, with the
+// counts and the onset of the first spike.
+type judgedAnomaly struct {
+	a               anomaly
+	sev             Severity
+	second          string
+	n               int
+	spikes, shrinks int
+	firstSpike      *anomaly
+}
+
+// entityAnomaly judges the anomalies of en in (from, to]: spikes are high,
+// critical with a second ransomware signal; shrinks medium; one level lower
+// on a provisional baseline. It returns the most severe one (the first
+// on ties: where the change began).
+func entityAnomaly(ix *inventory.Index, en *inventory.Entity, r *Rules, from, to time.Time) (judgedAnomaly, bool) {
+	l := anomaliesBetween(ix, en, r, from, to)
+	if len(l) == 0 {
+		return judgedAnomaly{}, false
+	}
+	var best *judgedAnomaly
+	j := judgedAnomaly{n: len(l)}
+	for i := range l {
+		a := l[i]
+		sev, second := Medium, ""
+		if a.direction == "spike" {
+			j.spikes++
+			if j.firstSpike == nil {
+				j.firstSpike = &l[i]
+			}
+			sev = High
+			if second = corroboration(ix, en, r, a.onset, a.sample.Time); second != "" {
+				sev = Critical
+			}
+		} else {
+			j.shrinks++
+		}
+		if a.provisional {
+			sev = sev.lower()
+		}
+		// The most severe; among equals the first, where the change began.
+		if best == nil || sev.Rank() < best.sev.Rank() {
+			best = &judgedAnomaly{a: a, sev: sev, second: second}
+		}
+	}
+	j.a, j.sev, j.second = best.a, best.sev, best.second
+	return j, true
+}
+
+func (j judgedAnomaly) evidence() Evidence {
+	a := j.a
+	ev := Evidence{"sample_bytes": a.sample.Bytes, "baseline_samples": a.baseline, "rule": a.rule,
+		"direction": a.direction, "provisional": a.provisional, "anomalous_samples": j.n,
+		"spikes": j.spikes, "shrinks": j.shrinks}
+	ev.time("sample_time", a.sample.Time).time("sample_start", a.sample.Start()).
+		num("rate_bytes_per_day", a.rate).num("median_bytes_per_day", a.median)
+	if a.median > 0 {
+		ev.num("ratio_to_median", a.rate/a.median)
+	}
+	if a.hasZ {
+		ev.num("robust_z", a.z).num("spread_bytes_per_day", a.spread)
+	}
+	if f := j.firstSpike; f != nil {
+		ev.time("first_spike", f.sample.Time).time("onset", f.onset)
+		ev["onset_deltas_elevated"] = f.elevated
+	}
+	if j.second != "" {
+		ev["second_signal"] = j.second
+	}
+	return ev
+}
+
+func (j judgedAnomaly) confidence() float64 {
+	switch {
+	case j.second != "":
+		return 0.95
+	case j.a.provisional:
+		return 0.5
+	}
+	return 0.8
+}
+
+// describe returns the summary and recommendation of an anomaly.
+func (j judgedAnomaly) describe(en *inventory.Entity) (string, string) {
+	a := j.a
+	ratio := ""
+	if a.median > 0 {
+		ratio = fmt.Sprintf(" (%s its usual rate of %s/day)", times(a.rate/a.median), gib(int64(a.median)))
+	}
+	period := fmt.Sprintf("between %s and %s", ts(a.sample.Start()), ts(a.sample.Time))
+	if a.direction == "spike" {
+		sum := fmt.Sprintf("%s changed %s %s%s: a ransomware-like churn signal.", en.Name, gib(a.sample.Bytes), period, ratio)
+		if j.second != "" {
+			sum = fmt.Sprintf("%s changed %s %s%s, together with %s: likely ransomware.", en.Name, gib(a.sample.Bytes), period, ratio, j.second)
+		}
+		onset := a.onset
+		if j.firstSpike != nil {
+			onset = j.firstSpike.onset
+		}
+		rec := fmt.Sprintf("Check %s for encryption or mass file changes now; protect the recovery points taken at or before %s (lock or extend them) and plan a clean recovery.", en.Name, ts(onset))
+		return sum, rec
+	}
+	return fmt.Sprintf("%s changed only %s %s%s: data may be missing or excluded from protection.", en.Name, gib(a.sample.Bytes), period, ratio),
+		fmt.Sprintf("Check that the workload on %s is running and that nothing was removed or excluded from its protection.", en.Name)
+}
+
+func anomalyNextTool(ix *inventory.Index, en *inventory.Entity, j judgedAnomaly, now time.Time) *ToolCall {
+	if j.a.direction != "spike" {
+		return listRecoveryPointsCall(ix, en)
+	}
+	if vendorOf(ix, en) == inventory.KindOntap && j.second == "" {
+		return eventsCall(ix, en)
+	}
+	return recommendCall(en, ScenarioRansomware, now)
+}
+
+// noChangeData says what is known when an entity has no change samples.
+func noChangeData(en *inventory.Entity) string {
+	return fmt.Sprintf("No change data for %s %s: neither its snapshots or recovery points nor its I/O statistics give a change rate, so ransomware-like churn cannot be judged on it.", kindWord(en.Kind), en.Name)
+}
+
 func (p *predictor) anomalies(en *inventory.Entity) {
 	r := p.r
 	from := p.now.Add(-r.Anomaly.RecentWindow.D())
-	l := anomaliesBetween(p.ix, en, r, from, p.now)
-	if len(l) == 0 {
+	j, ok := entityAnomaly(p.ix, en, r, from, p.now)
+	if !ok {
 		if p.quiet {
 			n := len(p.ix.ChangeRates(en.ID))
 			sum := fmt.Sprintf("No change-rate anomaly on %s in the last %s (%d samples).", en.Name, r.Anomaly.RecentWindow.Human(), n)
-			if n < r.Anomaly.ProvisionalHistory+1 {
+			switch {
+			case n == 0:
+				sum = noChangeData(en)
+			case n < r.Anomaly.ProvisionalHistory+1:
 				sum = fmt.Sprintf("Change rate of %s cannot be judged: %d samples, need more than %d.", en.Name, n, r.Anomaly.ProvisionalHistory)
 			}
 			p.add(Prediction{Kind: PredictChangeRateAnomaly, Severity: Info, Entity: refOf(en), Summary: sum,
@@ -536,81 +775,9 @@ func (p *predictor) anomalies(en *inventory.Entity) {
 		}
 		return
 	}
-	// One prediction per entity: the most severe anomaly, newest on ties.
-	type judged struct {
-		a      anomaly
-		sev    Severity
-		second string
-	}
-	var best *judged
-	spikes, shrinks := 0, 0
-	var firstSpike time.Time
-	for _, a := range l {
-		sev, second := Medium, ""
-		if a.direction == "spike" {
-			spikes++
-			if firstSpike.IsZero() {
-				firstSpike = a.sample.Time
-			}
-			sev = High
-			if second = corroboration(p.ix, en, r, a.sample.Start(), a.sample.Time); second != "" {
-				sev = Critical
-			}
-		} else {
-			shrinks++
-		}
-		if a.provisional {
-			sev = sev.lower()
-		}
-		if best == nil || sev.Rank() <= best.sev.Rank() {
-			best = &judged{a, sev, second}
-		}
-	}
-	a := best.a
-	ev := Evidence{"sample_bytes": a.sample.Bytes, "baseline_samples": a.baseline, "rule": a.rule,
-		"direction": a.direction, "provisional": a.provisional, "anomalous_samples": len(l),
-		"spikes": spikes, "shrinks": shrinks}
-	ev.time("sample_time", a.sample.Time).num("median_bytes", a.median)
-	if a.median > 0 {
-		ev.num("ratio_to_median", float64(a.sample.Bytes)/a.median)
-	}
-	if a.hasZ {
-		ev.num("robust_z", a.z).num("spread_bytes", a.spread)
-	}
-	ev.time("first_spike", firstSpike)
-	if best.second != "" {
-		ev["second_signal"] = best.second
-	}
-	conf := 0.8
-	switch {
-	case best.second != "":
-		conf = 0.95
-	case a.provisional:
-		conf = 0.5
-	}
-	ratio := ""
-	if a.median > 0 {
-		ratio = fmt.Sprintf(" (%s the median of %s)", times(float64(a.sample.Bytes)/a.median), gib(int64(a.median)))
-	}
-	var sum, rec string
-	var next *ToolCall
-	if a.direction == "spike" {
-		sum = fmt.Sprintf("%s changed %s in the period ending %s%s: a ransomware-like churn signal.", en.Name, gib(a.sample.Bytes), ts(a.sample.Time), ratio)
-		if best.second != "" {
-			sum = fmt.Sprintf("%s changed %s in the period ending %s%s, together with %s: likely ransomware.", en.Name, gib(a.sample.Bytes), ts(a.sample.Time), ratio, best.second)
-		}
-		rec = fmt.Sprintf("Check %s for encryption or mass file changes now; protect the recovery points from before %s (lock or extend them) and plan a clean recovery.", en.Name, ts(a.sample.Start()))
-		next = recommendCall(en, ScenarioRansomware, p.now)
-		if vendorOf(p.ix, en) == inventory.KindOntap && best.second == "" {
-			next = eventsCall(p.ix, en)
-		}
-	} else {
-		sum = fmt.Sprintf("%s changed only %s in the period ending %s%s: data may be missing or excluded from protection.", en.Name, gib(a.sample.Bytes), ts(a.sample.Time), ratio)
-		rec = fmt.Sprintf("Check that the workload on %s is running and that nothing was removed or excluded from its protection.", en.Name)
-		next = listRecoveryPointsCall(p.ix, en)
-	}
-	p.add(Prediction{Kind: PredictChangeRateAnomaly, Severity: best.sev, Entity: refOf(en), Summary: sum,
-		Confidence: fptr(conf), Evidence: ev, Recommendation: rec, NextTool: next})
+	sum, rec := j.describe(en)
+	p.add(Prediction{Kind: PredictChangeRateAnomaly, Severity: j.sev, Entity: refOf(en), Summary: sum,
+		Confidence: fptr(j.confidence()), Evidence: j.evidence(), Recommendation: rec, NextTool: anomalyNextTool(p.ix, en, j, p.now)})
 }
 
 // ---- failure risk ----
@@ -660,7 +827,7 @@ func (p *predictor) failureRisk(en *inventory.Entity) {
 	prob, model := pBase, "beta_binomial"
 	var pFF float64
 	if streak > 0 {
-		pFF = (float64(failAfterFail) + fr.StreakAlpha) / (float64(afterFail) + fr.StreakAlpha + fr.StreakBeta)
+		pFF = (float64(failAfterFail) + fr.StreakPriorWeight*pBase) / (float64(afterFail) + fr.StreakPriorWeight)
 		if pFF > prob {
 			prob, model = pFF, "after_failure"
 		}
@@ -689,7 +856,9 @@ func (p *predictor) failureRisk(en *inventory.Entity) {
 		horizon = time.Duration(median(gaps) * float64(time.Second))
 	}
 	ev := Evidence{"operations": n, "failures": f, "streak": streak, "model": model, "kinds": fr.Kinds}
-	ev.num("failure_rate", float64(f)/float64(n)).num("p_beta_binomial", pBase).dur("window", fr.Window.D())
+	lo, hi := wilson(f, n, 1.96)
+	ev.num("failure_rate", float64(f)/float64(n)).num("p_beta_binomial", pBase).dur("window", fr.Window.D()).
+		num("failure_rate_wilson95_low", lo).num("failure_rate_wilson95_high", hi)
 	if streak > 0 {
 		ev.num("p_after_failure", pFF)
 		ev["failures_followed_by_failure"] = failAfterFail
@@ -732,12 +901,14 @@ func (p *predictor) replication(rel *inventory.Replication) {
 	}
 	ref := EntityRef{Kind: RefReplication, ID: rel.ID, Name: cmp.Or(rel.SourcePath, rel.DestinationPath, rel.ID), Target: rel.DestinationTarget}
 	src := p.ix.Entity(rel.SourceEntityID)
-	rpo := rel.RPO.D()
 	if src != nil {
 		ref = refOf(src)
-		if pol := p.ix.PolicyFor(src); rpo <= 0 && pol != nil {
-			rpo = pol.EffectiveRPO()
-		}
+	}
+	// The breach level: the stated RPO, else the AIQUM lag error level of
+	// the relationship's own schedule.
+	rpo, _ := replicationRPO(p.ix, rel, src)
+	if rpo <= 0 && rel.Schedule > 0 {
+		rpo = time.Duration(float64(rel.Schedule) * p.r.Replication.LagErrorRatio)
 	}
 	p.lagTrend(rel, ref, rpo)
 	p.throughput(rel, ref)

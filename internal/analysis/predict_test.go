@@ -167,7 +167,7 @@ func TestPredict(t *testing.T) {
 		{"failure streak", func(e *inventory.Estate) { failOps(e, "vm-db01", 3, "quiesce failed") },
 			[]brief{{PredictFailureRisk, "high", "db01"}}, func(t *testing.T, ps []Prediction) {
 				p := ps[0]
-				if *p.Probability != 0.75 || p.Evidence["model"] != "after_failure" || p.Evidence["p_beta_binomial"] != 0.0909 || p.Horizon.D() != hr {
+				if *p.Probability != 0.2424 || p.Evidence["model"] != "after_failure" || p.Evidence["p_beta_binomial"] != 0.0909 || p.Horizon.D() != hr {
 					t.Errorf("probability %v evidence %v", *p.Probability, p.Evidence)
 				}
 			}},

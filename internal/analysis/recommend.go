@@ -129,10 +129,21 @@ type Recommendation struct {
 	Scenario     Scenario  `json:"scenario"`
 	IncidentTime time.Time `json:"incident_time"`
 	AsOf         time.Time `json:"as_of"`
-	// CleanCutoff: recovery points at or after it are held back (ransomware).
-	CleanCutoff  time.Time        `json:"clean_cutoff,omitzero"`
-	CutoffReason string           `json:"cutoff_reason,omitempty"`
-	Options      []RecoveryOption `json:"options"`
+	// CleanCutoff: recovery points after it (at or after it when it comes
+	// from an event or the dwell margin) are held back (ransomware).
+	CleanCutoff  time.Time `json:"clean_cutoff,omitzero"`
+	CutoffReason string    `json:"cutoff_reason,omitempty"`
+	// CutoffConfidence: high (a clear boundary between a normal and an
+	// anomalous delta), medium (the change began inside a delta, short
+	// baseline, or only an event), low (no evidence: dwell margin only).
+	CutoffConfidence string `json:"cutoff_confidence,omitempty"`
+	// OnsetUncertaintySeconds: an attack that began this long before the
+	// cut-off would not show in the deltas (see the warning); 0 when unknown.
+	OnsetUncertaintySeconds int64 `json:"onset_uncertainty_seconds,omitempty"`
+	// NextOlder is the next older clean candidate after the recommended
+	// point, to fall back to if inspection finds the first one infected.
+	NextOlder *RecoveryPointRef `json:"next_older,omitempty"`
+	Options   []RecoveryOption  `json:"options"`
 	// Excluded lists up to 20 points before the incident that were not
 	// offered (point-specific reasons first, then newest); ExcludedCount and
 	// ExcludedReasons count them all.
@@ -211,6 +222,16 @@ func Recommend(e *inventory.Estate, entityRef string, incidentTime time.Time, sc
 	}
 	rc.rank(cands2)
 	rec.Options = rc.options(cands2)
+	if len(rec.Options) > 0 {
+		best := rec.Options[0].RecoveryPoint.Created
+		for _, c := range cands2 {
+			if c.risky == "" && c.rp.Created.Before(best) {
+				ref := rpRef(ix, c.rp, now)
+				rec.NextOlder = &ref
+				break
+			}
+		}
+	}
 	return rec
 }
 
@@ -278,7 +299,10 @@ type recoveryCtx struct {
 
 	cut      time.Time
 	cutDwell bool // cut-off from the dwell margin only (no evidence)
-	excluded []excludedPoint
+	// cutInclusive: a point taken exactly at the cut-off is clean (the
+	// cut-off is the snapshot that opens the first anomalous delta).
+	cutInclusive bool
+	excluded     []excludedPoint
 
 	memoDur  map[[2]string]durationObs // (kind, target) -> observed duration
 	memoRate map[[2]string]rateObs     // (from, to) -> observed throughput
@@ -309,33 +333,80 @@ func (rc *recoveryCtx) cutoff(rec *Recommendation) {
 	from := rc.incident.Add(-r.Recovery.AnomalyLookback.D())
 	var cut time.Time
 	var why string
+	conf := ""
+	// The recovery points' own deltas place the onset between two points,
+	// which is what the cut-off needs; bytes written (daily I/O statistics)
+	// set it only when the points show no spike (no sizes, or none taken).
+	var firsts []anomaly
+	seen := map[string]bool{}
 	for _, a := range anomaliesBetween(rc.ix, rc.en, r, from, rc.incident) {
-		if a.direction == "spike" {
-			cut = a.sample.Start()
-			why = fmt.Sprintf("first anomalous change sample before the incident: %s in the period %s to %s", gib(a.sample.Bytes), ts(a.sample.Start()), ts(a.sample.Time))
-			if a.median > 0 {
-				why += fmt.Sprintf(" (%s the median)", times(float64(a.sample.Bytes)/a.median))
-			}
-			break
+		if a.direction == "spike" && !seen[a.sample.Source] {
+			seen[a.sample.Source] = true
+			firsts = append(firsts, a)
 		}
+	}
+	slices.SortStableFunc(firsts, func(a, b anomaly) int {
+		return cmp.Compare(a.sample.Source, b.sample.Source) // "" (deltas) first
+	})
+	for _, a := range firsts {
+		// The change began at the start of the first anomalous delta (or
+		// of the elevated deltas just before it): the snapshot that opens
+		// it is the newest that predates the change.
+		cut, rc.cutInclusive = a.onset, true
+		why = fmt.Sprintf("first anomalous change delta before the incident: %s between %s and %s", gib(a.sample.Bytes), ts(a.sample.Start()), ts(a.sample.Time))
+		if a.median > 0 {
+			why += fmt.Sprintf(" (%s the usual rate)", times(a.rate/a.median))
+		}
+		rec.OnsetUncertaintySeconds = int64(a.hidden / time.Second)
+		if a.hidden > 0 {
+			rec.Warnings = append(rec.Warnings, fmt.Sprintf("Snapshot sizes cannot rule out an attack that began up to %s before %s (it would hide in normal change at this spike's rate); if a clone of the recommended point shows encrypted files, use the next older point.", inventory.Human(a.hidden), ts(a.onset)))
+		}
+		switch {
+		case a.elevated > 0:
+			why += fmt.Sprintf("; the %d delta(s) before it were already above normal, so the change began inside them, at or after %s", a.elevated, ts(a.onset))
+			conf = "medium"
+		case a.provisional:
+			why += fmt.Sprintf("; the delta before it was normal, but the baseline is short (%d deltas)", a.baseline)
+			conf = "medium"
+		default:
+			why += "; the delta before it was normal"
+			conf = "high"
+		}
+		break
 	}
 	for _, ev := range rc.ix.Events(rc.en.ID) {
 		if ev.Time.Before(from) || ev.Time.After(rc.incident) || !isRansomwareEvent(ev, r.Anomaly.RansomwareEventMarkers) {
 			continue
 		}
 		if cut.IsZero() || ev.Time.Before(cut) {
-			cut = ev.Time
-			why = fmt.Sprintf("ransomware event %s at %s", ev.Name, ts(ev.Time))
+			cut, rc.cutInclusive = ev.Time, false
+			why = fmt.Sprintf("ransomware event %s at %s (no earlier change anomaly; the attack may have begun before the event)", ev.Name, ts(ev.Time))
+			conf = "medium"
 		}
 		break
 	}
 	if cut.IsZero() {
 		cut = rc.incident.Add(-r.Recovery.RansomwareDwell.D())
 		why = fmt.Sprintf("no change-rate anomaly or ransomware event in the %s before the incident; holding back the %s dwell margin", r.Recovery.AnomalyLookback.Human(), r.Recovery.RansomwareDwell.Human())
+		if len(rc.ix.ChangeRates(rc.en.ID)) == 0 {
+			why += "; " + strings.TrimSuffix(noChangeData(rc.en), ".")
+		}
 		rc.cutDwell = true
+		conf = "low"
 	}
 	rc.cut = cut
-	rec.CleanCutoff, rec.CutoffReason = cut.UTC(), why
+	rec.CleanCutoff, rec.CutoffReason, rec.CutoffConfidence = cut.UTC(), why, conf
+}
+
+// afterCut reports whether a point is held back by the clean cut-off.
+func (rc *recoveryCtx) afterCut(rp *inventory.RecoveryPoint) bool {
+	if rc.cut.IsZero() {
+		return false
+	}
+	if rc.cutInclusive {
+		return rp.Created.After(rc.cut)
+	}
+	return !rp.Created.Before(rc.cut)
 }
 
 // exclude records a point not offered. individual marks reasons specific to
@@ -404,7 +475,7 @@ func (rc *recoveryCtx) candidates(rec *Recommendation) []*candidate {
 			continue
 		}
 		c := &candidate{rp: rp}
-		if !rc.cut.IsZero() && !rp.Created.Before(rc.cut) {
+		if rc.afterCut(rp) {
 			switch {
 			case rp.HasFlag(inventory.FlagAntiRansomware):
 				c.risky = "taken by anti-ransomware protection after the suspicious activity began; may contain some encrypted files"
@@ -470,7 +541,10 @@ func (rc *recoveryCtx) rank(cs []*candidate) {
 		local := rp.Location == inventory.LocationLocal
 		switch rc.scenario {
 		case ScenarioRansomware:
-			c.prefs = []bool{rp.LockedAt(rc.now), rp.HasFlag(inventory.FlagAntiRansomware), app, local}
+			// Every hour before the cut-off is data kept: the newest clean
+			// point wins, preferences only order copies taken together.
+			c.inWindow = false
+			c.prefs = nil
 		case ScenarioSiteFailure:
 			c.prefs = []bool{app}
 		default:
@@ -500,6 +574,21 @@ func (rc *recoveryCtx) rank(cs []*candidate) {
 		return cmp.Or(b.rp.Created.Compare(a.rp.Created), cmp.Compare(a.rp.Location, b.rp.Location),
 			cmp.Compare(a.rp.Target, b.rp.Target), cmp.Compare(a.rp.ID, b.rp.ID), cmp.Compare(a.rp.MemberID, b.rp.MemberID))
 	})
+	if rc.scenario == ScenarioRansomware {
+		// Distinct points in time first (the fallback is the next older
+		// point), then further copies of the same points.
+		seen := map[time.Time]bool{}
+		var first, rest []*candidate
+		for _, c := range cs {
+			if seen[c.rp.Created] {
+				rest = append(rest, c)
+				continue
+			}
+			seen[c.rp.Created] = true
+			first = append(first, c)
+		}
+		copy(cs, append(first, rest...))
+	}
 }
 
 // methods returns the methods for a copy, in scenario preference order.
@@ -749,7 +838,39 @@ func (rc *recoveryCtx) rto(rp *inventory.RecoveryPoint, m Method) RTOBreakdown {
 		b.Data, b.Basis = d, basis
 	}
 	b.Verify = inventory.Duration(max(float64(rcfg.VerifyMin), rcfg.VerifyFraction*float64(b.Data)))
+	if rc.scenario == ScenarioRansomware && rcfg.ScanThroughput > 0 {
+		if bytes := max(rc.en.UsedBytes, rp.LogicalBytes); bytes > 0 {
+			scan := inventory.Duration(float64(bytes) / float64(rcfg.ScanThroughput) * float64(time.Second))
+			if scan > b.Verify {
+				b.Verify = scan
+				b.Basis += fmt.Sprintf("; verification scans %s at %s/s before the data is trusted", gib(bytes), gib(rcfg.ScanThroughput))
+			}
+		}
+	}
+	if d, n := rc.drills(); n > 0 {
+		// Measured drills of this entity are the best evidence of the whole
+		// recovery's length: use them when they say it takes longer.
+		if total := b.Decide + b.Provision + b.Data + b.Verify; d > total {
+			b.Data += d - total
+			b.Basis += fmt.Sprintf("; raised to the p%s of %d measured recovery drills of %s (%s)", trimFloat(rcfg.DurationPercentile), n, rc.en.Name, d.Human())
+		}
+	}
 	return b
+}
+
+// drills returns the p-th percentile duration of the entity's succeeded
+// recovery drills, and how many there were.
+func (rc *recoveryCtx) drills() (inventory.Duration, int) {
+	var ds []float64
+	for _, op := range rc.ix.Operations(rc.en.ID) {
+		if op.Kind == inventory.OpDrill && op.Status == inventory.OpSucceeded && op.Duration() > 0 && !op.When().After(rc.now) {
+			ds = append(ds, op.Duration().Seconds())
+		}
+	}
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	return inventory.Seconds(percentile(ds, rc.r.Recovery.DurationPercentile)), len(ds)
 }
 
 // observedDuration is the p90 duration of succeeded operations of a kind on

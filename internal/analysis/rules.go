@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type Rules struct {
 	Optimize    OptimizeRules    `yaml:"optimize" json:"optimize"`
 	Compliance  ComplianceRules  `yaml:"compliance" json:"compliance"`
 	Score       ScoreRules       `yaml:"score" json:"score"`
+	// Tiers map categories, names, SVMs and clusters to business tiers and
+	// compliance scopes (see TierRules).
+	Tiers TierRules `yaml:"tiers" json:"tiers"`
 }
 
 // VolumeRules are space thresholds for volumes.
@@ -77,6 +81,10 @@ type ReplicationRules struct {
 	LagWarningRatio float64 `yaml:"lag_warning_ratio" json:"lag_warning_ratio"`
 	// LagErrorRatio: lag/schedule at or above it is high. AIQUM 250 % [1.2, 2.5].
 	LagErrorRatio float64 `yaml:"lag_error_ratio" json:"lag_error_ratio"`
+	// LagCriticalRatio: lag/schedule at or above it is critical: the replica
+	// is that many transfers behind, whatever RPO is stated. [assumption] 5
+	// (twice the AIQUM error level, as RPO.CriticalFactor is twice the RPO).
+	LagCriticalRatio float64 `yaml:"lag_critical_ratio" json:"lag_critical_ratio"`
 }
 
 // OperationRules govern the failed and stuck operation checks.
@@ -166,9 +174,12 @@ type AnomalyRules struct {
 	MinHistory         int `yaml:"min_history" json:"min_history"`
 	// BaselineWindow: the baseline is the previous this-many samples. Vault 10 [2.2].
 	BaselineWindow int `yaml:"baseline_window" json:"baseline_window"`
-	// MinAbsoluteBytes a sample must differ from the median by. [assumption] 1 GiB.
+	// Samples are judged as rates (bytes per day over each delta between
+	// consecutive snapshots or recovery points), so the two gates below are
+	// per day.
+	// MinAbsoluteBytes per day a sample's rate must differ from the median by. [assumption] 1 GiB.
 	MinAbsoluteBytes int64 `yaml:"min_absolute_bytes" json:"min_absolute_bytes"`
-	// MinRelativeChange of the entity's used size the difference must reach. AIQUM growth > 1 % [1.2, 2.2].
+	// MinRelativeChange of the entity's used size per day the difference must reach. AIQUM growth > 1 % [1.2, 2.2].
 	MinRelativeChange float64 `yaml:"min_relative_change" json:"min_relative_change"`
 	// MADFloorFraction of the median floors the spread, so near-constant
 	// histories do not turn noise into huge z-scores. [assumption] 0.05.
@@ -182,6 +193,14 @@ type AnomalyRules struct {
 	// (shrink), so that steady growth on a very regular volume (tiny spread,
 	// huge z) does not read as ransomware. [assumption] 2.
 	ZMinRatio float64 `yaml:"z_min_ratio" json:"z_min_ratio"`
+	// OnsetRatio and OnsetZ: once a spike is found, each delta just before
+	// it whose rate is at least OnsetRatio × the baseline median or has a
+	// robust z above OnsetZ is taken as the attack's start (it began inside
+	// that delta and was diluted by normal change), so the snapshot that
+	// closes it is not trusted. They only move a clean cut-off earlier,
+	// never raise a finding. [assumption] 1.5 / 2.
+	OnsetRatio float64 `yaml:"onset_ratio" json:"onset_ratio"`
+	OnsetZ     float64 `yaml:"onset_z" json:"onset_z"`
 	// RecentWindow: Predict reports anomalies this recent; Health treats them
 	// as open. [assumption] 7d.
 	RecentWindow inventory.Duration `yaml:"recent_window" json:"recent_window"`
@@ -203,10 +222,13 @@ type FailureRiskRules struct {
 	// Reference p̂=(f+1)/(n+20) [2.4]: alpha 1, beta 19.
 	PriorAlpha float64 `yaml:"prior_alpha" json:"prior_alpha"`
 	PriorBeta  float64 `yaml:"prior_beta" json:"prior_beta"`
-	// Beta prior on P(fail | last failed): Laplace (1, 1), mean 0.5.
-	// Reference P(fail | failed last) ≈ 0.4–0.6 [5].
-	StreakAlpha float64 `yaml:"streak_alpha" json:"streak_alpha"`
-	StreakBeta  float64 `yaml:"streak_beta" json:"streak_beta"`
+	// StreakPriorWeight: P(fail | last failed) is estimated from the
+	// entity's own failure-to-failure transitions with a Beta prior centred
+	// on its overall failure rate (above) and worth this many transitions,
+	// so one failure among many successes is not read as a coin flip (a
+	// Laplace prior said 50 % after 1 failure in 41 runs); a streak moves it
+	// quickly. [assumption] 10.
+	StreakPriorWeight float64 `yaml:"streak_prior_weight" json:"streak_prior_weight"`
 	// AlertProbability: lower predictions are not reported (unless the last
 	// run failed). [assumption] 0.2.
 	AlertProbability float64 `yaml:"alert_probability" json:"alert_probability"`
@@ -237,6 +259,11 @@ type RecoveryRules struct {
 	// VerifyFraction of the data time, at least VerifyMin. Reference 15–25 % [3.3]: 0.2; [assumption] 10m.
 	VerifyFraction float64            `yaml:"verify_fraction" json:"verify_fraction"`
 	VerifyMin      inventory.Duration `yaml:"verify_min" json:"verify_min"`
+	// ScanThroughput (bytes/s) at which a ransomware recovery's verification
+	// reads the restored data (scan or inspection before it is promoted), so
+	// its RTO grows with the data: verify = max(VerifyMin, size / rate).
+	// [assumption] 200 MiB/s.
+	ScanThroughput int64 `yaml:"scan_throughput_bytes_per_second" json:"scan_throughput_bytes_per_second"`
 	// FallbackThroughput (bytes/s) when the estate has no observed restore or
 	// transfer rates. [assumption] 100 MiB/s.
 	FallbackThroughput int64 `yaml:"fallback_throughput_bytes_per_second" json:"fallback_throughput_bytes_per_second"`
@@ -332,6 +359,7 @@ func DefaultRules() Rules {
 	h := func(d time.Duration) inventory.Duration { return inventory.Duration(d) }
 	return Rules{
 		CriticalTags: []string{"critical", "database", "production", "tier1"},
+		Tiers:        DefaultTierRules(),
 		Volume: VolumeRules{
 			NearlyFullPercent:          80,
 			FullPercent:                90,
@@ -343,7 +371,7 @@ func DefaultRules() Rules {
 			ReserveDaysUntilFull:       7,
 		},
 		RPO:         RPORules{Grace: 0.1, CriticalFactor: 2},
-		Replication: ReplicationRules{LagWarningRatio: 1.5, LagErrorRatio: 2.5},
+		Replication: ReplicationRules{LagWarningRatio: 1.5, LagErrorRatio: 2.5, LagCriticalRatio: 5},
 		Operations:  OperationRules{Window: inventory.Days(7), StreakHigh: 3, StuckAfter: h(6 * time.Hour)},
 		Expiry:      ExpiryRules{Window: h(48 * time.Hour)},
 		Copies: CopyRules{
@@ -380,20 +408,22 @@ func DefaultRules() Rules {
 			SpikeMultiple:          5,
 			ZMinRatio:              2,
 			ShrinkFraction:         0.5,
+			OnsetRatio:             1.5,
+			OnsetZ:                 2,
 			RecentWindow:           inventory.Days(7),
 			CorroborationWindow:    h(24 * time.Hour),
 			RansomwareEventMarkers: []string{"arw", "ransomware"},
 		},
 		FailureRisk: FailureRiskRules{
-			Window:           inventory.Days(30),
-			Kinds:            []string{inventory.OpSnapshot, inventory.OpReplication},
-			PriorAlpha:       1,
-			PriorBeta:        19,
-			StreakAlpha:      1,
-			StreakBeta:       1,
-			AlertProbability: 0.2,
+			Window:            inventory.Days(30),
+			Kinds:             []string{inventory.OpSnapshot, inventory.OpReplication},
+			PriorAlpha:        1,
+			PriorBeta:         19,
+			StreakPriorWeight: 10,
+			AlertProbability:  0.2,
 		},
 		Recovery: RecoveryRules{
+			ScanThroughput:       200 << 20,
 			RansomwareDwell:      h(24 * time.Hour),
 			AnomalyLookback:      inventory.Days(7),
 			PreferenceWindow:     h(24 * time.Hour),
@@ -500,6 +530,9 @@ func (r Rules) Validate() error {
 		bad("rpo.critical_factor", "must be ≥ 1 + grace, got %v", r.RPO.CriticalFactor)
 	}
 	positive("replication.lag_warning_ratio", r.Replication.LagWarningRatio)
+	if r.Replication.LagCriticalRatio < r.Replication.LagErrorRatio {
+		bad("replication.lag_critical_ratio", "must be ≥ lag_error_ratio")
+	}
 	if r.Replication.LagErrorRatio < r.Replication.LagWarningRatio {
 		bad("replication.lag_error_ratio", "must be ≥ lag_warning_ratio")
 	}
@@ -561,6 +594,23 @@ func (r Rules) Validate() error {
 		bad("anomaly.z_min_ratio", "must be ≥ 1, got %v", a.ZMinRatio)
 	}
 	fraction("anomaly.shrink_fraction", a.ShrinkFraction, true)
+	if a.OnsetRatio <= 1 {
+		bad("anomaly.onset_ratio", "must be > 1, got %v", a.OnsetRatio)
+	}
+	positive("anomaly.onset_z", a.OnsetZ)
+	if r.Tiers.DefaultTier < 1 {
+		bad("tiers.default_tier", "must be ≥ 1, got %d", r.Tiers.DefaultTier)
+	}
+	for i, tr := range r.Tiers.Rules {
+		if tr.Tier < 0 {
+			bad(fmt.Sprintf("tiers.rules[%d].tier", i), "must be ≥ 0 (0: no tier), got %d", tr.Tier)
+		}
+		for _, p := range slices.Concat(tr.Names, tr.SVMs, tr.Clusters) {
+			if _, err := path.Match(p, ""); err != nil {
+				bad(fmt.Sprintf("tiers.rules[%d]", i), "bad pattern %q: %v", p, err)
+			}
+		}
+	}
 	positiveDur("anomaly.recent_window", a.RecentWindow)
 	positiveDur("anomaly.corroboration_window", a.CorroborationWindow)
 
@@ -571,8 +621,7 @@ func (r Rules) Validate() error {
 	}
 	positive("failure_risk.prior_alpha", f.PriorAlpha)
 	positive("failure_risk.prior_beta", f.PriorBeta)
-	positive("failure_risk.streak_alpha", f.StreakAlpha)
-	positive("failure_risk.streak_beta", f.StreakBeta)
+	positive("failure_risk.streak_prior_weight", f.StreakPriorWeight)
 	fraction("failure_risk.alert_probability", f.AlertProbability, false)
 
 	rc := r.Recovery
@@ -596,6 +645,9 @@ func (r Rules) Validate() error {
 	fraction("recovery.verify_fraction", rc.VerifyFraction, true)
 	if rc.FallbackThroughput <= 0 {
 		bad("recovery.fallback_throughput_bytes_per_second", "must be > 0")
+	}
+	if rc.ScanThroughput < 0 {
+		bad("recovery.scan_throughput_bytes_per_second", "must be ≥ 0 (0: no scan time)")
 	}
 	if rc.ThroughputPercentile <= 0 || rc.ThroughputPercentile >= 100 {
 		bad("recovery.throughput_percentile", "must be in (0, 100)")

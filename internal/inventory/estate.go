@@ -118,6 +118,10 @@ type Estate struct {
 	Events         []Event          `json:"events"`
 	Capacity       []CapacitySample `json:"capacity"`
 	ChangeRates    []ChangeSample   `json:"change_rates"`
+	// HistoryError says why stored history (capacity and lag samples of
+	// earlier collections) could not be recorded or read; predictions then
+	// rest on what the arrays report alone.
+	HistoryError string `json:"history_error,omitempty"`
 	// AIQUMEvents are open AIQUM events about the estate (aiqum.go).
 	AIQUMEvents []AIQUMEvent `json:"aiqum_events,omitempty"`
 
@@ -135,6 +139,9 @@ type Target struct {
 	// estate partial even when the target was reachable.
 	Error       string    `json:"error,omitempty"`
 	CollectedAt time.Time `json:"collected_at,omitzero"`
+	// Notes say what optional data could not be read (I/O statistics of
+	// some VMs, say) without making the estate partial.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // OK reports whether the target was collected completely.
@@ -155,6 +162,16 @@ type Entity struct {
 
 	SizeBytes int64 `json:"size_bytes"`
 	UsedBytes int64 `json:"used_bytes"`
+	// UsableBytes is the space the data can use (ONTAP afs_total: the size
+	// less the snapshot reserve); 0 when unknown, then SizeBytes is used.
+	UsableBytes int64 `json:"usable_bytes,omitempty"`
+	// UsedPercent is the vendor-reported fullness (ONTAP space.percent_used);
+	// 0 when not reported. Engines prefer it to their own arithmetic.
+	UsedPercent float64 `json:"used_percent,omitempty"`
+	// LogicalUsedBytes (before efficiency) and PhysicalUsedBytes (after), as
+	// reported; 0 when unknown.
+	LogicalUsedBytes  int64 `json:"logical_used_bytes,omitempty"`
+	PhysicalUsedBytes int64 `json:"physical_used_bytes,omitempty"`
 	// Current snapshot reserve of an ONTAP volume (0 when none/unknown).
 	SnapshotReserveBytes     int64 `json:"snapshot_reserve_bytes,omitempty"`
 	SnapshotReserveUsedBytes int64 `json:"snapshot_reserve_used_bytes,omitempty"`
@@ -461,7 +478,15 @@ type ChangeSample struct {
 	// instant).
 	Period Duration `json:"period,omitempty"`
 	Bytes  int64    `json:"bytes"`
+	// Source is the signal: "" for snapshot or recovery point deltas,
+	// ChangeSourceIO for bytes written (Nutanix VM I/O statistics). Each
+	// source is judged on its own series.
+	Source string `json:"source,omitempty"`
 }
+
+// ChangeSourceIO marks change samples that are bytes written by the entity
+// (VM disk controller write bandwidth over the period).
+const ChangeSourceIO = "io_stats"
 
 // Start returns the start of the period the sample covers.
 func (c *ChangeSample) Start() time.Time { return c.Time.Add(-c.Period.D()) }

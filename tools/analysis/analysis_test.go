@@ -37,7 +37,6 @@ func TestBackupHealthOnSmallEstate(t *testing.T) {
 	fs := findings(t, m)
 	for _, want := range []struct{ check, entity, severity string }{
 		{"replication_lag", "vol_eng_src", "critical"},
-		{"replication_unhealthy", "vol_eng_src", ""},
 		{"snapshot_reserve", "vol_logs", ""},
 		{"unprotected", "vol_archive", ""},
 		{"unprotected", "jumpbox", ""},
@@ -45,6 +44,19 @@ func TestBackupHealthOnSmallEstate(t *testing.T) {
 		if !has(fs, want.check, want.entity, want.severity) {
 			t.Errorf("no %s finding for %s (%s)", want.check, want.entity, want.severity)
 		}
+	}
+	// The unhealthy relationship is the same root cause as its lag: one
+	// finding, the other signal folded into it.
+	folded := false
+	for _, f := range fs {
+		if f["check"] == "replication_lag" && f["entity"].(map[string]any)["name"] == "vol_eng_src" {
+			for _, c := range f["contributing"].([]any) {
+				folded = folded || c.(map[string]any)["check"] == "replication_unhealthy"
+			}
+		}
+	}
+	if !folded {
+		t.Errorf("replication_unhealthy of vol_eng_src is not a contributing signal of its lag finding")
 	}
 	for _, f := range fs {
 		name := f["entity"].(map[string]any)["name"]

@@ -17,13 +17,23 @@
 //   - ONTAP: one recovery point per snapshot; snapshots on a SnapMirror
 //     destination volume are replicas of the source volume. Volume space
 //     history is not in the ONTAP REST API, so each snapshot's logical_size
-//     (the used space when it was taken) is a capacity sample, and the sizes
-//     of the snapshots taken each day (each holds the change since the one
-//     before) sum to that day's change rate; the current day, not over yet,
-//     is left out so that it does not look like a drop.
+//     (the used space when it was taken) is a capacity sample, and each
+//     snapshot's size is the change over the delta since the snapshot
+//     before it: one change sample per consecutive pair, never summed into
+//     fixed windows, so a spike is placed between two snapshots.
+//   - Nutanix change signals: each local VM or volume group recovery
+//     point's exclusive usage is the change over the delta since the
+//     entity's previous local recovery point; and each VM's bytes written
+//     per day come from the VM stats API (GET vmm/v4.0/ahv/stats/vms/{extId},
+//     controllerWriteIoBandwidthKbps averaged daily; a sample's timestamp is
+//     the start of its day), source "io_stats", so unprotected VMs have a
+//     signal too. Daily, not hourly, so the intraday rhythm of batch jobs
+//     and backups is not read as an anomaly. An entity with neither has no
+//     change data, and the engines say so instead of "no anomaly".
 package collect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -33,6 +43,7 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 )
 
@@ -59,6 +70,26 @@ type Collector struct {
 	TTL time.Duration
 	// Concurrency bounds targets collected at once (default 4).
 	Concurrency int
+	// TaskWindow is how far back Prism Central tasks are read (default
+	// 30 days); MaxTasks caps them per Prism Central (default 20,000).
+	// Tasks are read newest first, so a cap loses the oldest, and the
+	// target is then marked partial, saying from when history is complete.
+	TaskWindow time.Duration
+	MaxTasks   int
+	// History, when set, persists each collection's capacity and lag
+	// samples and feeds the stored ones back into every estate, so days to
+	// full and lag trends have a history the arrays do not keep. The store
+	// must have store.HistoryMigrations applied.
+	History *store.DB
+	// HistoryWindow is how far back stored samples are read (default 90
+	// days, the longest capacity fit window).
+	HistoryWindow time.Duration
+	// VMStatsWindow is how far back Nutanix VM write statistics are read,
+	// one daily sample per VM (default 30 days); MaxStatsVMs bounds the VMs
+	// read per Prism Central (default 2,000; the rest are noted, and have
+	// no I/O change data). A negative window turns the reads off.
+	VMStatsWindow time.Duration
+	MaxStatsVMs   int
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -206,8 +237,94 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 		}
 	}
 	linkAIQUM(e, clusterTarget)
+	if c.History != nil {
+		if err := c.history(ctx, e, now); err != nil {
+			// The estate is still right as of now; only its past is short.
+			e.HistoryError = err.Error()
+		}
+	}
 	e.Normalize()
 	return e, nil
+}
+
+// history records the estate's current samples and merges the stored ones
+// (older than this collection) into it.
+func (c *Collector) history(ctx context.Context, e *inventory.Estate, now time.Time) error {
+	var caps []store.CapacityRow
+	have := map[string]map[int64]bool{}
+	for _, s := range e.Capacity {
+		if have[s.EntityID] == nil {
+			have[s.EntityID] = map[int64]bool{}
+		}
+		have[s.EntityID][s.Time.Unix()] = true
+		if s.Time.Equal(now) { // the live reading; snapshot-derived ones are re-derived every time
+			caps = append(caps, store.CapacityRow{EntityID: s.EntityID, Time: s.Time, UsedBytes: s.UsedBytes, SizeBytes: s.SizeBytes,
+				ReserveUsed: s.SnapshotReserveUsedBytes, ReserveSize: s.SnapshotReserveBytes})
+		}
+	}
+	var lags []store.LagRow
+	for _, r := range e.Replications {
+		if r.Lag > 0 && !r.Broken() {
+			lags = append(lags, store.LagRow{RelationshipID: r.ID, Time: now, Lag: r.Lag.D()})
+		}
+	}
+	if err := c.History.RecordHistory(ctx, caps, lags); err != nil {
+		return fmt.Errorf("history not recorded: %w", err)
+	}
+	since := now.Add(-cmp.Or(c.HistoryWindow, 90*24*time.Hour))
+	stored, err := c.History.CapacitySince(ctx, since)
+	if err != nil {
+		return fmt.Errorf("history not read: %w", err)
+	}
+	known := map[string]bool{}
+	for _, en := range e.Entities {
+		known[en.ID] = true
+	}
+	for _, s := range stored {
+		if !known[s.EntityID] || have[s.EntityID][s.Time.Unix()] || s.Time.After(now) {
+			continue
+		}
+		e.Capacity = append(e.Capacity, inventory.CapacitySample{EntityID: s.EntityID, Time: s.Time, UsedBytes: s.UsedBytes, SizeBytes: s.SizeBytes,
+			SnapshotReserveUsedBytes: s.ReserveUsed, SnapshotReserveBytes: s.ReserveSize})
+	}
+	lagRows, err := c.History.LagSince(ctx, since)
+	if err != nil {
+		return fmt.Errorf("history not read: %w", err)
+	}
+	byRel := map[string][]inventory.LagSample{}
+	for _, l := range lagRows {
+		if !l.Time.After(now) {
+			byRel[l.RelationshipID] = append(byRel[l.RelationshipID], inventory.LagSample{Time: l.Time, Lag: inventory.Duration(l.Lag)})
+		}
+	}
+	for i := range e.Replications {
+		r := &e.Replications[i]
+		r.LagHistory = append(r.LagHistory, byRel[r.ID]...)
+	}
+	return nil
+}
+
+// RunPeriodic collects the scope every interval until ctx ends, so a
+// long-running server or worker keeps the history filling between
+// questions. Failures are passed to onErr (nil: ignored) and do not stop
+// the loop.
+func (c *Collector) RunPeriodic(ctx context.Context, every time.Duration, s Scope, onErr func(error)) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.Invalidate()
+			if _, err := c.Collect(ctx, s); err != nil && onErr != nil {
+				onErr(err)
+			}
+		}
+	}
 }
 
 // parallel runs fns concurrently and returns the first error (in argument

@@ -1,9 +1,12 @@
 package collect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
@@ -11,8 +14,17 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 )
 
-// maxTaskPages bounds how much task history is read (100 tasks a page).
-const maxTaskPages = 20
+// Task history bounds: tasks are read newest first, created within
+// TaskWindow (default 30 days) of now, at most MaxTasks (default 20,000);
+// if the cap cuts the window, the target is marked partial with the time
+// from which history is complete.
+const (
+	defaultTaskWindow = 30 * 24 * time.Hour
+	defaultMaxTasks   = 20000
+	taskPageSize      = 100
+	// taskPageConcurrency bounds task pages read at once.
+	taskPageConcurrency = 8
+)
 
 func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time, p *part) error {
 	cl, err := c.Targets.Nutanix(t)
@@ -30,12 +42,15 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		clusterName[x.ExtID] = x.Name
 	}
 	var (
-		vms      []nutanix.VM
-		vgs      []nutanix.VolumeGroup
-		policies []nutanix.ProtectionPolicy
-		rps      []nutanix.RecoveryPoint
-		tasks    []nutanix.Task
-		taskErr  error
+		vms           []nutanix.VM
+		vgs           []nutanix.VolumeGroup
+		policies      []nutanix.ProtectionPolicy
+		rps           []nutanix.RecoveryPoint
+		cats          []nutanix.Category
+		catErr        error
+		tasks         []nutanix.Task
+		tasksComplete bool
+		taskErr       error
 	)
 	err = parallel(
 		func() (err error) {
@@ -62,14 +77,30 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			}
 			return err
 		},
-		func() error { tasks, taskErr = taskHistory(ctx, cl); return nil },
+		func() error { cats, catErr = cl.ListAllCategories(ctx, opts); return nil },
+		func() error {
+			tasks, tasksComplete, taskErr = taskHistory(ctx, cl, now, cmp.Or(c.TaskWindow, defaultTaskWindow), cmp.Or(c.MaxTasks, defaultMaxTasks))
+			return nil
+		},
 	)
 	if err != nil {
 		return err
 	}
+	// Categories as "key:value" tags; a protection policy's scope is the
+	// categories it selects.
+	catName := map[string]string{}
+	for _, c := range cats {
+		catName[c.ExtID] = categoryTag(c.Key + "/" + c.Value)
+	}
+	scope := map[string]string{} // category tag -> policy name (first policy wins)
 	policyName := map[string]string{}
 	for _, pol := range policies {
 		policyName[pol.ExtID] = pol.Name
+		for _, id := range pol.CategoryIDs {
+			if tag := catName[id]; tag != "" && scope[tag] == "" {
+				scope[tag] = pol.Name
+			}
+		}
 		ip := inventory.Policy{Name: pol.Name, Target: t.Name, RemoteCopy: len(pol.RemoteLocations()) > 0}
 		rpo := pol.RPO()
 		ip.RPO, ip.Schedule = inventory.Duration(rpo), inventory.Duration(rpo)
@@ -97,6 +128,11 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			Policy: policyName[v.ProtectionPolicyExtID()], PowerState: strings.ToLower(v.PowerState),
 			Tags: derivedTags(v.Name), Created: v.CreateTime,
 		}
+		for _, c := range v.Categories {
+			if tag := catName[c.ExtID]; tag != "" {
+				e.Tags = append(e.Tags, tag)
+			}
+		}
 		p.estate.Entities = append(p.estate.Entities, e)
 	}
 	for i := range vgs {
@@ -110,8 +146,13 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		local[p.estate.Entities[i].ID] = &p.estate.Entities[i]
 	}
 
-	// Volume groups take the policy of the VMs in their newest recovery point.
+	// Volume groups: v4 has no policy field on them, and the policy
+	// protects them by category. Their categories come from their newest
+	// recovery point (volumeGroupCategories); the policy is the one whose
+	// scope holds one of them, else that of the VMs in their newest
+	// recovery point.
 	vgPolicy := map[string]time.Time{}
+	vgCats := map[string]time.Time{}
 	for i := range rps {
 		rp := &rps[i]
 		members := len(rp.VMRecoveryPoints) + len(rp.VolumeGroupRecoveryPoints)
@@ -149,6 +190,13 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			x.Location = locationOf(local, m.VolumeGroupExtID)
 			if e := local[m.VolumeGroupExtID]; e != nil {
 				x.EntityName = e.Name
+				if len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
+					vgCats[e.ID] = rp.CreationTime
+					e.Tags = derivedTags(e.Name)
+					for _, c := range m.VolumeGroupCategories {
+						e.Tags = append(e.Tags, categoryTag(c))
+					}
+				}
 				if policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
 					e.Policy, vgPolicy[e.ID] = policy, rp.CreationTime
 				}
@@ -157,30 +205,190 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		}
 	}
 
+	for i := range p.estate.Entities {
+		e := &p.estate.Entities[i]
+		if e.Kind != inventory.EntityVolumeGroup {
+			continue
+		}
+		for _, tag := range e.Tags {
+			if pol := scope[tag]; pol != "" {
+				e.Policy = pol // the policy's own scope decides
+				break
+			}
+		}
+	}
+	if catErr != nil {
+		p.target.Error = fmt.Sprintf("categories unavailable (tiers, compliance scope and volume group protection by category are not known): %v", catErr)
+	}
+	p.estate.ChangeRates = append(p.estate.ChangeRates, recoveryPointDeltas(p.estate.RecoveryPoints)...)
+	p.estate.ChangeRates = append(p.estate.ChangeRates, c.vmWrites(ctx, cl, vms, now, p)...)
+
 	// Task history: the outcomes of recovery point operations.
-	if taskErr != nil {
+	switch {
+	case taskErr != nil:
 		p.target.Error = fmt.Sprintf("task history incomplete: %v", taskErr)
+	case !tasksComplete && len(tasks) > 0:
+		oldest := tasks[len(tasks)-1].CreatedTime
+		p.target.Error = fmt.Sprintf("task history capped at the newest %d tasks: only tasks created after %s were read (window %s); older failures and streaks are not seen",
+			len(tasks), oldest.UTC().Format(time.RFC3339), inventory.Human(cmp.Or(c.TaskWindow, defaultTaskWindow)))
 	}
 	for i := range tasks {
-		p.estate.Operations = append(p.estate.Operations, taskOperation(&tasks[i], t.Name))
+		p.estate.Operations = append(p.estate.Operations, taskOperations(&tasks[i], t.Name)...)
 	}
 	return nil
 }
 
-// taskHistory reads up to maxTaskPages pages of tasks.
-func taskHistory(ctx context.Context, cl *nutanix.Client) ([]nutanix.Task, error) {
-	var out []nutanix.Task
-	for page := 0; page < maxTaskPages; page++ {
-		tp, err := cl.ListTasks(ctx, nutanix.ListOptions{Page: page, Limit: 100})
-		if err != nil {
-			return out, err
+// taskHistory reads the tasks created in the window, newest first, up to
+// maxTasks. complete is false when the cap cut the window. The first page
+// gives the total; the rest are read concurrently (bounded), which is safe
+// because the window's lower bound and the order keep pages stable.
+func taskHistory(ctx context.Context, cl *nutanix.Client, now time.Time, window time.Duration, maxTasks int) (tasks []nutanix.Task, complete bool, err error) {
+	opts := func(page int) nutanix.ListOptions {
+		return nutanix.ListOptions{Page: page, Limit: taskPageSize,
+			Filter: nutanix.Gt("createdTime", now.Add(-window)), OrderBy: "createdTime desc"}
+	}
+	first, err := cl.ListTasks(ctx, opts(0))
+	if err != nil {
+		return nil, false, err
+	}
+	total := max(first.Total, len(first.Items))
+	pages := min((total+taskPageSize-1)/taskPageSize, (maxTasks+taskPageSize-1)/taskPageSize)
+	got := make([][]nutanix.Task, max(pages, 1))
+	got[0] = first.Items
+	errs := make([]error, len(got))
+	sem := make(chan struct{}, taskPageConcurrency)
+	var wg sync.WaitGroup
+	for page := 1; page < pages; page++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			tp, err := cl.ListTasks(ctx, opts(page))
+			if err != nil {
+				errs[page] = err
+				return
+			}
+			got[page] = tp.Items
+		}()
+	}
+	wg.Wait()
+	for page, items := range got {
+		if errs[page] != nil {
+			return tasks, false, errs[page]
 		}
-		out = append(out, tp.Items...)
-		if !tp.HasNext() {
-			break
+		tasks = append(tasks, items...)
+	}
+	if len(tasks) > maxTasks {
+		tasks = tasks[:maxTasks]
+	}
+	return tasks, total <= maxTasks, nil
+}
+
+// vmWrites reads each VM's daily write volume from the VM stats API (the
+// change signal a VM has even without recovery points): one sample per day
+// over VMStatsWindow, bytes = average write bandwidth × the day. Daily, so
+// that the usual intraday rhythm (nightly batch jobs, backups) is not read
+// as an anomaly; the finer recovery point deltas place an onset within the
+// day. VMs that could not be read are noted on the target.
+func (c *Collector) vmWrites(ctx context.Context, cl *nutanix.Client, vms []nutanix.VM, now time.Time, p *part) []inventory.ChangeSample {
+	window := cmp.Or(c.VMStatsWindow, 30*24*time.Hour)
+	if window < 0 || len(vms) == 0 {
+		return nil
+	}
+	const day = 24 * time.Hour
+	end := now.Truncate(day)
+	start := end.Add(-window)
+	maxVMs := cmp.Or(c.MaxStatsVMs, 2000)
+	todo := vms
+	if len(todo) > maxVMs {
+		todo = todo[:maxVMs]
+		p.target.Notes = append(p.target.Notes, fmt.Sprintf("VM I/O statistics read for %d of %d VMs (the cap); the others have no I/O change data", maxVMs, len(vms)))
+	}
+	out := make([][]inventory.ChangeSample, len(todo))
+	errs := make([]error, len(todo))
+	sem := make(chan struct{}, taskPageConcurrency)
+	var wg sync.WaitGroup
+	for i := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			st, err := cl.GetVMWriteStats(ctx, todo[i].ExtID, start, end, day)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			for _, s := range st.Stats {
+				if s.ControllerWriteIoBandwidthKbps == nil || s.Timestamp.IsZero() {
+					continue
+				}
+				bytes := *s.ControllerWriteIoBandwidthKbps * 1024 * int64(day/time.Second)
+				out[i] = append(out[i], inventory.ChangeSample{EntityID: todo[i].ExtID, Time: s.Timestamp.Add(day),
+					Period: inventory.Duration(day), Bytes: bytes, Source: inventory.ChangeSourceIO})
+			}
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	var first error
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			first = cmp.Or(first, err)
 		}
 	}
-	return out, nil
+	if failed > 0 {
+		p.target.Notes = append(p.target.Notes, fmt.Sprintf("VM I/O statistics unavailable for %d of %d VMs (%v); they have no I/O change data", failed, len(todo), first))
+	}
+	var all []inventory.ChangeSample
+	for _, l := range out {
+		all = append(all, l...)
+	}
+	return all
+}
+
+// recoveryPointDeltas turns each entity's local recovery points (complete,
+// with a reported size) into change samples over the delta since the one
+// before.
+func recoveryPointDeltas(rps []inventory.RecoveryPoint) []inventory.ChangeSample {
+	by := map[string][]*inventory.RecoveryPoint{}
+	var ids []string
+	for i := range rps {
+		rp := &rps[i]
+		if rp.Location != inventory.LocationLocal || rp.Status != inventory.StatusComplete || rp.SizeBytes <= 0 {
+			continue
+		}
+		if by[rp.EntityID] == nil {
+			ids = append(ids, rp.EntityID)
+		}
+		by[rp.EntityID] = append(by[rp.EntityID], rp)
+	}
+	sort.Strings(ids)
+	var out []inventory.ChangeSample
+	for _, id := range ids {
+		l := by[id]
+		sort.SliceStable(l, func(a, b int) bool { return l[a].Created.Before(l[b].Created) })
+		for j := 1; j < len(l); j++ {
+			gap := l[j].Created.Sub(l[j-1].Created)
+			if gap <= 0 {
+				continue
+			}
+			out = append(out, inventory.ChangeSample{EntityID: id, Time: l[j].Created, Period: inventory.Duration(gap), Bytes: l[j].SizeBytes})
+		}
+	}
+	return out
+}
+
+// categoryTag turns a Nutanix "key/value" category into the tag
+// "key:value" (lower-cased by Normalize).
+func categoryTag(name string) string {
+	k, v, ok := strings.Cut(name, "/")
+	if !ok {
+		return name
+	}
+	return k + ":" + v
 }
 
 func derivedTags(name string) []string {
@@ -218,7 +426,11 @@ func locationOf(local map[string]*inventory.Entity, id string) inventory.Locatio
 	return inventory.LocationReplica
 }
 
-func taskOperation(t *nutanix.Task, target string) inventory.Operation {
+// taskOperations maps a task to one operation per VM or volume group it
+// affected (a recovery point of several entities is an outcome for each of
+// them), or one target-level operation when it names none. Ids of the
+// extra rows are "<task ext_id>/<entity ext_id>".
+func taskOperations(t *nutanix.Task, target string) []inventory.Operation {
 	op := inventory.Operation{ID: t.ExtID, Target: target, Start: t.StartedTime, End: t.CompletedTime, Description: t.Operation}
 	if op.Start.IsZero() {
 		op.Start = t.CreatedTime
@@ -251,13 +463,22 @@ func taskOperation(t *nutanix.Task, target string) inventory.Operation {
 	if op.Error == "" {
 		op.Error = t.LegacyErrorMessage
 	}
+	var out []inventory.Operation
 	for _, e := range t.EntitiesAffected {
-		if e.Rel == nutanix.RelVM || e.Rel == nutanix.RelVolumeGroup {
-			op.EntityID = e.ExtID
-			break
+		if e.Rel != nutanix.RelVM && e.Rel != nutanix.RelVolumeGroup {
+			continue
 		}
+		x := op
+		x.EntityID = e.ExtID
+		if len(out) > 0 {
+			x.ID = t.ExtID + "/" + e.ExtID
+		}
+		out = append(out, x)
 	}
-	return op
+	if len(out) == 0 {
+		out = append(out, op)
+	}
+	return out
 }
 
 // linkNutanixReplicas names replicas after their source entities and

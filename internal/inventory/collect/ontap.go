@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -94,7 +95,9 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 				ip.Retention = inventory.Duration(span)
 			}
 		}
-		ip.RPO = ip.Schedule
+		// ONTAP states no RPO: the local check falls back to the schedule
+		// (Policy.EffectiveRPO), and replication is held to its own
+		// schedule, not to the local snapshot interval.
 		p.estate.Policies = append(p.estate.Policies, ip)
 	}
 
@@ -117,6 +120,14 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			}
 			if s := v.Space.Snapshot; s != nil {
 				e.SnapshotReserveBytes, e.SnapshotReserveUsedBytes = s.ReserveSize, s.Used
+			}
+			// Vendor-reported figures: fullness against the usable space
+			// (not the size including the reserve), logical and physical use.
+			e.UsableBytes = v.Space.AFSTotal
+			e.UsedPercent = float64(v.Space.PercentUsed)
+			e.PhysicalUsedBytes = v.Space.PhysicalUsed
+			if l := v.Space.LogicalSpace; l != nil {
+				e.LogicalUsedBytes = l.Used
 			}
 		}
 		if v.Clone != nil && v.Clone.IsFlexclone {
@@ -170,12 +181,12 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			// taken: the volume's capacity history.
 			if s.LogicalSize > 0 {
 				p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
-					UsedBytes: s.LogicalSize, SizeBytes: ent.SizeBytes})
+					UsedBytes: s.LogicalSize, SizeBytes: cmp.Or(ent.UsableBytes, ent.SizeBytes)})
 			}
 		}
-		p.estate.ChangeRates = append(p.estate.ChangeRates, dailyChange(ent.ID, list)...)
+		p.estate.ChangeRates = append(p.estate.ChangeRates, deltaChange(ent.ID, list)...)
 		p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: now, UsedBytes: ent.UsedBytes,
-			SizeBytes: ent.SizeBytes, SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
+			SizeBytes: cmp.Or(ent.UsableBytes, ent.SizeBytes), SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
 	}
 
 	if eventErr != nil {
@@ -220,34 +231,26 @@ func firstParam(ev *ontap.EMSEvent, names ...string) string {
 	return ""
 }
 
-// dailyChange turns a volume's snapshots (oldest first) into change-rate
-// samples over 24-hour windows ending at the newest snapshot: each snapshot
-// holds the change since the one before it, so the sizes of the snapshots
-// taken in a window sum to the change in it. Anchoring the windows on the
-// newest snapshot keeps every window whole (no partial "today" that would
-// look like a drop) and puts a window's start right after the snapshot that
-// opens it, so a recovery recommendation can trust the snapshot just before
-// a spike.
-func dailyChange(entityID string, snaps []ontap.Snapshot) []inventory.ChangeSample {
+// deltaChange turns a volume's snapshots (oldest first) into one change
+// sample per consecutive pair: each snapshot's size is read as the change
+// over the period since the one before it, the finest granularity the
+// data has, so an anomaly is placed between two snapshots and the one that
+// opens the first anomalous delta is the last that predates it. (ONTAP
+// accounts a block to the older snapshot once the active file system
+// overwrites it, so on a real array the growth of an attack shows on the
+// snapshot before; that only moves the clean cut-off earlier, never later.)
+func deltaChange(entityID string, snaps []ontap.Snapshot) []inventory.ChangeSample {
 	if len(snaps) < 2 {
 		return nil
 	}
-	const day = 24 * time.Hour
-	end := snaps[len(snaps)-1].CreateTime
-	sums := map[int]int64{}
-	oldest := 0
+	out := make([]inventory.ChangeSample, 0, len(snaps)-1)
 	for j := 1; j < len(snaps); j++ {
-		k := int(end.Sub(snaps[j].CreateTime) / day) // window k ends k days before end
-		sums[k] += snaps[j].Size
-		oldest = max(oldest, k)
-	}
-	// The oldest window is only partly covered by snapshots: leave it out.
-	out := make([]inventory.ChangeSample, 0, len(sums))
-	for k := oldest - 1; k >= 0; k-- {
-		if b, ok := sums[k]; ok {
-			out = append(out, inventory.ChangeSample{EntityID: entityID, Time: end.Add(-time.Duration(k) * day),
-				Period: inventory.Duration(day), Bytes: b})
+		gap := snaps[j].CreateTime.Sub(snaps[j-1].CreateTime)
+		if gap <= 0 {
+			continue
 		}
+		out = append(out, inventory.ChangeSample{EntityID: entityID, Time: snaps[j].CreateTime,
+			Period: inventory.Duration(gap), Bytes: snaps[j].Size})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,6 +169,22 @@ func (rc *reqCtx) listTasks() {
 	pc := rc.s.pc
 	now := rc.s.estate.Clock.Now()
 	q := rc.r.URL.Query()
+	if onlyCreatedTime(q.Get("$filter"), q.Get("$orderby")) {
+		// Windowed, newest-first reads (how collectors read the history):
+		// filter and sort on the creation time, render the page only.
+		pc.Mu.Lock()
+		items := make([]obj, 0, len(pc.Tasks))
+		for _, t := range pc.Tasks {
+			items = append(items, obj{"createdTime": ts(t.CreatedTime), lightKey: t})
+		}
+		pc.Mu.Unlock()
+		rc.writeList(items, listSpec{expand: func(o obj) obj {
+			pc.Mu.Lock()
+			defer pc.Mu.Unlock()
+			return rc.renderTask(o[lightKey].(*fleet.NutanixTask), now)
+		}})
+		return
+	}
 	if q.Get("$filter") != "" || q.Get("$orderby") != "" {
 		pc.Mu.Lock()
 		items := make([]obj, 0, len(pc.Tasks))
@@ -190,6 +207,58 @@ func (rc *reqCtx) listTasks() {
 		defer pc.Mu.Unlock()
 		return rc.renderTask(o[lightKey].(*fleet.NutanixTask), now)
 	}})
+}
+
+// listCategories lists every category used on the Prism Central: by VMs,
+// volume groups and protection policies.
+func (rc *reqCtx) listCategories() {
+	rc.respType = "prism.v4.config.ListCategoriesApiResponse"
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	seen := map[string]bool{}
+	var names []string
+	add := func(l []string) {
+		for _, c := range l {
+			if !seen[c] {
+				seen[c] = true
+				names = append(names, c)
+			}
+		}
+	}
+	for _, v := range pc.VMs {
+		add(v.Categories)
+	}
+	for _, v := range pc.VolumeGroups {
+		add(v.Categories)
+	}
+	for _, p := range pc.ProtectionPolicies {
+		add(p.Categories)
+	}
+	pc.Mu.Unlock()
+	slices.Sort(names)
+	items := make([]obj, 0, len(names))
+	for _, n := range names {
+		items = append(items, rc.renderCategory(n))
+	}
+	rc.writeList(items, listSpec{})
+}
+
+// onlyCreatedTime reports whether a task query filters and sorts on
+// createdTime alone (and does either).
+func onlyCreatedTime(filter, orderby string) bool {
+	if filter == "" && orderby == "" {
+		return false
+	}
+	f := strings.TrimSpace(filter)
+	if f != "" {
+		field, rest, _ := strings.Cut(f, " ")
+		op, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		if field != "createdTime" || !slices.Contains([]string{"gt", "ge", "lt", "le"}, op) || strings.Contains(rest, " and ") || strings.Contains(rest, " or ") {
+			return false
+		}
+	}
+	o := strings.Fields(orderby)
+	return orderby == "" || (o[0] == "createdTime" && (len(o) == 1 || (len(o) == 2 && (o[1] == "asc" || o[1] == "desc"))))
 }
 
 func (rc *reqCtx) getTask(id string) {
@@ -260,6 +329,54 @@ func (rc *reqCtx) getVM(id string) {
 	data, etag := rc.renderVM(vm), etagOf(vm)
 	pc.Mu.Unlock()
 	rc.writeEntity(data, etag)
+}
+
+// vmStats serves GET /vmm/v4.0/ahv/stats/vms/{extId}: the VM's disk
+// controller write bandwidth (kBps, averaged per $samplingInterval seconds)
+// from $startTime to $endTime, both required, as Prism Central does. Only
+// controllerWriteIoBandwidthKbps is modelled; other stats are absent.
+func (rc *reqCtx) vmStats(id string) {
+	rc.respType = "vmm.v4.ahv.stats.GetVmStatsApiResponse"
+	q := rc.r.URL.Query()
+	start, err1 := time.Parse(time.RFC3339, q.Get("$startTime"))
+	end, err2 := time.Parse(time.RFC3339, q.Get("$endTime"))
+	if err1 != nil || err2 != nil || !end.After(start) {
+		rc.badRequest("$startTime and $endTime are required RFC 3339 times, $startTime before $endTime")
+		return
+	}
+	iv := 30 * time.Second
+	if v := q.Get("$samplingInterval"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			rc.badRequest("Invalid $samplingInterval %q: want a positive number of seconds", v)
+			return
+		}
+		iv = time.Duration(n) * time.Second
+	}
+	if end.Sub(start)/iv > 10000 {
+		rc.badRequest("The window holds more than 10000 samples of $samplingInterval; narrow it or sample less often")
+		return
+	}
+	pc := rc.s.pc
+	now := rc.s.estate.Clock.Now()
+	pc.Mu.Lock()
+	vm := pc.VMByExtID(id)
+	if vm == nil {
+		pc.Mu.Unlock()
+		rc.notFound("VM", id)
+		return
+	}
+	model, created := vm.Writes, vm.CreateTime
+	pc.Mu.Unlock()
+	stats := []any{}
+	for t := start.Truncate(iv); t.Add(iv).Before(end) || t.Add(iv).Equal(end); t = t.Add(iv) {
+		if t.Add(iv).After(now) || t.Before(created) {
+			continue
+		}
+		kbps := int64(model.WrittenBetween(id, t, t.Add(iv)) / iv.Seconds() / 1024)
+		stats = append(stats, rc.typed("vmm.v4.ahv.stats.VmStatsTuple", obj{"timestamp": ts(t), "controllerWriteIoBandwidthKbps": kbps}))
+	}
+	rc.writeEntity(rc.typed("vmm.v4.ahv.stats.VmStats", obj{"extId": id, "stats": stats}), "")
 }
 
 func (rc *reqCtx) listVolumeGroups() {

@@ -288,6 +288,9 @@ func (s *Server) route(rc *reqCtx) {
 		case is("config", "tasks", "*"):
 			rc.onlyGet(func() { rc.getTask(p[2]) })
 			return
+		case is("config", "categories"):
+			rc.onlyGet(rc.listCategories)
+			return
 		case is("config", "domain-managers"):
 			rc.onlyGet(rc.listDomainManagers)
 			return
@@ -302,6 +305,9 @@ func (s *Server) route(rc *reqCtx) {
 			return
 		case is("ahv", "config", "vms", "*"):
 			rc.onlyGet(func() { rc.getVM(p[3]) })
+			return
+		case is("ahv", "stats", "vms", "*"):
+			rc.onlyGet(func() { rc.vmStats(p[3]) })
 			return
 		case is("ahv", "config", "vms", "*", "$actions", "revert"):
 			if m != http.MethodPost {

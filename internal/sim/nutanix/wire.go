@@ -372,6 +372,13 @@ func (rc *reqCtx) writeTaskRef(t *fleet.NutanixTask) {
 	}))
 }
 
+// renderCategory is a prism.v4.config.Category from its "key/value" name.
+func (rc *reqCtx) renderCategory(name string) obj {
+	key, value, _ := strings.Cut(name, "/")
+	return rc.typed("prism.v4.config.Category", obj{"extId": categoryExtID(name), "key": key, "value": value,
+		"type": "USER", "description": ""})
+}
+
 // categoryExtID is the deterministic ext id of a "key/value" category.
 func categoryExtID(name string) string { return fleet.NewNutanixID("category", name) }
 
@@ -441,6 +448,7 @@ func (rc *reqCtx) renderVGRP(v *fleet.NutanixVGRecoveryPoint) obj {
 		"locationAgnosticId":       fleet.LocationAgnostic(v.ExtID, v.LocationAgnosticID),
 		"totalExclusiveUsageBytes": v.TotalExclusiveUsageBytes,
 		"diskRecoveryPoints":       rc.renderDiskRPs(v.Disks),
+		"volumeGroupCategories":    strs(v.VolumeGroup.Categories),
 	}
 	if v.ConsistencyGroupExtID != "" {
 		o["consistencyGroupExtId"] = v.ConsistencyGroupExtID
