@@ -2,6 +2,7 @@ package kit
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -37,13 +38,22 @@ func parseDuration(s string) (time.Duration, bool) {
 	}
 	unit := s[len(s)-1]
 	if unit == 'd' || unit == 'w' {
-		n, err := strconv.ParseFloat(s[:len(s)-1], 64)
-		if err != nil || n < 0 {
+		num := s[:len(s)-1]
+		// Plain decimals only: ParseFloat also reads NaN, Inf, hex and
+		// exponents, and a float beyond the int64 range does not convert.
+		if num == "" || strings.Trim(strings.Replace(num, ".", "", 1), "0123456789") != "" || num == "." {
+			return 0, false
+		}
+		n, err := strconv.ParseFloat(num, 64)
+		if err != nil {
 			return 0, false
 		}
 		day := 24 * time.Hour
 		if unit == 'w' {
 			day *= 7
+		}
+		if n*float64(day) >= float64(math.MaxInt64) {
+			return 0, false
 		}
 		return time.Duration(n * float64(day)), true
 	}
