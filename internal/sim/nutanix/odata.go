@@ -778,6 +778,11 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 			default:
 				if v, ok := orderValues(pa, pb); ok {
 					c = v
+				} else {
+					// Values that do not compare (a number and a string)
+					// order by kind, so the order is total and does not
+					// depend on the order the objects came in.
+					c = cmp.Compare(kindRank(pa), kindRank(pb))
 				}
 			}
 			if k.desc {
@@ -789,6 +794,25 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 		}
 		return 0
 	})
+}
+
+// kindRank orders values of different JSON kinds for sorting.
+func kindRank(v any) int {
+	switch v.(type) {
+	case bool:
+		return 1
+	case float64, int, int64:
+		return 2
+	case string:
+		return 3
+	case time.Time:
+		return 4
+	case []any:
+		return 5
+	case map[string]any:
+		return 6
+	}
+	return 7
 }
 
 // parseSelect parses "a,b,c" into top-level field names.
