@@ -779,10 +779,13 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 				if v, ok := orderValues(pa, pb); ok {
 					c = v
 				} else {
-					// Values that do not compare (a number and a string)
-					// order by kind, so the order is total and does not
-					// depend on the order the objects came in.
-					c = cmp.Compare(kindRank(pa), kindRank(pb))
+					// Values that do not compare (a number and a string,
+					// two objects) order by kind, then by their printed
+					// form (fmt sorts map keys), so the order is total and
+					// does not depend on the order the objects came in.
+					if c = cmp.Compare(kindRank(pa), kindRank(pb)); c == 0 {
+						c = strings.Compare(fmt.Sprint(pa), fmt.Sprint(pb))
+					}
 				}
 			}
 			if k.desc {
