@@ -37,6 +37,9 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			defer cleanup()
+			// Calls a stop cut off are settled against their targets
+			// while the server already answers.
+			go s.ReconcileAudit(ctx)
 			if transport == "stdio" {
 				logger.Info("serving MCP on stdio", "tools", len(s.Visible()))
 				return s.ServeStdio(ctx, os.Stdin, os.Stdout)

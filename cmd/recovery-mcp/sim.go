@@ -84,6 +84,7 @@ every simulator, before the scenario's own fault rules.`,
 	fl.Float64Var(&global.ErrorRate, "error-rate", 0, "fraction of requests answered 503 (0 to 1)")
 	fl.Float64Var(&global.RateLimitRate, "rate-limit-rate", 0, "fraction of requests answered 429 with Retry-After: 1 (0 to 1)")
 	fl.Float64Var(&global.DropRate, "drop-rate", 0, "fraction of requests whose connection is closed unanswered (0 to 1)")
+	fl.Float64Var(&global.LoseAnswerRate, "lose-answer-rate", 0, "fraction of requests carried out whose answer is then lost (0 to 1)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	return cmd

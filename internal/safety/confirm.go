@@ -1,52 +1,100 @@
 package safety
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
 
-// Token errors. Each message tells the caller what to do next.
+// Confirmation errors. Each message tells the caller what to do next.
 var (
 	ErrTokenUnknown  = errors.New("confirm_token is unknown or was already used: call the tool again without confirm_token to get a fresh preview and token")
 	ErrTokenExpired  = errors.New("confirm_token has expired: call the tool again without confirm_token to get a fresh preview and token")
-	ErrTokenMismatch = errors.New("confirm_token was issued for a different tool, target or arguments: a token only confirms exactly the call it previewed; call again without confirm_token to preview this one")
+	ErrTokenMismatch = errors.New("confirm_token was issued for a different tool, target, arguments or client: a token only confirms exactly the call it previewed; call again without confirm_token to preview this one")
+	// ErrEffectChanged means the arguments match but what the call would
+	// do has changed since the preview (new snapshots that a restore would
+	// delete, a recovery point or VM modified): the user agreed to
+	// something else. The grant is used up; a fresh preview is needed.
+	ErrEffectChanged = errors.New("what this call would change is no longer what the preview showed")
+	// ErrUnsolicited is an elicitation answer for a confirmation this
+	// server never asked for in this call (no request state, or one that
+	// is unknown, used, expired or bound to another call or session).
+	ErrUnsolicited = errors.New("refused: the call carried a confirmation answer for a request this server did not send (no matching request state); confirmations cannot be supplied in advance")
 )
 
-// Binding is what a confirm token confirms: one tool on one target with
-// exactly these arguments.
+// Binding is what a confirmation confirms: one tool on one target with
+// exactly these arguments, for one principal (and session, for elicitation),
+// and the state of the world the preview showed.
 type Binding struct {
 	Tool   string
 	Target string
 	Args   map[string]any // without confirm_token
+	// Principal is who asked: the bearer token's identity over HTTP, the
+	// local user over stdio. A grant never crosses principals.
+	Principal string
+	// Session is the MCP session id where there is one; it binds
+	// elicitation state only (a confirm token may be redeemed from a new
+	// session of the same principal).
+	Session string
+	// Effect is a stable fingerprint of the state the preview showed (the
+	// snapshots a restore deletes, ETags): nothing that moves with the
+	// clock. Redeeming with another effect fails with ErrEffectChanged.
+	Effect any
 }
 
-func (b Binding) digest() (string, error) {
-	// encoding/json sorts map keys, so equal arguments give equal bytes.
-	raw, err := json.Marshal(struct {
-		Tool   string         `json:"tool"`
-		Target string         `json:"target"`
-		Args   map[string]any `json:"args"`
-	}{b.Tool, b.Target, b.Args})
+func digest(v any) (string, error) {
+	// encoding/json sorts map keys, so equal values give equal bytes.
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("canonicalize arguments: %w", err)
+		return "", fmt.Errorf("canonicalize confirmation binding: %w", err)
 	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:]), nil
 }
 
+func (b Binding) digests(withSession bool) (call, effect string, err error) {
+	sess := ""
+	if withSession {
+		sess = b.Session
+	}
+	call, err = digest(struct {
+		Tool      string         `json:"tool"`
+		Target    string         `json:"target"`
+		Args      map[string]any `json:"args"`
+		Principal string         `json:"principal"`
+		Session   string         `json:"session"`
+	}{b.Tool, b.Target, b.Args, b.Principal, sess})
+	if err != nil {
+		return "", "", err
+	}
+	effect, err = digest(b.Effect)
+	return call, effect, err
+}
+
+// grant kinds: a confirm token handed to the model, or the opaque request
+// state of an elicitation the server sent. Neither redeems as the other.
+const (
+	kindToken = "ct_"
+	kindState = "cs_"
+)
+
 type issued struct {
-	digest  string
+	kind    string
+	call    string
+	effect  string
 	expires time.Time
 }
 
-// Tokens issues and redeems single-use confirm tokens. Tokens live in memory
-// only: a restarted server forgets them, which fails safe.
+// Tokens issues and redeems single-use confirmation grants: confirm tokens
+// and elicitation request states. Grants live in memory only: a restarted
+// server forgets them, which fails safe.
 type Tokens struct {
 	mu     sync.Mutex
 	ttl    time.Duration
@@ -54,7 +102,7 @@ type Tokens struct {
 	byCode map[string]issued
 }
 
-// NewTokens returns a store whose tokens last ttl. now is time.Now outside
+// NewTokens returns a store whose grants last ttl. now is time.Now outside
 // tests.
 func NewTokens(ttl time.Duration, now func() time.Time) *Tokens {
 	if now == nil {
@@ -63,17 +111,23 @@ func NewTokens(ttl time.Duration, now func() time.Time) *Tokens {
 	return &Tokens{ttl: ttl, now: now, byCode: map[string]issued{}}
 }
 
-// Issue returns a new token for b and when it expires.
-func (t *Tokens) Issue(b Binding) (string, time.Time, error) {
-	d, err := b.digest()
+// Issue returns a new confirm token for b and when it expires.
+func (t *Tokens) Issue(b Binding) (string, time.Time, error) { return t.issue(kindToken, b) }
+
+// IssueState returns the request state of an elicitation sent for b; the
+// answer is accepted only with it (RedeemState), in the same session.
+func (t *Tokens) IssueState(b Binding) (string, time.Time, error) { return t.issue(kindState, b) }
+
+func (t *Tokens) issue(kind string, b Binding) (string, time.Time, error) {
+	call, effect, err := b.digests(kind == kindState)
 	if err != nil {
 		return "", time.Time{}, err
 	}
 	var buf [16]byte
 	if _, err := rand.Read(buf[:]); err != nil {
-		return "", time.Time{}, fmt.Errorf("generate confirm token: %w", err)
+		return "", time.Time{}, fmt.Errorf("generate confirmation grant: %w", err)
 	}
-	code := "ct_" + hex.EncodeToString(buf[:])
+	code := kind + hex.EncodeToString(buf[:])
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -83,14 +137,36 @@ func (t *Tokens) Issue(b Binding) (string, time.Time, error) {
 		}
 	}
 	exp := now.Add(t.ttl)
-	t.byCode[code] = issued{digest: d, expires: exp}
+	t.byCode[code] = issued{kind: kind, call: call, effect: effect, expires: exp}
 	return code, exp, nil
 }
 
-// Redeem checks code against b and, when it matches, uses it up. A token
-// presented for other arguments stays valid for the call it previewed.
+// Redeem checks a confirm token against b and, when it matches, uses it up.
+// A token presented for another call stays valid for the call it
+// previewed; one whose call matches but whose effect changed is used up and
+// fails with ErrEffectChanged.
 func (t *Tokens) Redeem(code string, b Binding) error {
-	d, err := b.digest()
+	if !strings.HasPrefix(code, kindToken) {
+		return ErrTokenUnknown
+	}
+	return t.redeem(kindToken, code, b)
+}
+
+// RedeemState checks an elicitation answer's request state against b, as
+// Redeem does for tokens. Any failure but ErrEffectChanged is ErrUnsolicited.
+func (t *Tokens) RedeemState(state string, b Binding) error {
+	if !strings.HasPrefix(state, kindState) {
+		return ErrUnsolicited
+	}
+	err := t.redeem(kindState, state, b)
+	if err != nil && !errors.Is(err, ErrEffectChanged) {
+		return fmt.Errorf("%w (%v)", ErrUnsolicited, err)
+	}
+	return err
+}
+
+func (t *Tokens) redeem(kind, code string, b Binding) error {
+	call, effect, err := b.digests(kind == kindState)
 	if err != nil {
 		return err
 	}
@@ -98,14 +174,41 @@ func (t *Tokens) Redeem(code string, b Binding) error {
 	defer t.mu.Unlock()
 	is, ok := t.byCode[code]
 	switch {
-	case !ok:
+	case !ok || is.kind != kind:
 		return ErrTokenUnknown
 	case t.now().After(is.expires):
 		delete(t.byCode, code)
 		return ErrTokenExpired
-	case is.digest != d:
+	case is.call != call:
 		return ErrTokenMismatch
 	}
 	delete(t.byCode, code)
+	if is.effect != effect {
+		return ErrEffectChanged
+	}
 	return nil
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying who is calling (for HTTP, an identity
+// derived from the bearer token; never the token itself).
+func WithPrincipal(ctx context.Context, principal string) context.Context {
+	return context.WithValue(ctx, principalKey{}, principal)
+}
+
+// PrincipalFrom returns the caller's identity, "local" when none was set
+// (stdio and in-process: the OS user who started the server).
+func PrincipalFrom(ctx context.Context) string {
+	if p, ok := ctx.Value(principalKey{}).(string); ok && p != "" {
+		return p
+	}
+	return "local"
+}
+
+// TokenPrincipal derives a principal from a bearer token: a short hash, so
+// the identity can be logged and compared without revealing the secret.
+func TokenPrincipal(token string) string {
+	sum := sha256.Sum256([]byte("recovery-mcp principal\x00" + token))
+	return "token:" + hex.EncodeToString(sum[:6])
 }

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"sort"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
 	"github.com/recovery-mcp/recovery-mcp/tools/core"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -23,4 +25,20 @@ func Catalog() []kit.Tool {
 	all = append(all, ontap.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
+}
+
+// reconcilers establish, per target kind, what became of calls cut off by
+// a stop.
+func reconcilers() map[string]kit.Reconciler {
+	return map[string]kit.Reconciler{
+		config.KindNutanix: nutanix.Reconcile,
+		config.KindONTAP:   ontap.Reconcile,
+	}
+}
+
+// ReconcileAudit reconciles the calls that the audit file shows cut off by
+// an earlier stop (intent without outcome) against their targets and
+// records each as found, absent or unknown. serve runs it at start.
+func (s *Server) ReconcileAudit(ctx context.Context) {
+	kit.ReconcileUnfinished(ctx, s.Env, reconcilers())
 }

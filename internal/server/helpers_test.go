@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,15 +36,17 @@ type probeResult struct {
 func (r probeResult) Summary() string { return "did " + r.Done }
 
 // probeTools returns a write, a destructive and a may-destroy tool; each
-// counts its executions in ran.
-func probeTools(ran *atomic.Int32) []kit.Tool {
+// counts its executions in ran. world is the state a confirmation previews:
+// changing it between preview and confirmation changes the effect.
+func probeTools(ran, world *atomic.Int32) []kit.Tool {
 	handler := func(ctx context.Context, c *kit.Call, a probeArgs) (probeResult, error) {
 		t, err := c.Target(ctx, config.KindONTAP, a.Target)
 		if err != nil {
 			return probeResult{}, err
 		}
 		if c.Request().Params.Name != "probe_write" && (c.Request().Params.Name == "probe_delete" || a.Mode == "slow") {
-			if err := c.Confirm(ctx, "Delete thing "+a.Name, map[string]any{"name": a.Name, "target": t.Name}); err != nil {
+			if err := c.Confirm(ctx, "Delete thing "+a.Name, map[string]any{"name": a.Name, "target": t.Name, "world": world.Load()},
+				map[string]any{"world": world.Load()}); err != nil {
 				return probeResult{}, err
 			}
 		}
@@ -59,6 +63,7 @@ func probeTools(ran *atomic.Int32) []kit.Tool {
 type testServer struct {
 	*Server
 	ran   *atomic.Int32
+	world *atomic.Int32
 	audit *strings.Builder
 }
 
@@ -75,9 +80,9 @@ func newTestServer(t *testing.T, mutate func(*Options)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{Server: s, ran: &atomic.Int32{}, audit: &strings.Builder{}}
-	s.Env.Audit = safety.NewAuditor(ts.audit)
-	s.Register(probeTools(ts.ran)...)
+	ts := &testServer{Server: s, ran: &atomic.Int32{}, world: &atomic.Int32{}, audit: &strings.Builder{}}
+	s.Env.Audit = safety.NewAuditor(&lockedWriter{w: ts.audit})
+	s.Register(probeTools(ts.ran, ts.world)...)
 	return ts
 }
 
@@ -166,4 +171,16 @@ func answer(action mcp.ElicitationResponseAction, confirm bool, asked *atomic.In
 		res.Content = map[string]any{"confirm": confirm}
 		return res, nil
 	}
+}
+
+// lockedWriter lets the audit be read while calls still write it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -90,7 +90,7 @@ func TestConfirmTokenFlow(t *testing.T) {
 	}
 
 	other := map[string]any{"name": "snap2", "confirm_token": tok}
-	if res := callTool(t, cl, "probe_delete", other); !res.IsError || !strings.Contains(text(res), "different tool, target or arguments") {
+	if res := callTool(t, cl, "probe_delete", other); !res.IsError || !strings.Contains(text(res), "different tool, target") {
 		t.Fatalf("token for other arguments: %s", text(res))
 	}
 	confirmed := map[string]any{"name": "snap1", "confirm_token": tok}

@@ -114,7 +114,10 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Env: env, Tools: selected, opts: opts}
+	hooks := &mcpserver.Hooks{}
+	hooks.AddBeforeCallTool(s.auditHidden)
 	s.MCP = mcpserver.NewMCPServer(Name, opts.Version,
+		mcpserver.WithHooks(hooks),
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithPromptCapabilities(false),
@@ -180,6 +183,23 @@ func (s *Server) filterTools(_ context.Context, tools []mcp.Tool) []mcp.Tool {
 		out = append(out, t)
 	}
 	return out
+}
+
+// auditHidden audits a call of a tool that the server's mode hides: mcp-go
+// answers "tool not found" without reaching the tool, yet an attempt to
+// change data on a read-only server is exactly what an auditor wants to see.
+func (s *Server) auditHidden(ctx context.Context, _ any, req *mcp.CallToolRequest) {
+	for _, t := range s.Tools {
+		if t.Name != req.Params.Name || s.Allowed(t.Meta) {
+			continue
+		}
+		mode := "--read-only"
+		if !s.opts.ReadOnly {
+			mode = "--disable-destructive"
+		}
+		kit.AuditRefusal(ctx, s.Env, t.Meta, *req, "refused: the server runs with "+mode)
+		return
+	}
 }
 
 // Close releases what the server holds open (the audit file).

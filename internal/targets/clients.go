@@ -30,6 +30,8 @@ func (r *Registry) Nutanix(t config.Target) (*nutanix.Client, error) {
 			Logger:          r.logger.With("target", t.Name),
 			PollInterval:    r.pollMin,
 			PollMaxInterval: r.pollMax,
+			RetryWaitMin:    r.retryMin,
+			RetryWaitMax:    r.retryMax,
 		})
 	})
 	if err != nil {

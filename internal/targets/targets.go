@@ -28,10 +28,17 @@ type Registry struct {
 	// (the demo polls fast: its clock moves per poll, not per second); 0
 	// keeps the clients' defaults.
 	pollMin, pollMax time.Duration
+	// retryMin and retryMax override the Prism Central clients' retry
+	// backoff (tests that inject many faults); 0 keeps the defaults.
+	retryMin, retryMax time.Duration
 }
 
 // SetPolling sets the task/job polling backoff of clients built from now on.
 func (r *Registry) SetPolling(first, max time.Duration) { r.pollMin, r.pollMax = first, max }
+
+// SetRetryWait sets the retry backoff of Prism Central clients built from
+// now on.
+func (r *Registry) SetRetryWait(first, max time.Duration) { r.retryMin, r.retryMax = first, max }
 
 // New returns a registry over cfg's targets.
 func New(targets []config.Target, logger *slog.Logger) *Registry {

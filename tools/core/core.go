@@ -17,7 +17,7 @@ import (
 const Toolset = "core"
 
 // Tools returns the core toolset.
-func Tools() []kit.Tool { return []kit.Tool{listTargets()} }
+func Tools() []kit.Tool { return []kit.Tool{listTargets(), listRunningOperations()} }
 
 // ListTargetsArgs are list_targets' arguments.
 type ListTargetsArgs struct {

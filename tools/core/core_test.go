@@ -1,9 +1,11 @@
 package core_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
 )
 
@@ -29,5 +31,28 @@ func TestListTargets(t *testing.T) {
 		if it["error"] == nil || it["error"] == "" {
 			t.Errorf("401 not reported: %v", it)
 		}
+	}
+}
+
+func TestListRunningOperations(t *testing.T) {
+	e := testenv.Start(t)
+	if m := e.OK("list_running_operations", map[string]any{}); m["total"].(float64) != 0 {
+		t.Fatalf("an idle estate has running operations: %v", m)
+	}
+	// A task that never finishes, started without waiting for it.
+	prod := e.Demo.Estate.PrismCentralByName("pc-prod")
+	prod.Mu.Lock()
+	prod.TaskFaults = append(prod.TaskFaults, fleet.NutanixTaskFault{Operation: fleet.OpCreateRecoveryPoint, Count: 1, Stuck: true})
+	prod.Mu.Unlock()
+	rp := e.OK("nutanix_create_recovery_point", map[string]any{"target": "pc-prod", "vms": []any{"app-01"}, "wait": false})
+	task := rp["task"].(map[string]any)["ext_id"].(string)
+
+	m := e.OK("list_running_operations", map[string]any{"target": "pc-prod"})
+	items := testenv.Items(t, m)
+	if len(items) != 1 || items[0]["id"] != task || items[0]["kind"] != "task" || items[0]["follow_by"] != "nutanix_get_task ext_id="+task {
+		t.Fatalf("running operations: %v", m)
+	}
+	if msg := e.Err("list_running_operations", map[string]any{"target": "nope"}); !strings.Contains(msg, "unknown target") {
+		t.Errorf("unknown target: %s", msg)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ type Call struct {
 	progressSet bool
 	taskID      string
 	outcome     string // set by Confirm when the call stops before acting
+	note        string // why, for the audit record, when the result says otherwise
+	id          string // audit id of a non-read call
+	sent        bool   // a sending record was written
+	principal   string // who called (safety.PrincipalFrom)
 }
 
 // Request returns the raw MCP request.
@@ -66,8 +71,15 @@ func (c *Call) Target(ctx context.Context, kind, name string) (config.Target, er
 // TargetName returns the resolved target's name ("" before Target).
 func (c *Call) TargetName() string { return c.target }
 
-// SetTaskID records the backend task or job id for the audit record.
-func (c *Call) SetTaskID(id string) { c.taskID = id }
+// SetTaskID records the backend task or job id for the audit record, at
+// once, so a call cut off while waiting can be followed after a restart.
+func (c *Call) SetTaskID(id string) {
+	c.taskID = id
+	if c.id != "" && id != "" {
+		c.sent = true
+		c.write(safety.Record{Phase: safety.PhaseStarted, TaskID: id})
+	}
+}
 
 // Progress sends a progress notification when the client asked for them
 // (the request carried a progress token), and only when done is higher than
@@ -114,19 +126,27 @@ type Confirmation struct {
 // elicitID keys our confirmation in the multi-round-trip input requests.
 const elicitID = "confirm"
 
-// Confirm stops a call that would lose data until the user has agreed:
+// Confirm stops a call that would lose data until the user has agreed to
+// exactly what the preview shows:
 //   - with --disable-destructive it refuses;
 //   - with confirmation turned off in config it returns nil at once;
-//   - with a valid confirm_token for exactly this tool, target and arguments
-//     it uses the token up and returns nil;
+//   - with a valid confirm_token for exactly this tool, target, arguments
+//     and principal it uses the token up and returns nil;
+//   - with an elicitation answer, it accepts it only for a request this
+//     server sent for this very call and session (the request state it
+//     issued, echoed back): an unsolicited answer is refused and audited;
 //   - when the client can elicit, it asks the user (for either protocol era)
-//     and returns nil on accept;
+//     with a fresh request state;
 //   - otherwise it answers with the preview and a single-use token.
 //
 // action is one line for the user ("Delete recovery point rp-1 (db01, 3 VMs)");
-// preview holds exactly what will change. When Confirm returns an error,
-// the handler must return it unchanged.
-func (c *Call) Confirm(ctx context.Context, action string, preview any) error {
+// preview holds exactly what will change. effect is a stable fingerprint of
+// the state the preview describes (the uuids of snapshots a restore would
+// delete, ETags), never anything that moves with the clock: when it differs
+// at redemption, the user agreed to something else, so the call is refused
+// with a fresh preview. When Confirm returns an error, the handler must
+// return it unchanged.
+func (c *Call) Confirm(ctx context.Context, action string, preview, effect any) error {
 	if c.Env.DisableDestructive {
 		c.outcome = safety.OutcomeRefused
 		return Refused(fmt.Sprintf("refused: %s would lose data, and destructive operations are disabled on this server (--disable-destructive). Nothing was changed.", lowerFirst(action)))
@@ -134,16 +154,36 @@ func (c *Call) Confirm(ctx context.Context, action string, preview any) error {
 	if !c.Env.ConfirmDestructive {
 		return nil
 	}
-	binding := safety.Binding{Tool: c.tool.Name, Target: c.target, Args: c.args}
+	binding := safety.Binding{Tool: c.tool.Name, Target: c.target, Args: c.args,
+		Principal: safety.PrincipalFrom(ctx), Session: sessionID(ctx), Effect: effect}
 	if c.token != "" {
-		if err := c.Env.Tokens.Redeem(c.token, binding); err != nil {
+		err := c.Env.Tokens.Redeem(c.token, binding)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, safety.ErrEffectChanged):
+			c.outcome = safety.OutcomeRefused
+			c.note = "confirm_token refused: the state changed since the preview"
+			return c.askToken(action, preview, binding,
+				"Not done: what this call would change is no longer what the confirmed preview showed (the state changed meanwhile), so the token was not honoured. Nothing was changed. Show the user this new preview; if they agree, call %[1]s again with the same arguments plus the new confirm_token (valid %[2]s, single use).")
+		default:
 			c.outcome = safety.OutcomeRefused
 			return &Error{Msg: err.Error() + " Nothing was changed.", Kind: KindConfirm}
 		}
-		return nil
 	}
-	if resp := server.ElicitationResponse(c.req.Params.InputResponses, elicitID); resp != nil {
-		if resp.Action == mcp.ElicitationResponseActionAccept && acceptedConfirm(resp.Content) {
+	if len(c.req.Params.InputResponses) > 0 || c.req.Params.RequestState != "" {
+		err := c.Env.Tokens.RedeemState(c.req.Params.RequestState, binding)
+		switch {
+		case errors.Is(err, safety.ErrEffectChanged):
+			// The user answered about a state that no longer holds: ask again.
+			return c.elicit(binding, "The state changed while you were being asked; this is the current preview.\n\n"+action, preview)
+		case err != nil:
+			c.outcome = safety.OutcomeRefused
+			return &Error{Kind: KindConfirm, Msg: err.Error() + ". Nothing was changed.",
+				Hint: "Call " + c.tool.Name + " without inputResponses: the server then asks the user itself, or returns a preview and a confirm_token."}
+		}
+		resp := server.ElicitationResponse(c.req.Params.InputResponses, elicitID)
+		if resp != nil && resp.Action == mcp.ElicitationResponseActionAccept && acceptedConfirm(resp.Content) {
 			return nil
 		}
 		c.outcome = safety.OutcomeCancelled
@@ -154,33 +194,60 @@ func (c *Call) Confirm(ctx context.Context, action string, preview any) error {
 		}, "Cancelled: the user did not confirm "+lowerFirst(action)+". Nothing was changed."))
 	}
 	if clientCanElicit(ctx) {
-		c.outcome = "input_required"
-		msg := action + "\n\n" + previewText(preview) + "\n\nThis cannot be undone. Confirm?"
-		return interrupt(server.NewInputRequestBuilder("").Elicit(elicitID, mcp.ElicitationParams{
-			Message: msg,
-			RequestedSchema: map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"confirm": map[string]any{"type": "boolean", "title": "Confirm", "description": action},
-				},
-				"required": []string{"confirm"},
-			},
-		}).ToolResult())
+		return c.elicit(binding, action, preview)
 	}
-	code, exp, err := c.Env.Tokens.Issue(binding)
+	c.outcome = safety.OutcomeConfirmationRequired
+	return c.askToken(action, preview, binding,
+		"Confirmation required: %[3]s. Show the preview to the user; if they agree, call %[1]s again with the same arguments plus confirm_token (valid %[2]s, single use).")
+}
+
+// elicit asks the user through the client, with a fresh request state bound
+// to this call, so that only the answer to this question confirms it.
+func (c *Call) elicit(b safety.Binding, action string, preview any) error {
+	state, _, err := c.Env.Tokens.IssueState(b)
 	if err != nil {
 		return err
 	}
-	c.outcome = safety.OutcomeConfirmationRequired
+	if c.outcome == "" {
+		c.outcome = "input_required"
+	}
+	msg := action + "\n\n" + previewText(preview) + "\n\nThis cannot be undone. Confirm?"
+	return interrupt(server.NewInputRequestBuilder(state).Elicit(elicitID, mcp.ElicitationParams{
+		Message: msg,
+		RequestedSchema: map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"confirm": map[string]any{"type": "boolean", "title": "Confirm", "description": action},
+			},
+			"required": []string{"confirm"},
+		},
+	}).ToolResult())
+}
+
+// askToken answers with the preview and a new single-use confirm token.
+// format gets the tool name, the token's lifetime and the action.
+func (c *Call) askToken(action string, preview any, b safety.Binding, format string) error {
+	code, exp, err := c.Env.Tokens.Issue(b)
+	if err != nil {
+		return err
+	}
 	ttl := exp.Sub(c.Env.Now()).Round(time.Second)
 	return interrupt(structured(Confirmation{
 		ConfirmationRequired: true,
 		ConfirmToken:         code,
 		ExpiresAt:            exp.UTC().Format(time.RFC3339),
-		Message: fmt.Sprintf("Confirmation required: %s. Show the preview to the user; if they agree, call %s again with the same arguments plus confirm_token (valid %s, single use).",
-			lowerFirst(action), c.tool.Name, ttl),
-		Preview: preview,
+		Message:              fmt.Sprintf(format, c.tool.Name, ttl, lowerFirst(action)),
+		Preview:              preview,
 	}, ""))
+}
+
+// sessionID is the MCP session of the request ("" in the stateless
+// 2026-07-28 era, where the request itself carries everything).
+func sessionID(ctx context.Context) string {
+	if s := server.ClientSessionFromContext(ctx); s != nil {
+		return s.SessionID()
+	}
+	return ""
 }
 
 func acceptedConfirm(content any) bool {
@@ -225,6 +292,22 @@ func lowerFirst(s string) string {
 // decode binds the arguments to a typed struct strictly: unknown arguments
 // and wrong types are errors that name the argument and list the valid ones.
 func (c *Call) decode(dst any) error {
+	// encoding/json matches field names case-insensitively, so "LIMIT"
+	// would bind to limit and slip past the checks on "limit": names must
+	// match exactly.
+	names := c.tool.argNames()
+	for k := range c.args {
+		if slices.Contains(names, k) {
+			continue
+		}
+		hint := ""
+		for _, n := range names {
+			if strings.EqualFold(n, k) {
+				hint = fmt.Sprintf(" (argument names are case-sensitive: did you mean %q?)", n)
+			}
+		}
+		return InvalidArgs(fmt.Sprintf("unknown argument %q%s; %s takes: %s", clip(k, 64), hint, c.tool.Name, strings.Join(names, ", ")))
+	}
 	if err := validateArgs(c.tool.input, c.args); err != nil {
 		return err
 	}

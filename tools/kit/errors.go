@@ -2,6 +2,7 @@ package kit
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -59,6 +60,10 @@ func (i *interruption) Error() string { return "call interrupted for confirmatio
 
 func interrupt(res *mcp.CallToolResult) error { return &interruption{res: res} }
 
+// MaxErrorBytes caps an error message: a bad input of a megabyte must not
+// come back as a megabyte of error.
+const MaxErrorBytes = 4_000
+
 // errorResult renders err as an isError result.
 func errorResult(err error) *mcp.CallToolResult {
 	msg := err.Error()
@@ -66,5 +71,17 @@ func errorResult(err error) *mcp.CallToolResult {
 	if !errors.As(err, &e) {
 		msg = "failed: " + msg
 	}
+	msg = clip(msg, MaxErrorBytes)
 	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(msg)}, IsError: true}
+}
+
+// clip shortens s to about n bytes, keeping its start and end (where the
+// advice usually is) and saying how much was cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	head, tail := n*2/3, n/6
+	cut := len(s) - head - tail
+	return strings.ToValidUTF8(s[:head], "") + fmt.Sprintf(" [... %d bytes cut ...] ", cut) + strings.ToValidUTF8(s[len(s)-tail:], "")
 }

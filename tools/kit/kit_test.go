@@ -29,7 +29,7 @@ func TestRenderCutsLargeListsAndSaysHow(t *testing.T) {
 		items[i] = row{Name: "snapshot", Pad: strings.Repeat("x", 60)}
 	}
 	r := rows{NewList(items, 5000, 0, 2000)}
-	res := render(&r, "ontap_list_snapshots")
+	res := render(&r, "ontap_list_snapshots", false)
 	raw, _ := json.Marshal(res.StructuredContent)
 	if len(raw) > MaxResultBytes {
 		t.Fatalf("result is %d bytes", len(raw))

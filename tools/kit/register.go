@@ -2,8 +2,11 @@ package kit
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"time"
 
@@ -27,13 +30,18 @@ func (t Tool) ServerTool(env *Env) server.ServerTool {
 
 func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res *mcp.CallToolResult) {
 	start := env.Now()
-	c := &Call{Env: env, tool: t, req: req, args: map[string]any{}}
-	for k, v := range req.GetArguments() {
+	c := &Call{Env: env, tool: t, req: req, args: map[string]any{}, principal: safety.PrincipalFrom(ctx)}
+	args, argsErr := requestArgs(req)
+	for k, v := range args {
 		if k == ConfirmTokenArg && t.Confirmable() {
 			c.token, _ = v.(string)
 			continue
 		}
 		c.args[k] = v
+	}
+	if t.Tier != safety.Read && argsErr == nil && !env.ReadOnly && !(env.DisableDestructive && t.Tier == safety.Destructive) {
+		c.id = newCallID()
+		c.write(safety.Record{Time: start.UTC(), Phase: safety.PhaseIntent, Args: c.args})
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -49,6 +57,10 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		t.audit(env, c, res, start)
 	}()
 
+	if argsErr != nil {
+		c.outcome = safety.OutcomeRefused
+		return errorResult(argsErr)
+	}
 	if env.ReadOnly && t.Tier != safety.Read {
 		c.outcome = safety.OutcomeRefused
 		return errorResult(Refused(fmt.Sprintf("refused: %s changes data and this server runs with --read-only. Nothing was changed.", t.Name)))
@@ -69,7 +81,56 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		}
 		return errorResult(err)
 	}
-	return render(out, t.Name)
+	return render(out, t.Name, t.Tier != safety.Read)
+}
+
+// requestArgs returns the call's arguments, which must be a JSON object
+// (or absent): a list or a string is an error, never silently {}.
+func requestArgs(req mcp.CallToolRequest) (map[string]any, error) {
+	switch a := req.Params.Arguments.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return a, nil
+	default:
+		return nil, InvalidArgs(fmt.Sprintf("arguments must be a JSON object of named arguments, not %s", jsonKind(reflect.TypeOf(a).Kind().String())))
+	}
+}
+
+func newCallID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "call_" + hex.EncodeToString(b[:])
+}
+
+// write appends an audit record of this call, filled with what the call
+// knows.
+func (c *Call) write(r safety.Record) {
+	if c.Env.Audit == nil {
+		return
+	}
+	if r.Time.IsZero() {
+		r.Time = c.Env.Now().UTC()
+	}
+	r.ID, r.Tool, r.Tier, r.Client, r.Principal = c.id, c.tool.Name, c.tool.Tier, clientName(c.req), c.principal
+	if r.Target == "" {
+		r.Target = c.target
+	}
+	if err := c.Env.Audit.Write(r); err != nil {
+		c.Env.Logger.Error("audit record not written", "tool", c.tool.Name, "phase", r.Phase, "err", err)
+	}
+}
+
+// Sending records, before the first request that changes anything, how to
+// find the change on the backend should the answer be lost or the server
+// stop (lookup: e.g. kind=ontap_snapshot, volume, name). Call it right
+// before the request; a second call records nothing.
+func (c *Call) Sending(lookup map[string]string) {
+	if c.sent || c.id == "" {
+		return
+	}
+	c.sent = true
+	c.write(safety.Record{Phase: safety.PhaseSending, Lookup: lookup})
 }
 
 func (t *Tool) audit(env *Env, c *Call, res *mcp.CallToolResult, start time.Time) {
@@ -77,7 +138,7 @@ func (t *Tool) audit(env *Env, c *Call, res *mcp.CallToolResult, start time.Time
 		return
 	}
 	outcome := c.outcome
-	msg := ""
+	msg := c.note
 	if outcome == "" {
 		outcome = safety.OutcomeOK
 		if res == nil || res.IsError {
@@ -86,23 +147,30 @@ func (t *Tool) audit(env *Env, c *Call, res *mcp.CallToolResult, start time.Time
 	}
 	if res != nil && res.IsError && len(res.Content) > 0 {
 		if tc, ok := res.Content[0].(mcp.TextContent); ok {
-			msg = tc.Text
+			msg = clip(tc.Text, 1000)
 		}
 	}
-	rec := safety.Record{
+	c.write(safety.Record{
 		Time:     start.UTC(),
-		Client:   clientName(c.req),
-		Tool:     t.Name,
-		Tier:     t.Tier,
-		Target:   c.target,
+		Phase:    safety.PhaseOutcome,
 		Args:     c.args,
 		Outcome:  outcome,
 		Message:  msg,
 		TaskID:   c.taskID,
 		Duration: env.Now().Sub(start).Seconds(),
+	})
+}
+
+// AuditRefusal records a call refused before any handler ran (a tool hidden
+// by --read-only or --disable-destructive, called anyway).
+func AuditRefusal(ctx context.Context, env *Env, m Meta, req mcp.CallToolRequest, why string) {
+	if env.Audit == nil {
+		return
 	}
-	if err := env.Audit.Write(rec); err != nil {
-		env.Logger.Error("audit record not written", "tool", t.Name, "err", err)
+	args, _ := requestArgs(req)
+	if err := env.Audit.Write(safety.Record{Time: env.Now().UTC(), Phase: safety.PhaseOutcome, Client: clientName(req),
+		Tool: m.Name, Tier: m.Tier, Args: args, Outcome: safety.OutcomeRefused, Message: why, Principal: safety.PrincipalFrom(ctx)}); err != nil {
+		env.Logger.Error("audit record not written", "tool", m.Name, "err", err)
 	}
 }
 
@@ -111,4 +179,39 @@ func clientName(req mcp.CallToolRequest) string {
 		return info.Name
 	}
 	return ""
+}
+
+// Reconciler establishes, against the backend, what became of a call that a
+// stop cut off: found (the change was made, or its task or job exists),
+// absent (nothing was made) or unknown, with a message saying what was
+// checked.
+type Reconciler func(ctx context.Context, env *Env, u safety.Unfinished) (outcome, message string)
+
+// ReconcileUnfinished reconciles every call the audit file shows cut off
+// by an earlier stop, with the reconciler of its target's kind, and records
+// the result. A call that stopped before sending any change request is
+// absent without asking anyone.
+func ReconcileUnfinished(ctx context.Context, env *Env, byKind map[string]Reconciler) {
+	for _, u := range env.Audit.Unfinished() {
+		outcome, msg := safety.OutcomeAbsent, "the server stopped before this call sent any change request"
+		_, sending := u.Last(safety.PhaseSending)
+		started, hasTask := u.Last(safety.PhaseStarted)
+		if sending || hasTask {
+			outcome, msg = safety.OutcomeUnknown, "no reconciler for target "+u.Target()
+			for _, t := range env.Targets.All() {
+				if r := byKind[t.Kind]; t.Name == u.Target() && r != nil {
+					outcome, msg = r(ctx, env, u)
+				}
+			}
+		}
+		rec := safety.Record{Time: env.Now().UTC(), Outcome: outcome, Message: "reconciled after a restart: " + msg}
+		if hasTask {
+			rec.TaskID = started.TaskID
+		}
+		if err := env.Audit.Reconciled(u, rec); err != nil {
+			env.Logger.Error("reconciliation not recorded", "id", u.Intent().ID, "err", err)
+			continue
+		}
+		env.Logger.Warn("reconciled a call cut off by a stop", "tool", u.Intent().Tool, "target", u.Target(), "outcome", outcome, "detail", msg)
+	}
 }

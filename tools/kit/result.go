@@ -107,8 +107,10 @@ func structured(v any, summary string) *mcp.CallToolResult {
 }
 
 // render turns a handler's result into the tool result, cutting lists that
-// would exceed MaxResultBytes and saying how to narrow them.
-func render(v any, toolName string) *mcp.CallToolResult {
+// would exceed MaxResultBytes and saying how to narrow them. A result that
+// is not a list and still too big has its long strings cut (what a write
+// echoes back); a write's outcome is never turned into an error by its size.
+func render(v any, toolName string, wrote bool) *mcp.CallToolResult {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return errorResult(fmt.Errorf("encode result: %w", err))
@@ -116,6 +118,13 @@ func render(v any, toolName string) *mcp.CallToolResult {
 	if len(raw) > MaxResultBytes {
 		t, ok := v.(truncatable)
 		if !ok {
+			if short, ok := shrinkStrings(raw, MaxResultBytes); ok || wrote {
+				summary := ""
+				if s, ok := v.(Summarizer); ok {
+					summary = clip(s.Summary(), 2000)
+				}
+				return structured(short, clip(summary, 2000)+" (long text in the result was cut to fit the response limit)")
+			}
 			return errorResult(&Error{Kind: KindInvalidArgs, Msg: fmt.Sprintf("the result is %d KB, over the %d KB limit", len(raw)/1000, MaxResultBytes/1000), Hint: "Narrow the request (filters, a smaller limit) and call " + toolName + " again."})
 		}
 		total := t.Len()
@@ -149,4 +158,48 @@ func PageOf[T any](items []T, page, limit int) []T {
 func Paged[T any](all []T, page, limitArg int) List[T] {
 	limit := Limit(limitArg)
 	return NewList(PageOf(all, page, limit), len(all), page, limit)
+}
+
+// shrinkStrings cuts the long strings of a JSON value until it fits limit
+// bytes, keeping its shape (so it still matches the output schema). ok is
+// false when even short strings do not fit; the result is then as small as
+// it gets.
+func shrinkStrings(raw []byte, limit int) (json.RawMessage, bool) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return raw, false
+	}
+	out := raw
+	for n := 4096; n >= 64; n /= 2 {
+		b, err := json.Marshal(clipStrings(v, n))
+		if err != nil {
+			return raw, false
+		}
+		out = b
+		if len(b) <= limit {
+			return b, true
+		}
+	}
+	return out, false
+}
+
+func clipStrings(v any, n int) any {
+	switch x := v.(type) {
+	case string:
+		return clip(x, n)
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = clipStrings(e, n)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = clipStrings(e, n)
+		}
+		return l
+	default:
+		return v
+	}
 }

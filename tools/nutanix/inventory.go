@@ -82,9 +82,11 @@ func revertVM() kit.Tool {
 			"revert_to": kit.Time(rpTime), "recovery_point": parent.Name, "vm_recovery_point_ext_id": found.ExtID,
 			"data_lost": "every change to the VM's disks since " + kit.Time(rpTime) + " (" + kit.Human(now.Sub(rpTime)) + ")",
 		}
-		if err := c.Confirm(ctx, fmt.Sprintf("Revert VM %s to %s, losing %s of changes", vm.Name, kit.Time(rpTime), kit.Human(now.Sub(rpTime))), preview); err != nil {
+		if err := c.Confirm(ctx, fmt.Sprintf("Revert VM %s to %s, losing %s of changes", vm.Name, kit.Time(rpTime), kit.Human(now.Sub(rpTime))), preview,
+			map[string]any{"vm_etag": vm.ETag, "vm_recovery_point": found.ExtID}); err != nil {
 			return RevertResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "nutanix_task", "entity": vm.ExtID})
 		tref, err := cl.RevertVM(ctx, vm.ExtID, found.ExtID, nutanix.Mutation{IfMatch: vm.ETag})
 		if err != nil {
 			return RevertResult{}, backendError(err, t.Name, "revert VM "+vm.Name)

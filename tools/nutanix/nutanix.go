@@ -107,9 +107,17 @@ func waitTask(ctx context.Context, c *kit.Call, cl *nutanix.Client, ref nutanix.
 		return cl.GetTask(ctx, ref.ExtID)
 	}
 	c.Progress(ctx, 0, 100, "task "+ref.ExtID+" started")
-	return cl.WaitTask(ctx, ref.ExtID, func(p nutanix.TaskProgress) {
+	t, err := cl.WaitTask(ctx, ref.ExtID, func(p nutanix.TaskProgress) {
 		c.Progress(ctx, float64(p.Percent), 100, p.Message)
 	})
+	var te *nutanix.TaskError
+	if err != nil && ctx.Err() == nil && !errors.As(err, &te) {
+		// The task was accepted; only reading its end failed.
+		return t, &kit.Error{Kind: kit.KindBackend, Err: err,
+			Msg:  fmt.Sprintf("Prism Central accepted the change as task %s, but its outcome could not be read: %v", ref.ExtID, err),
+			Hint: "It may still complete: follow it with nutanix_get_task ext_id=" + ref.ExtID + " and do not repeat the call."}
+	}
+	return t, err
 }
 
 // TaskInfo is a task's outcome in results.

@@ -208,6 +208,9 @@ type RecoveryPointResult struct {
 	RecoveryPoint
 	Target string    `json:"target"`
 	Task   *TaskInfo `json:"task,omitempty"`
+	// Reconciled says how the outcome was established when Prism
+	// Central's answer was lost.
+	Reconciled string `json:"reconciled,omitempty"`
 }
 
 // Summary leads the text result.
@@ -303,16 +306,38 @@ func createRecoveryPoint() kit.Tool {
 		if spec.Name == "" {
 			spec.Name = fmt.Sprintf("%s-%s", first, now.Format("20060102-150405"))
 		}
-		ref, err := cl.CreateRecoveryPoint(ctx, spec, nutanix.Mutation{})
+		m := nutanix.Mutation{RequestID: nutanix.NewRequestID()}
+		c.Sending(map[string]string{"kind": "nutanix_recovery_point", "name": spec.Name, "request_id": m.RequestID})
+		ref, err := cl.CreateRecoveryPoint(ctx, spec, m)
+		note := ""
+		// An answer lost even after the client's own retries: re-sending
+		// with the same NTNX-Request-Id cannot make a second recovery
+		// point (Prism Central answers it with the task the first request
+		// started, or starts it now if the first never arrived), so keep
+		// asking a while before giving up.
+		step := 2 * cl.RetryWaitMin()
+		for wait := step; err != nil && nutanix.MayHaveActed(err) && wait <= 4*step; wait *= 2 {
+			c.Progress(ctx, float64(wait/step), 100, "answer lost; asking Prism Central again with the same request id")
+			if sleep(ctx, wait) != nil {
+				break
+			}
+			if ref, err = cl.CreateRecoveryPoint(ctx, spec, m); err == nil {
+				note = "Prism Central's first answers were lost; the same request (NTNX-Request-Id " + m.RequestID + ") was sent again, which Prism Central carries out at most once"
+			}
+		}
 		if err != nil {
-			return RecoveryPointResult{}, backendError(err, t.Name, "create recovery point "+spec.Name)
+			rp, note, err := lostCreate(ctx, cl, err, t.Name, spec.Name, m.RequestID, now)
+			if err != nil {
+				return RecoveryPointResult{}, err
+			}
+			return RecoveryPointResult{RecoveryPoint: recoveryPoint(rp, c.Env.Clock(), vmNames(ctx, cl, rp)), Target: t.Name, Reconciled: note}, nil
 		}
 		task, err := waitTask(ctx, c, cl, ref, a.Wait == nil || *a.Wait)
 		if err != nil {
 			return RecoveryPointResult{}, backendError(err, t.Name, "create recovery point "+spec.Name)
 		}
 		ti := taskInfo(task)
-		res := RecoveryPointResult{Target: t.Name, Task: &ti}
+		res := RecoveryPointResult{Target: t.Name, Task: &ti, Reconciled: note}
 		if id := task.RecoveryPointExtID(); id != "" && task.Status == nutanix.TaskSucceeded {
 			rp, err := cl.GetRecoveryPoint(ctx, id)
 			if err != nil {
@@ -364,10 +389,12 @@ func updateRecoveryPoint() kit.Tool {
 			if !exp.After(now) {
 				preview["effect"] = "the recovery point expires immediately and will be deleted"
 			}
-			if err := c.Confirm(ctx, fmt.Sprintf("Shorten the retention of recovery point %s to %s", rp.Name, kit.Time(exp)), preview); err != nil {
+			if err := c.Confirm(ctx, fmt.Sprintf("Shorten the retention of recovery point %s to %s", rp.Name, kit.Time(exp)), preview,
+				map[string]any{"etag": rp.ETag, "expiration": rp.ExpirationTime}); err != nil {
 				return RecoveryPointResult{}, err
 			}
 		}
+		c.Sending(map[string]string{"kind": "nutanix_task", "entity": rp.ExtID})
 		ref, err := cl.SetRecoveryPointExpirationTime(ctx, rp.ExtID, exp, nutanix.Mutation{IfMatch: rp.ETag})
 		if err != nil {
 			return RecoveryPointResult{}, backendError(err, t.Name, "set expiration of recovery point "+rp.ExtID)
@@ -435,9 +462,10 @@ func deleteRecoveryPoint() kit.Tool {
 		}
 		now := c.Env.Clock()
 		preview := recoveryPoint(rp, now, vmNames(ctx, cl, rp))
-		if err := c.Confirm(ctx, fmt.Sprintf("Delete recovery point %s (%s, taken %s ago)", rp.Name, rp.ExtID, kit.Human(now.Sub(rp.CreationTime))), preview); err != nil {
+		if err := c.Confirm(ctx, fmt.Sprintf("Delete recovery point %s (%s, taken %s ago)", rp.Name, rp.ExtID, kit.Human(now.Sub(rp.CreationTime))), preview, rpEffect(rp)); err != nil {
 			return DeleteResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "nutanix_recovery_point_deleted", "ext_id": rp.ExtID})
 		ref, err := cl.DeleteRecoveryPoint(ctx, rp.ExtID, nutanix.Mutation{IfMatch: rp.ETag})
 		if err != nil {
 			return DeleteResult{}, backendError(err, t.Name, "delete recovery point "+rp.ExtID)
@@ -512,6 +540,7 @@ func restoreRecoveryPoint() kit.Tool {
 		for _, id := range a.VolumeGroupRecoveryPoints {
 			spec.VolumeGroups = append(spec.VolumeGroups, nutanix.VolumeGroupRestoreOverride{VolumeGroupRecoveryPointExtID: id})
 		}
+		c.Sending(map[string]string{"kind": "nutanix_task", "entity": rp.ExtID})
 		ref, err := cl.RestoreRecoveryPoint(ctx, rp.ExtID, spec, nutanix.Mutation{IfMatch: rp.ETag})
 		if err != nil {
 			return RestoreResult{}, backendError(err, t.Name, "restore recovery point "+rp.ExtID)
@@ -599,6 +628,7 @@ func replicateRecoveryPoint() kit.Tool {
 				spec.ClusterExtID = cluster.ExtID
 			}
 		}
+		c.Sending(map[string]string{"kind": "nutanix_task", "entity": rp.ExtID})
 		ref, err := cl.ReplicateRecoveryPoint(ctx, rp.ExtID, spec, nutanix.Mutation{IfMatch: rp.ETag})
 		if err != nil {
 			return ReplicateResult{}, backendError(err, t.Name, "replicate recovery point "+rp.ExtID)
@@ -740,4 +770,18 @@ func getVMRecoveryPoint() kit.Tool {
 		}
 		return out, nil
 	})
+}
+
+// rpEffect fingerprints what deleting a recovery point loses: its ETag (any
+// change on Prism Central moves it) and the VM and volume group recovery
+// points it holds.
+func rpEffect(rp *nutanix.RecoveryPoint) map[string]any {
+	members := make([]string, 0, len(rp.VMRecoveryPoints)+len(rp.VolumeGroupRecoveryPoints))
+	for _, v := range rp.VMRecoveryPoints {
+		members = append(members, v.ExtID)
+	}
+	for _, v := range rp.VolumeGroupRecoveryPoints {
+		members = append(members, v.ExtID)
+	}
+	return map[string]any{"etag": rp.ETag, "expiration": rp.ExpirationTime, "members": members}
 }

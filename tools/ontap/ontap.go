@@ -152,6 +152,7 @@ func stillRunning(ctx context.Context, what, target, hint string) error {
 // record, and follows the job to its end, relaying each poll as progress.
 // ONTAP may answer synchronously, without a job.
 func runJob(ctx context.Context, c *kit.Call, cl *ontap.Client, target string, start func(...ontap.CallOption) (*ontap.Result, error)) (*ontap.Result, error) {
+	c.Sending(nil)
 	res, err := start(ontap.NoWait())
 	if err != nil || res == nil || res.Job == nil || res.Job.UUID == "" {
 		return res, err
@@ -167,6 +168,13 @@ func runJob(ctx context.Context, c *kit.Call, cl *ontap.Client, target string, s
 	}
 	if err != nil && ctx.Err() != nil {
 		return res, stillRunning(ctx, "job "+id, target, "Follow it with ontap_get_job uuid="+id+" before retrying.")
+	}
+	var je *ontap.JobError
+	if err != nil && !errors.As(err, &je) {
+		// The job was accepted; only reading its end failed.
+		return res, &kit.Error{Kind: kit.KindBackend, Err: err,
+			Msg:  fmt.Sprintf("ONTAP accepted the change as job %s on %s, but its outcome could not be read: %v", id, target, err),
+			Hint: "It may still complete: follow it with ontap_get_job uuid=" + id + " and do not repeat the call."}
 	}
 	return res, err
 }

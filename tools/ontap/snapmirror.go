@@ -408,7 +408,8 @@ func snapmirrorBreak() kit.Tool {
 		preview := relPreview(t.Name, rel)
 		preview["effect"] = fmt.Sprintf("The destination %s becomes writable (type rw) with the data of the common snapshot, and replication from %s stops: no scheduled or manual updates until ontap_snapmirror_resync, which discards whatever is written to %s meanwhile.",
 			rel.Destination.Path, rel.Source.Path, rel.Destination.Path)
-		if err := c.Confirm(ctx, fmt.Sprintf("Break SnapMirror relationship %s -> %s on %s: the destination becomes writable and replication stops", rel.Source.Path, rel.Destination.Path, t.Name), preview); err != nil {
+		if err := c.Confirm(ctx, fmt.Sprintf("Break SnapMirror relationship %s -> %s on %s: the destination becomes writable and replication stops", rel.Source.Path, rel.Destination.Path, t.Name), preview,
+			relEffect(rel, nil)); err != nil {
 			return RelationshipResult{}, err
 		}
 		return changeState(ctx, c, cl, t, rel, "break", func(o ...ontap.CallOption) (*ontap.Result, error) {
@@ -454,7 +455,8 @@ func snapmirrorResync() kit.Tool {
 		preview["data_discarded"] = fmt.Sprintf("every change written to %s since %s", rel.Destination.Path, since)
 		preview["destination_snapshots_deleted"] = discarded
 		preview["effect"] = fmt.Sprintf("%s goes back to read-only (dp) and replication from %s resumes with a resync transfer.", rel.Destination.Path, rel.Source.Path)
-		if err := c.Confirm(ctx, fmt.Sprintf("Resync SnapMirror relationship %s -> %s on %s, discarding the destination's changes since %s", rel.Source.Path, rel.Destination.Path, t.Name, since), preview); err != nil {
+		if err := c.Confirm(ctx, fmt.Sprintf("Resync SnapMirror relationship %s -> %s on %s, discarding the destination's changes since %s", rel.Source.Path, rel.Destination.Path, t.Name, since), preview,
+			relEffect(rel, discarded)); err != nil {
 			return RelationshipResult{}, err
 		}
 		return changeState(ctx, c, cl, t, rel, "resync", func(o ...ontap.CallOption) (*ontap.Result, error) {
@@ -521,4 +523,10 @@ func listSnapmirrorTransfers() kit.Tool {
 		}
 		return TransferList{List: kit.NewList(items, len(trs), 0, 0), Target: t.Name, Destination: h.Rel.Destination.Path}, nil
 	})
+}
+
+// relEffect fingerprints what a break or resync acts on: the relationship's
+// state and common snapshot, and the destination snapshots a resync drops.
+func relEffect(r *ontap.SnapmirrorRelationship, discarded []string) map[string]any {
+	return map[string]any{"relationship": r.UUID, "state": r.State, "common_snapshot": r.ExportedSnapshot, "discarded": discarded}
 }

@@ -152,6 +152,9 @@ type SnapshotResult struct {
 	Volume   string   `json:"volume"`
 	Snapshot Snapshot `json:"snapshot"`
 	Job      *JobInfo `json:"job,omitempty"`
+	// Reconciled says how the outcome was established when ONTAP's answer
+	// was lost.
+	Reconciled string `json:"reconciled,omitempty"`
 }
 
 // Summary leads the text result.
@@ -187,11 +190,23 @@ func createSnapshot() kit.Tool {
 		if err != nil {
 			return SnapshotResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "ontap_snapshot", "volume_uuid": v.UUID, "name": req.Name})
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
 			return cl.CreateSnapshot(ctx, v.UUID, req, o...)
 		})
+		what := "create snapshot " + req.Name + " of " + volPath(v)
+		note := ""
 		if err != nil {
-			return SnapshotResult{}, backendError(err, t.Name, "create snapshot "+req.Name+" of "+volPath(v))
+			// Snapshot names are unique per volume: the name says whether
+			// this call's snapshot exists, and a retry with it cannot
+			// make a second one.
+			if note, err = reconcileCreate(ctx, c, cl, err, t.Name, what, "POST /api/storage/volumes/"+v.UUID+"/snapshots", "snapshot "+req.Name, func(ctx context.Context) (bool, error) {
+				_, err := findSnapshot(ctx, cl, v.UUID, req.Name)
+				return found(err)
+			}); err != nil {
+				return SnapshotResult{}, err
+			}
+			res = &ontap.Result{}
 		}
 		ref := req.Name
 		if res.UUID != "" {
@@ -202,7 +217,7 @@ func createSnapshot() kit.Tool {
 			return SnapshotResult{}, err
 		}
 		return SnapshotResult{UUID: s.UUID, Name: s.Name, Target: t.Name, Volume: volPath(v),
-			Snapshot: snapshot(s, c.Env.Clock(), nil), Job: jobInfo(res)}, nil
+			Snapshot: snapshot(s, c.Env.Clock(), nil), Job: jobInfo(res), Reconciled: note}, nil
 	})
 }
 
@@ -290,7 +305,8 @@ func deleteSnapshot() kit.Tool {
 			"depends_on_it": "nothing: no FlexClone, SnapMirror or expiry time holds it",
 			"space_freed":   "up to " + sizeText(s.Size) + " (blocks only this snapshot holds)"}
 		if err := c.Confirm(ctx, fmt.Sprintf("Delete snapshot %s of %s on %s (taken %s, %s ago, %s)", s.Name, volPath(v), t.Name,
-			kit.Time(s.CreateTime), kit.Human(now.Sub(s.CreateTime)), sizeText(s.Size)), preview); err != nil {
+			kit.Time(s.CreateTime), kit.Human(now.Sub(s.CreateTime)), sizeText(s.Size)), preview,
+			map[string]any{"snapshot": s.UUID, "expiry": s.ExpiryTime, "owners": s.Owners, "clones": clones[s.Name]}); err != nil {
 			return DeleteSnapshotResult{}, err
 		}
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
@@ -542,7 +558,8 @@ func setVolumeSnapshotPolicy() kit.Tool {
 			}
 			preview := map[string]any{"volume": volPath(v), "target": t.Name, "current_policy": describe(cur, curName),
 				"new_policy": describe(next, nextName), "effect": effect}
-			if err := c.Confirm(ctx, fmt.Sprintf("Reduce the snapshot protection of %s on %s: policy %s (keeps %d) -> %s (keeps %d)", volPath(v), t.Name, curName, before, nextName, after), preview); err != nil {
+			if err := c.Confirm(ctx, fmt.Sprintf("Reduce the snapshot protection of %s on %s: policy %s (keeps %d) -> %s (keeps %d)", volPath(v), t.Name, curName, before, nextName, after), preview,
+				map[string]any{"volume": v.UUID, "current": curName, "keeps_before": before, "next": nextName, "keeps_after": after}); err != nil {
 				return SetPolicyResult{}, err
 			}
 		}

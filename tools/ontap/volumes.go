@@ -367,7 +367,8 @@ func restoreVolume() kit.Tool {
 		if len(mirrored) > 0 {
 			preview["snapmirror"] = "deletes SnapMirror common snapshot " + strings.Join(mirrored, ", ") + ": the next update of its relationship needs a new baseline transfer"
 		}
-		if err := c.Confirm(ctx, fmt.Sprintf("Restore volume %s on %s to snapshot %s, losing %s of changes and %d newer snapshots", volPath(v), t.Name, s.Name, kit.Human(lost), len(newer)), preview); err != nil {
+		if err := c.Confirm(ctx, fmt.Sprintf("Restore volume %s on %s to snapshot %s, losing %s of changes and %d newer snapshots", volPath(v), t.Name, s.Name, kit.Human(lost), len(newer)), preview,
+			restoreEffect(v, s, newer, mirrored)); err != nil {
 			return RestoreVolumeResult{}, err
 		}
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
@@ -491,7 +492,8 @@ func restoreFile() kit.Tool {
 				"overwritten": current,
 				"alternative": "restore to a new restore_path instead to keep the current file",
 			}
-			if err := c.Confirm(ctx, fmt.Sprintf("Overwrite %s in %s on %s with %s from snapshot %s", dest, volPath(v), t.Name, src, s.Name), preview); err != nil {
+			if err := c.Confirm(ctx, fmt.Sprintf("Overwrite %s in %s on %s with %s from snapshot %s", dest, volPath(v), t.Name, src, s.Name), preview,
+				map[string]any{"volume": v.UUID, "snapshot": s.UUID, "path": src, "restore_path": dest, "overwritten": current}); err != nil {
 				return RestoreFileResult{}, err
 			}
 		}
@@ -535,6 +537,9 @@ type CloneResult struct {
 	ParentSnapshot string   `json:"parent_snapshot"`
 	JunctionPath   string   `json:"junction_path,omitempty"`
 	Job            *JobInfo `json:"job,omitempty"`
+	// Reconciled says how the outcome was established when ONTAP's answer
+	// was lost.
+	Reconciled string `json:"reconciled,omitempty"`
 }
 
 // Summary leads the text result.
@@ -559,15 +564,25 @@ func cloneVolume() kit.Tool {
 		if err != nil {
 			return CloneResult{}, err
 		}
+		c.Sending(map[string]string{"kind": "ontap_volume", "svm": v.SVM.Name, "name": a.CloneName})
 		res, err := runJob(ctx, c, cl, t.Name, func(o ...ontap.CallOption) (*ontap.Result, error) {
 			return cl.CloneVolume(ctx, ontap.CloneRequest{Name: a.CloneName, SVMName: v.SVM.Name, ParentVolumeUUID: v.UUID,
 				ParentSnapshotUUID: s.UUID, JunctionPath: a.JunctionPath}, o...)
 		})
+		note := ""
 		if err != nil {
-			return CloneResult{}, backendError(err, t.Name, "clone "+volPath(v)+" snapshot "+s.Name+" as "+a.CloneName)
+			// Volume names are unique per SVM, so the name settles it.
+			if note, err = reconcileCreate(ctx, c, cl, err, t.Name, "clone "+volPath(v)+" snapshot "+s.Name+" as "+a.CloneName, "POST /api/storage/volumes", "volume "+v.SVM.Name+":"+a.CloneName,
+				func(ctx context.Context) (bool, error) {
+					_, err := cl.FindVolume(ctx, v.SVM.Name, a.CloneName)
+					return found(err)
+				}); err != nil {
+				return CloneResult{}, err
+			}
+			res = &ontap.Result{}
 		}
 		out := CloneResult{UUID: res.UUID, Name: a.CloneName, Target: t.Name, ParentVolume: volPath(v),
-			ParentSnapshot: s.Name, JunctionPath: a.JunctionPath, Job: jobInfo(res)}
+			ParentSnapshot: s.Name, JunctionPath: a.JunctionPath, Job: jobInfo(res), Reconciled: note}
 		var nv *ontap.Volume
 		if res.UUID != "" {
 			nv, err = cl.GetVolume(ctx, res.UUID)
@@ -582,4 +597,15 @@ func cloneVolume() kit.Tool {
 		}
 		return out, nil
 	})
+}
+
+// restoreEffect fingerprints what a SnapRestore loses: the snapshot it
+// restores and every newer snapshot it deletes (a snapshot taken after the
+// preview changes it, so an old confirmation no longer applies).
+func restoreEffect(v *ontap.Volume, s *ontap.Snapshot, newer []ontap.Snapshot, mirrored []string) map[string]any {
+	uuids := make([]string, 0, len(newer))
+	for _, x := range newer {
+		uuids = append(uuids, x.UUID)
+	}
+	return map[string]any{"volume": v.UUID, "snapshot": s.UUID, "deleted": uuids, "snapmirror": mirrored}
 }

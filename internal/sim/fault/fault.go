@@ -37,19 +37,24 @@ type Rule struct {
 	RetryAfter    time.Duration `yaml:"retry_after" json:"retry_after,omitempty"`
 	// DropRate is the fraction whose connection is closed without an answer.
 	DropRate float64 `yaml:"drop_rate" json:"drop_rate,omitempty"`
+	// LoseAnswerRate is the fraction that the backend carries out whose
+	// answer is then lost: the connection closes after the handler ran, as
+	// when a proxy or the network fails on the way back. Only this tells a
+	// client whether it reconciles instead of assuming nothing happened.
+	LoseAnswerRate float64 `yaml:"lose_answer_rate" json:"lose_answer_rate,omitempty"`
 	// Count limits the rule to its first Count matching requests (0: all).
 	Count int `yaml:"count" json:"count,omitempty"`
 }
 
 // Validate reports a rule that cannot work.
 func (r Rule) Validate() error {
-	for name, v := range map[string]float64{"error_rate": r.ErrorRate, "rate_limit_rate": r.RateLimitRate, "drop_rate": r.DropRate} {
+	for name, v := range map[string]float64{"error_rate": r.ErrorRate, "rate_limit_rate": r.RateLimitRate, "drop_rate": r.DropRate, "lose_answer_rate": r.LoseAnswerRate} {
 		if v < 0 || v > 1 {
 			return fmt.Errorf("%s %v: want a fraction from 0 to 1", name, v)
 		}
 	}
-	if r.ErrorRate+r.RateLimitRate+r.DropRate > 1 {
-		return fmt.Errorf("error_rate + rate_limit_rate + drop_rate exceed 1")
+	if r.ErrorRate+r.RateLimitRate+r.DropRate+r.LoseAnswerRate > 1 {
+		return fmt.Errorf("error_rate + rate_limit_rate + drop_rate + lose_answer_rate exceed 1")
 	}
 	if r.Status != 0 && (r.Status < 400 || r.Status > 599) {
 		return fmt.Errorf("status %d: want an HTTP error status", r.Status)
@@ -113,6 +118,7 @@ type decision struct {
 	status     int
 	retryAfter time.Duration
 	drop       bool
+	loseAnswer bool
 }
 
 // decide applies every matching rule: latencies add up, and the first rule
@@ -148,6 +154,8 @@ func (i *Injector) decide(req *http.Request) decision {
 			if d.status == 0 {
 				d.status = http.StatusServiceUnavailable
 			}
+		case x < r.DropRate+r.RateLimitRate+r.ErrorRate+r.LoseAnswerRate:
+			d.loseAnswer = true
 		}
 	}
 	return d
@@ -163,14 +171,11 @@ func (i *Injector) Wrap(h http.Handler) http.Handler {
 			}
 		}
 		switch {
+		case d.loseAnswer:
+			h.ServeHTTP(discard{header: http.Header{}}, req) // the backend acts...
+			abort(w)                                         // ...and its answer never arrives
 		case d.drop:
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					_ = conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler) // HTTP/2: abort the stream
+			abort(w)
 		case d.status == http.StatusTooManyRequests:
 			secs := int((d.retryAfter + time.Second - 1) / time.Second)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -193,3 +198,21 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// abort closes the connection without an answer.
+func abort(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // HTTP/2: abort the stream
+}
+
+// discard is a ResponseWriter whose answer goes nowhere.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d discard) WriteHeader(int)             {}
