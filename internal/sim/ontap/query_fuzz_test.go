@@ -137,3 +137,17 @@ func FuzzCollectionQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestQueryManyNegations: each leading ! negates, a million of them
+// included, without a stack frame each.
+func TestQueryManyNegations(t *testing.T) {
+	vals := []any{"vol1"}
+	for _, tc := range []struct {
+		n    int
+		want bool
+	}{{0, true}, {1, false}, {2, true}, {1 << 20, true}, {1<<20 + 1, false}} {
+		if got := matchExpr(vals, strings.Repeat("!", tc.n)+"vol1", false); got != tc.want {
+			t.Errorf("%d !s: %v, want %v", tc.n, got, tc.want)
+		}
+	}
+}
