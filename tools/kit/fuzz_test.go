@@ -50,6 +50,8 @@ func FuzzToolArguments(f *testing.F) {
 		`{"name":"vol1","ratio":-0.1}`, `{"name":""}`, `{}`, `{"name":null}`, `{"name":"vol1","nme":"x"}`,
 		`{"name":"vol1","expires":"99999d"}`, `{"name":"vol1","expires":"yesterday"}`,
 		`{"name":"` + strings.Repeat("x", 41) + `"}`, `{"name":"vol1","wait":"yes"}`, `[]`, `"x"`, `null`, `1`,
+		`{"name":"vol1","severity":"` + strings.Repeat("é", 50000) + `"}`, `{"` + strings.Repeat("k", 50000) + `":1,"name":"v"}`,
+		`{"name":"vol1","LIMIT":1000}`, `{"name":"vol1","Severity":"urgent"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -94,6 +96,9 @@ func FuzzToolArguments(f *testing.F) {
 		}
 		if res.IsError && strings.TrimSpace(text) == "" {
 			t.Fatalf("arguments %s: error result without a message", raw)
+		}
+		if res.IsError && len(text) > MaxErrorBytes+64 {
+			t.Fatalf("arguments of %d bytes: error of %d bytes", len(raw), len(text))
 		}
 		if got == nil {
 			if !res.IsError {
