@@ -617,8 +617,8 @@ func checkResult(t *testing.T, c clientCase, r *scriptResult, wantTools []string
 			name, _ := m["name"].(string)
 			targetNames = append(targetNames, name)
 		}
-		if len(items) != 4 || num(lt.Structured["total"]) != 4 {
-			t.Errorf("list_targets: %d items, total %v; want the demo's 4 targets: %s", len(items), lt.Structured["total"], lt.Text)
+		if len(items) != 5 || num(lt.Structured["total"]) != 5 {
+			t.Errorf("list_targets: %d items, total %v; want the demo's 5 targets: %s", len(items), lt.Structured["total"], lt.Text)
 		}
 		if !slices.Contains(targetNames, "pc-prod") {
 			t.Errorf("list_targets lacks pc-prod: %v", targetNames)
@@ -943,8 +943,8 @@ func TestInspectorCLI(t *testing.T) {
 		if err := json.Unmarshal(e.Result, &res); err != nil {
 			t.Fatal(err)
 		}
-		if res.IsError || res.StructuredContent.Total != 4 || len(res.StructuredContent.Items) != 4 {
-			t.Errorf("list_targets: want 4 targets, got %s", e.Result)
+		if res.IsError || res.StructuredContent.Total != 5 || len(res.StructuredContent.Items) != 5 {
+			t.Errorf("list_targets: want 5 targets, got %s", e.Result)
 		}
 	})
 	t.Run("stdio tool error exits 5", func(t *testing.T) {

@@ -98,7 +98,7 @@ func items(m map[string]any) []map[string]any {
 func TestStdioNutanixSeedOperations(t *testing.T) {
 	s := startStdio(t)
 	const pc = "pc-prod"
-	if n := len(items(s.ok("list_targets", nil))); n != 4 {
+	if n := len(items(s.ok("list_targets", nil))); n != 5 {
 		t.Fatalf("%d targets", n)
 	}
 	clusters := items(s.ok("nutanix_list_clusters", map[string]any{"target": pc}))

@@ -63,11 +63,12 @@ type targetView struct {
 }
 
 func targetsView(ctx context.Context, env *kit.Env) map[string]any {
+	_ = env.Targets.Refresh(ctx) // clusters behind AIQUM targets
 	all := env.Targets.All()
 	probes := env.Targets.ProbeAll(ctx, all)
 	out := make([]targetView, len(all))
 	for i, t := range all {
-		out[i] = targetView{Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint(), Site: t.Site, Probe: probes[i]}
+		out[i] = targetView{Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint() + targets.GatewayPath(t), Site: t.Site, Probe: probes[i]}
 	}
 	return map[string]any{"targets": out}
 }

@@ -62,6 +62,9 @@ func registerTemplates(s *server.MCPServer, env *kit.Env) {
 				if id == "" {
 					id = arg(req, "uuid")
 				}
+				if tpl.kind == config.KindONTAP {
+					_ = env.Targets.Refresh(ctx) // clusters behind AIQUM targets
+				}
 				t, err := env.Targets.Resolve(tpl.kind, target)
 				if err != nil {
 					return nil, err

@@ -50,6 +50,11 @@ type Options struct {
 	// PollInterval and PollMaxInterval bound the exponential backoff of job
 	// and transfer polling (defaults 1s and 30s).
 	PollInterval, PollMaxInterval time.Duration
+	// PathPrefix replaces /api in every request path, for a cluster reached
+	// through a pass-through gateway: "/api/gateways/{uuid}" sends
+	// /api/storage/volumes as /api/gateways/{uuid}/storage/volumes. HAL links
+	// the gateway already rewrote onto the prefix are followed verbatim.
+	PathPrefix string
 }
 
 const redacted = "[REDACTED]"
@@ -98,6 +103,7 @@ type Client struct {
 	log      *slog.Logger
 	pollMin  time.Duration
 	pollMax  time.Duration
+	prefix   string // replaces /api ("" keeps /api)
 }
 
 // New checks the options and returns a client. It does not contact the
@@ -115,6 +121,10 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Username == "" {
 		return nil, errors.New("ontap: username is required")
+	}
+	prefix := strings.TrimRight(opts.PathPrefix, "/")
+	if prefix != "" && (!strings.HasPrefix(prefix, "/api/") || strings.ContainsAny(prefix, "?#")) {
+		return nil, fmt.Errorf("ontap: path prefix must be a path under /api/, got %q", opts.PathPrefix)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
@@ -154,6 +164,7 @@ func New(opts Options) (*Client, error) {
 		log:      opts.Logger,
 		pollMin:  opts.PollInterval,
 		pollMax:  opts.PollMaxInterval,
+		prefix:   prefix,
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if opts.TLSConfig != nil {
@@ -189,8 +200,9 @@ func redactEndpoint(s string) string {
 	return s
 }
 
-// Endpoint is the cluster address this client talks to.
-func (c *Client) Endpoint() string { return c.base }
+// Endpoint is the cluster address this client talks to (with the gateway
+// path prefix, if any).
+func (c *Client) Endpoint() string { return c.base + c.prefix }
 
 func (c *Client) describe() string {
 	return fmt.Sprintf("ontap.Client{endpoint=%s user=%s}", c.base, c.username)
@@ -398,7 +410,14 @@ type call struct {
 }
 
 func (c *Client) url(p string, q url.Values) string {
-	if !strings.HasPrefix(p, "/api/") && p != "/api" {
+	switch {
+	case c.prefix != "" && (p == c.prefix || strings.HasPrefix(p, c.prefix+"/")):
+		// a link the gateway rewrote: verbatim
+	case c.prefix != "" && strings.HasPrefix(p, "/api/"):
+		p = c.prefix + strings.TrimPrefix(p, "/api")
+	case c.prefix != "":
+		p = c.prefix + p
+	case !strings.HasPrefix(p, "/api/") && p != "/api":
 		p = "/api" + p
 	}
 	u := c.base + p

@@ -165,7 +165,7 @@ func (c *Client) mutate(ctx context.Context, method, path string, q url.Values, 
 	if res.UUID == "" && res.Location != "" {
 		if u, err := url.Parse(res.Location); err == nil {
 			p := strings.TrimSuffix(u.Path, "/")
-			if i := strings.LastIndex(p, "/"); i >= 0 && !strings.HasPrefix(p, "/api/cluster/jobs") {
+			if i := strings.LastIndex(p, "/"); i >= 0 && !strings.Contains(p, "/cluster/jobs") {
 				res.UUID = p[i+1:]
 			}
 		}

@@ -27,7 +27,7 @@ func TestCallCommand(t *testing.T) {
 		wantExit int
 		want     string
 	}{
-		{"text result", []string{"call", "list_targets", "--demo", "--log-level", "error"}, 0, "4 targets configured, 4 reachable"},
+		{"text result", []string{"call", "list_targets", "--demo", "--log-level", "error"}, 0, "5 targets configured, 5 reachable"},
 		{"json result", []string{"call", "nutanix_list_clusters", "--demo", "--json", "--args", `{"target":"pc-prod"}`, "--log-level", "error"}, 0, `"items": [`},
 		{"tool error exits 1", []string{"call", "nutanix_get_recovery_point", "--demo", "--args", `{"target":"pc-prod","ext_id":"00000000-0000-0000-0000-000000000000"}`, "--log-level", "error"}, 1, "HTTP 404"},
 		{"read-only refuses writes", []string{"call", "ontap_create_snapshot", "--demo", "--read-only", "--args", `{"target":"ontap-prod","volume":"vol_fin_share"}`, "--log-level", "error"}, -1, "ontap_create_snapshot"},

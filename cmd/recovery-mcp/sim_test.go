@@ -34,7 +34,8 @@ func TestSimServesScenarioToAnyClient(t *testing.T) {
 		t.Fatalf("decode the targets: %v (command: %v)", err, <-errc)
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if len(out.Targets) != 2 {
+	// The Prism Central, the ONTAP cluster and the AIQUM managing it.
+	if len(out.Targets) != 3 {
 		t.Fatalf("targets %+v", out.Targets)
 	}
 	get := func(tg demo.Target, path string, v any) time.Duration {
@@ -63,6 +64,21 @@ func TestSimServesScenarioToAnyClient(t *testing.T) {
 			}
 			if el := get(tg, "/api/storage/volumes", &vols); vols.NumRecords != 2 || el < 60*time.Millisecond {
 				t.Errorf("%s: %d volumes after %s; want 2 after the 60ms latency", tg.Name, vols.NumRecords, el)
+			}
+		case "aiqum":
+			var gws struct {
+				Records []struct {
+					Name string `json:"name"`
+				} `json:"records"`
+			}
+			if get(tg, "/api/gateways", &gws); len(gws.Records) != 1 || gws.Records[0].Name != "ontap-lab" {
+				t.Errorf("%s: gateways %+v, want ontap-lab", tg.Name, gws)
+			}
+			var vols struct {
+				NumRecords int `json:"num_records"`
+			}
+			if get(tg, "/api/v2/datacenter/storage/volumes", &vols); vols.NumRecords != 2 {
+				t.Errorf("%s: %d volumes in the inventory, want 2", tg.Name, vols.NumRecords)
 			}
 		case "nutanix":
 			var vms struct {

@@ -46,6 +46,7 @@ var checkDescriptions = []struct{ name, desc string }{
 	{CheckSnapshotCount, "snapshots per volume (1000; ONTAP maximum 1023)"},
 	{CheckAppConsistency, "application-consistent recovery points where the policy requires them"},
 	{Check32110, "3-2-1-1-0: copies, media, offsite, immutable, zero errors with verification"},
+	{CheckAIQUMEvent, "open AIQUM events (warning or worse) that no other finding cites"},
 }
 
 // Finding is one problem Health found.
@@ -100,6 +101,7 @@ func (h *healthRun) add(f Finding) {
 	if f.Evidence == nil {
 		f.Evidence = Evidence{}
 	}
+	citeAIQUMFinding(h.e, &f)
 	h.checks[f.Check].Findings++
 	h.f = append(h.f, f)
 }
@@ -135,6 +137,7 @@ func Health(e *inventory.Estate, r Rules) HealthReport {
 		h.checkReplication(&e.Replications[i])
 	}
 	h.checkTargetOperations()
+	h.aiqumEvents()
 
 	slices.SortFunc(h.f, compareFindings)
 	rep.Findings = h.f

@@ -88,6 +88,7 @@ func Predict(e *inventory.Estate, r Rules) []Prediction {
 	for i := range e.Replications {
 		p.replication(&e.Replications[i])
 	}
+	p.aiqumCapacity()
 	return p.sorted()
 }
 
@@ -129,6 +130,7 @@ func (p *predictor) add(pr Prediction) {
 	if pr.Evidence == nil {
 		pr.Evidence = Evidence{}
 	}
+	citeAIQUMPrediction(p.e, &pr)
 	p.out = append(p.out, pr)
 }
 

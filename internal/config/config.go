@@ -1,6 +1,6 @@
 // Package config loads the server's configuration: the targets (Prism
-// Centrals and ONTAP clusters) with their credentials, the safety settings and
-// the HTTP transport settings.
+// Centrals, ONTAP clusters and Active IQ Unified Manager servers) with their
+// credentials, the safety settings and the HTTP transport settings.
 //
 // Sources, in order: the YAML file named by --config or RECOVERY_MCP_CONFIG,
 // then the quick environment configuration (NUTANIX_* and ONTAP_*), which adds
@@ -35,6 +35,9 @@ import (
 const (
 	KindNutanix = "nutanix"
 	KindONTAP   = "ontap"
+	// KindAIQUM is an Active IQ Unified Manager server: its managed
+	// clusters become ONTAP targets reached through its API gateway.
+	KindAIQUM = "aiqum"
 )
 
 // Config is the whole configuration.
@@ -77,6 +80,12 @@ type Target struct {
 	APIKey Secret `yaml:"-"`
 	// Password given inline in YAML is refused; kept only to give that error.
 	InlinePassword string `yaml:"password"`
+
+	// Via names the AIQUM target through whose API gateway this ONTAP
+	// cluster is reached; ClusterUUID is the cluster's UUID there. Both are
+	// set by discovery (internal/targets), never read from the file.
+	Via         string `yaml:"-"`
+	ClusterUUID string `yaml:"-"`
 }
 
 // Endpoint returns the base URL of the target, e.g. https://pc.example:9440.
@@ -306,8 +315,8 @@ func (c *Config) Validate() error {
 			return bad("name", fmt.Sprintf("%q: use letters, digits, '.', '_' or '-'", t.Name))
 		case seen[t.Name]:
 			return bad("name", fmt.Sprintf("%q is used by another target", t.Name))
-		case t.Kind != KindNutanix && t.Kind != KindONTAP:
-			return bad("kind", fmt.Sprintf("%q: want nutanix or ontap", t.Kind))
+		case t.Kind != KindNutanix && t.Kind != KindONTAP && t.Kind != KindAIQUM:
+			return bad("kind", fmt.Sprintf("%q: want nutanix, ontap or aiqum", t.Kind))
 		case t.Host == "":
 			return bad("host", "is required")
 		case t.Port < 1 || t.Port > 65535:
@@ -331,7 +340,7 @@ func (c *Config) Validate() error {
 		if t.Kind == KindNutanix && !apiVersionRE.MatchString(t.APIVersion) {
 			return bad("api_version", fmt.Sprintf("%q: want v4.0, v4.1, ... (Prism Central v4 APIs)", t.APIVersion))
 		}
-		if t.Kind == KindONTAP && t.APIVersion != "" {
+		if t.Kind != KindNutanix && t.APIVersion != "" {
 			return bad("api_version", "applies to nutanix targets only")
 		}
 		if t.CAFile != "" {

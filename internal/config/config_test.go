@@ -46,13 +46,18 @@ targets:
     host: cluster2.example.com
     username: admin
     credentials_command: ["echo", "cmd-secret"]
+  - name: um
+    kind: AIQUM
+    host: um.example.com
+    username: umadmin
+    password_env: UM_PASS
 safety:
   confirm_destructive: false
   write_parallelism: 2
 http:
   allowed_origins: ["https://chat.example.com"]
 `)
-	cfg, err := Load(context.Background(), p, env(map[string]string{"PC_PASS": "env-secret"}))
+	cfg, err := Load(context.Background(), p, env(map[string]string{"PC_PASS": "env-secret", "UM_PASS": "um-secret"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +80,9 @@ http:
 		{"write parallelism", cfg.Safety.WriteParallelism, 2},
 		{"endpoint", pc.Endpoint(), "https://pc.example.com:9440"},
 		{"insecure default false", pc.InsecureSkipVerify, false},
+		{"aiqum kind lower-cased", cfg.Target("um").Kind, KindAIQUM},
+		{"aiqum default port", cfg.Target("um").Endpoint(), "https://um.example.com:443"},
+		{"aiqum password from env", cfg.Target("um").Password.Reveal(), "um-secret"},
 	}
 	for _, c := range checks {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
@@ -91,7 +99,7 @@ func TestLoadErrorsNameFileKeyAndProblem(t *testing.T) {
 		want []string
 	}{
 		{"unknown key with line", "targets:\n  - name: a\n    kind: ontap\n    hots: x\n", nil, []string{":4:", "hots", "unknown key"}},
-		{"bad kind", "targets:\n  - {name: a, kind: netapp, host: h}\n", nil, []string{"targets[0].kind", `"netapp"`, "nutanix or ontap"}},
+		{"bad kind", "targets:\n  - {name: a, kind: netapp, host: h}\n", nil, []string{"targets[0].kind", `"netapp"`, "nutanix, ontap or aiqum"}},
 		{"missing host", "targets:\n  - {name: a, kind: ontap}\n", nil, []string{"targets[0].host", "required"}},
 		{"duplicate name", "targets:\n  - {name: a, kind: ontap, host: h}\n  - {name: a, kind: ontap, host: h2}\n", nil, []string{"targets[1].name", "another target"}},
 		{"bad port", "targets:\n  - {name: a, kind: ontap, host: h, port: 70000}\n", nil, []string{"targets[0].port", "70000"}},
@@ -101,6 +109,7 @@ func TestLoadErrorsNameFileKeyAndProblem(t *testing.T) {
 		{"two password sources", "targets:\n  - {name: a, kind: ontap, host: h, password_env: X, password_file: /y}\n", nil, []string{"only one"}},
 		{"failing command hides output", "targets:\n  - {name: a, kind: ontap, host: h, credentials_command: [sh, -c, 'echo leaked-secret; exit 3']}\n", nil, []string{"credentials_command", "exit status 3"}},
 		{"bad duration", "targets:\n  - {name: a, kind: ontap, host: h, timeout: soon}\n", nil, []string{":2:", "duration"}},
+		{"api_version on aiqum", "targets:\n  - {name: a, kind: aiqum, host: h, api_version: v4.0}\n", nil, []string{"targets[0].api_version", "nutanix targets only"}},
 		{"bad origin", "http:\n  allowed_origins: [chat.example.com]\n", nil, []string{"http.allowed_origins[0]"}},
 		{"zero parallelism takes the default", "safety:\n  write_parallelism: 0\n  confirm_destructive: true\n", nil, nil},
 	}
@@ -183,10 +192,11 @@ func TestExampleConfigParses(t *testing.T) {
 	}
 	cfg.ApplyDefaults()
 	cfg.Targets[1].CAFile = "" // the example names a path that exists on the reader's machine only
+	cfg.Targets[3].CAFile = ""
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Targets) != 3 || cfg.Safety.ConfirmTTL.D().String() != "5m0s" {
+	if len(cfg.Targets) != 4 || cfg.Targets[3].Kind != KindAIQUM || cfg.Safety.ConfirmTTL.D().String() != "5m0s" {
 		t.Errorf("example: %+v", cfg)
 	}
 }

@@ -14,6 +14,7 @@ type TargetKind string
 const (
 	KindNutanix TargetKind = "nutanix" // a Prism Central
 	KindOntap   TargetKind = "ontap"   // an ONTAP cluster
+	KindAIQUM   TargetKind = "aiqum"   // an Active IQ Unified Manager server
 )
 
 // EntityKind is the kind of a protected entity.
@@ -117,6 +118,8 @@ type Estate struct {
 	Events         []Event          `json:"events"`
 	Capacity       []CapacitySample `json:"capacity"`
 	ChangeRates    []ChangeSample   `json:"change_rates"`
+	// AIQUMEvents are open AIQUM events about the estate (aiqum.go).
+	AIQUMEvents []AIQUMEvent `json:"aiqum_events,omitempty"`
 
 	idx atomic.Pointer[Index]
 }

@@ -73,6 +73,7 @@ type Auditor struct {
 	keep   int
 
 	unfinished []Unfinished
+	torn       bool // the file's last line was cut short
 }
 
 // NewAuditor writes to w (nil: memory only).
@@ -89,6 +90,13 @@ func OpenAuditFile(path string) (*Auditor, error) {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open audit file: %w", err)
+	}
+	if a.torn {
+		// End the line a kill cut short, so the next record starts on its own.
+		if _, err := f.Write([]byte("\n")); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("repair audit file: %w", err)
+		}
 	}
 	a.w, a.closer = f, f
 	return a, nil
@@ -135,6 +143,12 @@ func (a *Auditor) load(path string) error {
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read audit file: %w", err)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			a.torn = true
+		}
 	}
 	for _, id := range order {
 		if recs, ok := open[id]; ok {

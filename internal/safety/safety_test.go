@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +120,124 @@ func TestWriteLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel2()
+}
+
+func TestGrantsBindPrincipalSessionAndEffect(t *testing.T) {
+	base := Binding{Tool: "ontap_restore_volume", Target: "ontap-prod", Args: map[string]any{"volume": "v"}, Principal: "token:a", Session: "s1",
+		Effect: map[string]any{"deleted": []string{}}}
+	changed := base
+	changed.Effect = map[string]any{"deleted": []string{"snap-uuid-1", "snap-uuid-2"}}
+	otherPrincipal := base
+	otherPrincipal.Principal = "token:b"
+	otherSession := base
+	otherSession.Session = "s2"
+	cases := []struct {
+		name  string
+		state bool
+		use   Binding
+		want  error
+	}{
+		{"token, same call", false, base, nil},
+		{"token, effect changed", false, changed, ErrEffectChanged},
+		{"token, other principal", false, otherPrincipal, ErrTokenMismatch},
+		{"token, other session of the same principal", false, otherSession, nil},
+		{"state, same call", true, base, nil},
+		{"state, effect changed", true, changed, ErrEffectChanged},
+		{"state, other principal", true, otherPrincipal, ErrUnsolicited},
+		{"state, other session", true, otherSession, ErrUnsolicited},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tk := NewTokens(time.Minute, nil)
+			issue, redeem := tk.Issue, tk.Redeem
+			if c.state {
+				issue, redeem = tk.IssueState, tk.RedeemState
+			}
+			code, _, err := issue(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := redeem(code, c.use); !errors.Is(got, c.want) {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+			if c.want == ErrEffectChanged {
+				if again := redeem(code, base); again == nil {
+					t.Error("a grant refused for a changed effect is still usable")
+				}
+			}
+		})
+	}
+	// A token is no request state, nor the other way round.
+	tk := NewTokens(time.Minute, nil)
+	ct, _, _ := tk.Issue(base)
+	if err := tk.RedeemState(ct, base); !errors.Is(err, ErrUnsolicited) {
+		t.Errorf("token as state: %v", err)
+	}
+	cs, _, _ := tk.IssueState(base)
+	if err := tk.Redeem(cs, base); !errors.Is(err, ErrTokenUnknown) {
+		t.Errorf("state as token: %v", err)
+	}
+}
+
+func TestAuditFileSurvivesRestartAndShowsUnfinishedCalls(t *testing.T) {
+	path := t.TempDir() + "/audit.jsonl"
+	a, err := OpenAuditFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []Record{
+		{ID: "c1", Phase: PhaseIntent, Tool: "done"},
+		{ID: "c1", Phase: PhaseOutcome, Tool: "done", Outcome: OutcomeOK},
+		{ID: "c2", Phase: PhaseIntent, Tool: "cut", Args: map[string]any{"password": "p"}},
+		{ID: "c2", Phase: PhaseSending, Tool: "cut", Target: "ontap-prod", Lookup: map[string]string{"kind": "ontap_snapshot", "name": "s"}},
+		{ID: "c2", Phase: PhaseStarted, Tool: "cut", Target: "ontap-prod", TaskID: "job-1"},
+		{ID: "c3", Phase: PhaseIntent, Tool: "early"},
+		{Phase: PhaseOutcome, Tool: "refused", Outcome: OutcomeRefused},
+	} {
+		r.Time = now
+		if err := a.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = a.Close()
+	// A kill can tear the last line.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	_, _ = f.WriteString(`{"id":"c4","phase":"inte`)
+	_ = f.Close()
+
+	b, err := OpenAuditFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(b.Recent(0)); got != 7 {
+		t.Errorf("recent after restart: %d records, want 7", got)
+	}
+	un := b.Unfinished()
+	if len(un) != 2 || un[0].Intent().ID != "c2" || un[1].Intent().ID != "c3" || un[0].Target() != "ontap-prod" {
+		t.Fatalf("unfinished: %+v", un)
+	}
+	if st, ok := un[0].Last(PhaseStarted); !ok || st.TaskID != "job-1" {
+		t.Errorf("started record: %+v", st)
+	}
+	if err := b.Reconciled(un[0], Record{Outcome: OutcomeFound, Message: "job job-1 is running"}); err != nil {
+		t.Fatal(err)
+	}
+	if left := b.Unfinished(); len(left) != 1 || left[0].Intent().ID != "c3" {
+		t.Errorf("after reconciling c2: %+v", left)
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), "\n"+`{"time":"`) || strings.Contains(string(raw), `"p"`) {
+		t.Errorf("audit file:\n%s", raw)
+	}
+	_ = b.Close()
+	// A third life: the reconciliation was not glued to the torn line.
+	c, err := OpenAuditFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if left := c.Unfinished(); len(left) != 1 || left[0].Intent().ID != "c3" {
+		t.Errorf("third life: %+v", left)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/tools/aiqum"
 	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
 	"github.com/recovery-mcp/recovery-mcp/tools/core"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -23,6 +24,7 @@ func Catalog() []kit.Tool {
 	all = append(all, analysis.Tools()...)
 	all = append(all, nutanix.Tools()...)
 	all = append(all, ontap.Tools()...)
+	all = append(all, aiqum.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -188,6 +189,13 @@ func TestArgumentErrorsAreActionable(t *testing.T) {
 		{map[string]any{"name": "a", "count": 9}, "above the maximum 5"},
 		{map[string]any{"name": "a", "mode": "warp"}, "use one of fast, slow"},
 		{map[string]any{"name": "a", "target": "nope"}, "unknown ontap target \"nope\": use one of ontap-a"},
+		// encoding/json would bind these case-insensitively, past the checks.
+		{map[string]any{"name": "a", "COUNT": 9}, `unknown argument "COUNT" (argument names are case-sensitive: did you mean "count"?)`},
+		{map[string]any{"name": "a", "Mode": "warp"}, `did you mean "mode"?`},
+		{map[string]any{"Name": "a"}, `did you mean "name"?`},
+		// A megabyte of bad input does not come back as a megabyte of error.
+		{map[string]any{"name": "a", "mode": strings.Repeat("w", 1<<20)}, "bytes cut"},
+		{map[string]any{"name": "a", strings.Repeat("k", 1<<20): 1}, "bytes cut"},
 	}
 	for _, c := range cases {
 		res := callTool(t, cl, "probe_write", c.args)
@@ -197,6 +205,42 @@ func TestArgumentErrorsAreActionable(t *testing.T) {
 	}
 	if s.ran.Load() != 0 {
 		t.Fatal("handler ran on bad input")
+	}
+	for _, c := range cases {
+		if res := callTool(t, cl, "probe_write", c.args); len(text(res)) > 5000 {
+			t.Errorf("error of %d bytes", len(text(res)))
+		}
+	}
+}
+
+func TestArgumentsMustBeAnObject(t *testing.T) {
+	for _, args := range []any{[]any{"name", "a"}, "name=a", 42.0, true} {
+		s := newTestServer(t, nil)
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "probe_write"
+		req.Params.Arguments = args
+		res := sendRaw(t, s, req, "")
+		if !res.IsError || !strings.Contains(text(res), "arguments must be a JSON object") || s.ran.Load() != 0 {
+			t.Errorf("arguments %v: %s", args, text(res))
+		}
+		if !strings.Contains(s.audit.String(), `"outcome":"refused"`) {
+			t.Errorf("arguments %v: refusal not audited", args)
+		}
+	}
+}
+
+func TestLongEchoDoesNotTurnAWriteIntoAnError(t *testing.T) {
+	s := newTestServer(t, nil)
+	cl := connect(t, s.Server)
+	res := callTool(t, cl, "probe_write", map[string]any{"name": strings.Repeat("n", 60_000)})
+	if res.IsError || s.ran.Load() != 1 {
+		t.Fatalf("the write ran (%d) but was reported as: %.300s", s.ran.Load(), text(res))
+	}
+	if raw, _ := json.Marshal(res.StructuredContent); len(raw) > 40_000 || !strings.Contains(string(raw), "bytes cut") {
+		t.Errorf("structured content of %d bytes", len(raw))
+	}
+	if !strings.Contains(s.audit.String(), `"outcome":"ok"`) {
+		t.Errorf("audit: %.500s", s.audit.String())
 	}
 }
 
@@ -214,5 +258,34 @@ func TestResultCarriesSummaryAndStructuredContent(t *testing.T) {
 	}
 	if structuredMap(t, res)["target"] != "ontap-a" || fromText["target"] != "ontap-a" {
 		t.Fatalf("structured: %v", res.StructuredContent)
+	}
+}
+
+func TestHiddenToolCallsAreAuditedAsRefused(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		set  func(*Options)
+		tool string
+	}{
+		{"--read-only", func(o *Options) { o.ReadOnly = true }, "probe_write"},
+		{"--disable-destructive", func(o *Options) { o.DisableDestructive = true }, "probe_delete"},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			s := newTestServer(t, mode.set)
+			cl := connect(t, s.Server)
+			req := mcp.CallToolRequest{}
+			req.Params.Name = mode.tool
+			req.Params.Arguments = map[string]any{"name": "a", "password": "hunter2"}
+			if res, err := cl.CallTool(context.Background(), req); err == nil && !res.IsError {
+				t.Fatalf("hidden tool ran: %s", text(res))
+			}
+			audit := s.audit.String()
+			if s.ran.Load() != 0 || !strings.Contains(audit, `"outcome":"refused"`) || !strings.Contains(audit, mode.name) || !strings.Contains(audit, mode.tool) {
+				t.Errorf("audit: %s", audit)
+			}
+			if strings.Contains(audit, "hunter2") {
+				t.Errorf("audit leaks a secret: %s", audit)
+			}
+		})
 	}
 }

@@ -61,7 +61,7 @@ type Server struct {
 }
 
 const instructions = `recovery-mcp operates backup and recovery on Nutanix Prism Central (recovery points) and NetApp ONTAP (snapshots, SnapMirror, restores, clones), and analyses backup health.
-Start with list_targets to see the configured clusters. Read tools are safe to call freely. Write tools add copies. Destructive tools (delete, revert, in-place restore, SnapMirror break/resync) ask for confirmation: either the client shows the user a prompt, or the tool returns confirmation_required with a preview and a confirm_token; show the preview to the user and repeat the same call with confirm_token only if they agree.`
+Start with list_targets to see the configured clusters (clusters behind an Active IQ Unified Manager are ONTAP targets too; aiqum_list_events shows what AIQUM complains about). Read tools are safe to call freely. Write tools add copies. Destructive tools (delete, revert, in-place restore, SnapMirror break/resync) ask for confirmation: either the client shows the user a prompt, or the tool returns confirmation_required with a preview and a confirm_token; show the preview to the user and repeat the same call with confirm_token only if they agree.`
 
 // New builds the server.
 func New(opts Options) (*Server, error) {

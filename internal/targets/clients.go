@@ -46,6 +46,9 @@ func (r *Registry) ONTAP(t config.Target) (*ontap.Client, error) {
 		return nil, fmt.Errorf("target %s is a %s target, not ontap", t.Name, t.Kind)
 	}
 	c, err := r.client(t, func() (any, error) {
+		if t.Via != "" {
+			return r.gatewayONTAP(t)
+		}
 		tlsConf, err := TLSConfig(t)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -37,8 +38,10 @@ func (r *Registry) Probe(ctx context.Context, t config.Target) Probe {
 	defer hc.CloseIdleConnections()
 
 	var path string
-	switch t.Kind {
-	case config.KindNutanix:
+	switch {
+	case isAIQUMProbe(t):
+		path = aiqumProbePath(t)
+	case t.Kind == config.KindNutanix:
 		path = "/api/clustermgmt/" + t.APIVersion + "/config/clusters?$limit=1"
 	default:
 		path = "/api/cluster?fields=version,name"
@@ -78,6 +81,13 @@ func (r *Registry) Probe(ctx context.Context, t config.Target) Probe {
 	case config.KindNutanix:
 		p.Product = "Nutanix Prism Central"
 		p.APIVersion = t.APIVersion
+	case config.KindAIQUM:
+		var s struct {
+			Product string `json:"product"`
+			Version string `json:"version"`
+		}
+		_ = json.Unmarshal(body, &s)
+		p.Product, p.APIVersion = cmp.Or(s.Product, "Active IQ Unified Manager"), s.Version
 	default:
 		p.Product = "NetApp ONTAP"
 		var c struct {
@@ -87,6 +97,9 @@ func (r *Registry) Probe(ctx context.Context, t config.Target) Probe {
 		}
 		if json.Unmarshal(body, &c) == nil {
 			p.APIVersion = c.Version.Full
+		}
+		if t.Via != "" {
+			p.Product += " via AIQUM " + t.Via
 		}
 	}
 	return p

@@ -31,6 +31,8 @@ type Registry struct {
 	// retryMin and retryMax override the Prism Central clients' retry
 	// backoff (tests that inject many faults); 0 keeps the defaults.
 	retryMin, retryMax time.Duration
+	// aq holds the clusters discovered behind AIQUM targets (aiqum.go).
+	aq aiqumState
 }
 
 // SetPolling sets the task/job polling backoff of clients built from now on.
@@ -45,16 +47,19 @@ func New(targets []config.Target, logger *slog.Logger) *Registry {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Registry{targets: targets, logger: logger, clients: map[string]any{}}
+	r := &Registry{targets: targets, logger: logger, clients: map[string]any{}}
+	r.aq.found = map[string]discovery{}
+	return r
 }
 
-// All returns every target, in configuration order.
-func (r *Registry) All() []config.Target { return r.targets }
+// All returns every target: the configured ones in configuration order,
+// then the clusters discovered behind AIQUM targets (see Refresh).
+func (r *Registry) All() []config.Target { return r.merged() }
 
 // OfKind returns the targets of one kind.
 func (r *Registry) OfKind(kind string) []config.Target {
 	var out []config.Target
-	for _, t := range r.targets {
+	for _, t := range r.merged() {
 		if t.Kind == kind {
 			out = append(out, t)
 		}
@@ -65,7 +70,7 @@ func (r *Registry) OfKind(kind string) []config.Target {
 // Names returns the names of the targets of kind (all kinds when empty).
 func (r *Registry) Names(kind string) []string {
 	var out []string
-	for _, t := range r.targets {
+	for _, t := range r.merged() {
 		if kind == "" || t.Kind == kind {
 			out = append(out, t.Name)
 		}
@@ -84,6 +89,9 @@ func (r *Registry) Resolve(kind, name string) (config.Target, error) {
 		case 1:
 			return candidates[0], nil
 		case 0:
+			if err := r.discoveryErrors(); kind == config.KindONTAP && err != nil {
+				return config.Target{}, fmt.Errorf("no %s target is available: %v", kind, err)
+			}
 			return config.Target{}, fmt.Errorf("no %s target is configured: add one under targets: in the config file (kind: %s) or set %s_HOST", kind, kind, strings.ToUpper(kind))
 		default:
 			return config.Target{}, fmt.Errorf("%d %s targets are configured, so target is required: one of %s", len(candidates), kind, strings.Join(r.Names(kind), ", "))
@@ -94,15 +102,21 @@ func (r *Registry) Resolve(kind, name string) (config.Target, error) {
 			return t, nil
 		}
 	}
-	for _, t := range r.targets {
+	for _, t := range r.merged() {
 		if t.Name == name {
 			return config.Target{}, fmt.Errorf("target %q is a %s target, not %s: use one of %s", name, t.Kind, kind, strings.Join(r.Names(kind), ", "))
 		}
 	}
-	if len(candidates) == 0 {
-		return config.Target{}, fmt.Errorf("unknown target %q, and no %s target is configured", name, kind)
+	hint := ""
+	if kind == config.KindONTAP {
+		if err := r.discoveryErrors(); err != nil {
+			hint = fmt.Sprintf(" (clusters behind AIQUM may be missing: %v)", err)
+		}
 	}
-	return config.Target{}, fmt.Errorf("unknown %s target %q: use one of %s", kind, name, strings.Join(r.Names(kind), ", "))
+	if len(candidates) == 0 {
+		return config.Target{}, fmt.Errorf("unknown target %q, and no %s target is configured%s", name, kind, hint)
+	}
+	return config.Target{}, fmt.Errorf("unknown %s target %q: use one of %s%s", kind, name, strings.Join(r.Names(kind), ", "), hint)
 }
 
 // client returns the cached client of target t, building it with build on

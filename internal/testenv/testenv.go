@@ -206,3 +206,19 @@ func (e *Env) CallWithProgress(name string, args map[string]any) (*mcp.CallToolR
 	defer mu.Unlock()
 	return res, append([]float64(nil), got...)
 }
+
+// ONTAPViaAIQUM drops the direct ONTAP targets from the configuration, so
+// the ONTAP clusters are reached only through the demo's AIQUM target (its
+// API gateway), under the same names.
+func ONTAPViaAIQUM() Option {
+	return func(o *server.Options) {
+		cfg := *o.Config
+		cfg.Targets = nil
+		for _, t := range o.Config.Targets {
+			if t.Kind != "ontap" {
+				cfg.Targets = append(cfg.Targets, t)
+			}
+		}
+		o.Config = &cfg
+	}
+}

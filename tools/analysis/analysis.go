@@ -476,6 +476,9 @@ func AuditRecords(env *kit.Env) []inventory.AuditRecord {
 	recs := env.Audit.Recent(0)
 	out := make([]inventory.AuditRecord, 0, len(recs))
 	for _, r := range recs {
+		if r.Phase != "" && r.Phase != safety.PhaseOutcome && r.Phase != safety.PhaseReconciled {
+			continue // one record per call: its outcome (or reconciliation)
+		}
 		out = append(out, inventory.AuditRecord{Time: r.Time, Tool: r.Tool, Tier: string(r.Tier), Target: r.Target, Outcome: r.Outcome})
 	}
 	return out

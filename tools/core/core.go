@@ -21,7 +21,7 @@ func Tools() []kit.Tool { return []kit.Tool{listTargets(), listRunningOperations
 
 // ListTargetsArgs are list_targets' arguments.
 type ListTargetsArgs struct {
-	Kind  string `json:"kind,omitempty" jsonschema:"enum=nutanix,enum=ontap" jsonschema_description:"Only targets of this kind."`
+	Kind  string `json:"kind,omitempty" jsonschema:"enum=nutanix,enum=ontap,enum=aiqum" jsonschema_description:"Only targets of this kind."`
 	Probe *bool  `json:"probe,omitempty" jsonschema_description:"Contact each target to check reachability and API version (default true)."`
 }
 
@@ -33,6 +33,11 @@ type TargetInfo struct {
 	Site      string `json:"site,omitempty"`
 	Username  string `json:"username,omitempty"`
 	TLSVerify bool   `json:"tls_verify"`
+	// Via is the AIQUM target whose API gateway reaches this cluster.
+	Via string `json:"via,omitempty"`
+	// Clusters are the clusters this AIQUM target manages (reached through
+	// it unless also configured directly).
+	Clusters []string `json:"clusters,omitempty"`
 	targets.Probe
 }
 
@@ -51,10 +56,11 @@ func listTargets() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name:        "list_targets",
 		Title:       "List configured targets",
-		Description: "List the configured Prism Centrals and ONTAP clusters with reachability and API version. Call first: vendor tools take these names as target.",
+		Description: "List the configured Prism Centrals, ONTAP clusters and AIQUM servers (with the clusters behind them) with reachability and API version. Call first: vendor tools take these names as target.",
 		Toolset:     Toolset,
 		Tier:        safety.Read,
 	}, func(ctx context.Context, c *kit.Call, a ListTargetsArgs) (TargetList, error) {
+		_ = c.Env.Targets.Refresh(ctx) // failures show on the AIQUM target's row
 		var selected []config.Target
 		for _, t := range c.Env.Targets.All() {
 			if a.Kind == "" || t.Kind == a.Kind {
@@ -63,15 +69,24 @@ func listTargets() kit.Tool {
 		}
 		items := make([]TargetInfo, 0, len(selected))
 		for _, t := range selected {
-			items = append(items, TargetInfo{
-				Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint(), Site: t.Site,
-				Username: t.Username, TLSVerify: !t.InsecureSkipVerify && !t.PlainHTTP,
-			})
+			it := TargetInfo{
+				Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint() + targets.GatewayPath(t), Site: t.Site,
+				Username: t.Username, TLSVerify: !t.InsecureSkipVerify && !t.PlainHTTP, Via: t.Via,
+			}
+			if t.Kind == config.KindAIQUM {
+				it.Clusters, _ = c.Env.Targets.Behind(t.Name)
+			}
+			items = append(items, it)
 		}
 		out := TargetList{}
 		if a.Probe == nil || *a.Probe {
 			for i, p := range c.Env.Targets.ProbeAll(ctx, selected) {
 				items[i].Probe = p
+			}
+		}
+		for i, t := range selected {
+			if _, err := c.Env.Targets.Behind(t.Name); t.Kind == config.KindAIQUM && err != nil && items[i].Error == "" {
+				items[i].Error = err.Error()
 			}
 		}
 		for _, it := range items {

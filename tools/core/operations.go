@@ -52,6 +52,7 @@ func listRunningOperations() kit.Tool {
 		Name: "list_running_operations", Title: "List running operations", Toolset: Toolset, Tier: safety.Read,
 		Description: "List unfinished work: queued and running Prism Central tasks and ONTAP jobs, and calls a server stop cut off (with what became of them). Use it to follow an interrupted operation before repeating it.",
 	}, func(ctx context.Context, c *kit.Call, a RunningArgs) (RunningList, error) {
+		_ = c.Env.Targets.Refresh(ctx) // clusters behind AIQUM count too; a failed discovery shows below
 		var selected []config.Target
 		for _, t := range c.Env.Targets.All() {
 			if (a.Target == "" || t.Name == a.Target) && (t.Kind == config.KindNutanix || t.Kind == config.KindONTAP) {

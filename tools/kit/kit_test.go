@@ -129,8 +129,26 @@ func TestParseTimeAndHuman(t *testing.T) {
 			t.Errorf("ParseTime(%q) = %v, %v; want %s", c.in, got, err, c.want)
 		}
 	}
-	if _, err := ParseTime("created_after", "yesterday", now, false); err == nil || !strings.Contains(err.Error(), "created_after") {
-		t.Errorf("bad time: %v", err)
+	for _, bad := range []struct {
+		in     string
+		future bool
+		want   string
+	}{
+		{"yesterday", false, "not a time"},
+		{"99999d", true, "longer than"},
+		{"1e300d", true, "longer than"},
+		{"NaNd", true, "not a time"},
+		{"Infw", false, "not a time"},
+		{"4000d", false, "longer than"},
+		{"2040-01-01", true, "more than 10 years ahead"},
+		{"87600h1s", true, "longer than"},
+	} {
+		if _, err := ParseTime("expiration_time", bad.in, now, bad.future); err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "expiration_time") {
+			t.Errorf("ParseTime(%q) error %v, want one saying %q", bad.in, err, bad.want)
+		}
+	}
+	if got, err := ParseTime("t", "3650d", now, true); err != nil || got.Year() != 2036 {
+		t.Errorf("10 years ahead is allowed: %v %v", got, err)
 	}
 	for d, want := range map[time.Duration]string{90 * time.Second: "1m30s", 26 * time.Hour: "1d2h", 0: "0s", 3*time.Hour + 5*time.Minute + 9*time.Second: "3h5m"} {
 		if got := Human(d); got != want {

@@ -192,6 +192,9 @@ type Reconciler func(ctx context.Context, env *Env, u safety.Unfinished) (outcom
 // the result. A call that stopped before sending any change request is
 // absent without asking anyone.
 func ReconcileUnfinished(ctx context.Context, env *Env, byKind map[string]Reconciler) {
+	if len(env.Audit.Unfinished()) > 0 {
+		_ = env.Targets.Refresh(ctx) // a call may have gone to a cluster behind AIQUM
+	}
 	for _, u := range env.Audit.Unfinished() {
 		outcome, msg := safety.OutcomeAbsent, "the server stopped before this call sent any change request"
 		_, sending := u.Last(safety.PhaseSending)

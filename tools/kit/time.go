@@ -15,22 +15,37 @@ const TimeArgHelp = "RFC 3339 time (2026-11-20T09:00:00Z), a date (2026-11-20), 
 // duration such as 36h, 7d or 2w counted from now, forward when future is
 // true (expiration times) and backward otherwise (created_after). Models
 // often do not know the current time; durations spare them the arithmetic.
+//
+// A time more than MaxHorizon ahead of now (an expiration of 99999d) is an
+// error rather than a recovery point kept for centuries, and so is a
+// duration longer than MaxHorizon either way.
 func ParseTime(name, s string, now time.Time, future bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), nil
-	}
-	if d, ok := parseDuration(s); ok {
-		if future {
-			return now.Add(d).UTC(), nil
+	var t time.Time
+	if v, err := time.Parse(time.RFC3339, s); err == nil {
+		t = v.UTC()
+	} else if v, err := time.Parse("2006-01-02", s); err == nil {
+		t = v.UTC()
+	} else if d, ok := parseDuration(s); ok {
+		if d > MaxHorizon {
+			return time.Time{}, InvalidArgs(fmt.Sprintf("argument %s: %s is longer than %s; give at most 3650d", name, clip(s, 40), Human(MaxHorizon)))
 		}
-		return now.Add(-d).UTC(), nil
+		if !future {
+			d = -d
+		}
+		t = now.Add(d).UTC()
+	} else {
+		return time.Time{}, InvalidArgs(fmt.Sprintf("argument %s: %q is not a time; use an %s", name, clip(s, 40), TimeArgHelp))
 	}
-	return time.Time{}, InvalidArgs(fmt.Sprintf("argument %s: %q is not a time; use an %s", name, s, TimeArgHelp))
+	if future && t.Sub(now) > MaxHorizon {
+		return time.Time{}, InvalidArgs(fmt.Sprintf("argument %s: %s is more than 10 years ahead; give a time within 3650d of now", name, Time(t)))
+	}
+	return t, nil
 }
+
+// MaxHorizon bounds how far ahead a time argument may reach: 10 years,
+// longer than any retention the vendors' policies offer.
+const MaxHorizon = 3650 * 24 * time.Hour
 
 func parseDuration(s string) (time.Duration, bool) {
 	if s == "" {
@@ -38,22 +53,16 @@ func parseDuration(s string) (time.Duration, bool) {
 	}
 	unit := s[len(s)-1]
 	if unit == 'd' || unit == 'w' {
-		num := s[:len(s)-1]
-		// Plain decimals only: ParseFloat also reads NaN, Inf, hex and
-		// exponents, and a float beyond the int64 range does not convert.
-		if num == "" || strings.Trim(strings.Replace(num, ".", "", 1), "0123456789") != "" || num == "." {
+		n, err := strconv.ParseFloat(s[:len(s)-1], 64)
+		if err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 			return 0, false
 		}
-		n, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, false
+		if n > 1e5 { // beyond any horizon, and before float64 -> Duration overflows
+			return math.MaxInt64, true
 		}
 		day := 24 * time.Hour
 		if unit == 'w' {
 			day *= 7
-		}
-		if n*float64(day) >= float64(math.MaxInt64) {
-			return 0, false
 		}
 		return time.Duration(n * float64(day)), true
 	}

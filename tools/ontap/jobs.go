@@ -41,7 +41,7 @@ func getJob() kit.Tool {
 		Name: "ontap_get_job", Title: "Get an ONTAP job", Toolset: Toolset, Tier: safety.Read,
 		Description: "Get an ONTAP job's state, to follow one after a timeout.",
 	}, func(ctx context.Context, c *kit.Call, a GetJobArgs) (JobResult, error) {
-		ts, err := ontapTargets(c, a.Target)
+		ts, err := ontapTargets(ctx, c, a.Target)
 		if err != nil {
 			return JobResult{}, err
 		}
@@ -127,7 +127,7 @@ func listEvents() kit.Tool {
 		Name: "ontap_list_events", Title: "List ONTAP events", Toolset: Toolset, Tier: safety.Read,
 		Description: "List data-protection EMS events (SnapMirror, snapshots, space), newest first.",
 	}, func(ctx context.Context, c *kit.Call, a ListEventsArgs) (EventList, error) {
-		ts, err := ontapTargets(c, a.Target)
+		ts, err := ontapTargets(ctx, c, a.Target)
 		if err != nil {
 			return EventList{}, err
 		}

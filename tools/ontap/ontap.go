@@ -61,6 +61,7 @@ func Tools() []kit.Tool {
 // session resolves the target (taking its write slot for write tools) and
 // returns its client.
 func session(ctx context.Context, c *kit.Call, target string) (*ontap.Client, config.Target, error) {
+	refreshAIQUM(ctx, c)
 	t, err := c.Target(ctx, config.KindONTAP, target)
 	if err != nil {
 		return nil, t, err
@@ -70,6 +71,14 @@ func session(ctx context.Context, c *kit.Call, target string) (*ontap.Client, co
 		return nil, t, err
 	}
 	return cl, t, nil
+}
+
+// refreshAIQUM brings the clusters behind AIQUM targets up to date (cheap
+// when fresh); a failure shows in the resolution error of a missing name.
+func refreshAIQUM(ctx context.Context, c *kit.Call) {
+	if err := c.Env.Targets.Refresh(ctx); err != nil {
+		c.Env.Logger.Debug("aiqum discovery", "err", err)
+	}
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

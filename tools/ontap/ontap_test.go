@@ -81,7 +81,7 @@ func callWithDeadline(t *testing.T, e *testenv.Env, name string, args map[string
 }
 
 func TestListVolumes(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	all := e.OK("ontap_list_volumes", map[string]any{"target": prod})
 	items := testenv.Items(t, all)
 	if len(items) != 9 || all["total"].(float64) != 9 {
@@ -134,7 +134,7 @@ func TestListVolumes(t *testing.T) {
 }
 
 func TestListSnapshotsAndPolicies(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	list := e.OK("ontap_list_snapshots", map[string]any{"target": prod, "volume": "vol_finance", "limit": 500})
 	items := testenv.Items(t, list)
 	if len(items) < 5 || list["volume"] != "svm_prod:vol_finance" {
@@ -192,7 +192,7 @@ func TestListSnapshotsAndPolicies(t *testing.T) {
 }
 
 func TestCreateAndDeleteSnapshot(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	s := e.OK("ontap_create_snapshot", map[string]any{"target": prod, "volume": "vol_hr", "comment": "before payroll", "snapmirror_label": "daily"})
 	if s["name"] != "manual.2026-11-20_0900" || m(s, "snapshot", "comment") != "before payroll" || m(s, "snapshot", "snapmirror_label") != "daily" || m(s, "job", "state") != "success" {
 		t.Fatalf("create: %v", s)
@@ -236,7 +236,7 @@ func TestCreateAndDeleteSnapshot(t *testing.T) {
 }
 
 func TestListFilesAndRestoreFile(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	snap := testenv.Items(t, e.OK("ontap_list_snapshots", map[string]any{"target": prod, "volume": "vol_finance", "name": "hourly", "limit": 1}))[0]["name"].(string)
 	live := names(testenv.Items(t, e.OK("ontap_list_files", map[string]any{"target": prod, "volume": "vol_finance", "path": "reports"})))
 	old := testenv.Items(t, e.OK("ontap_list_files", map[string]any{"target": prod, "volume": "vol_finance", "snapshot": snap, "path": "/reports/"}))
@@ -293,7 +293,7 @@ func TestListFilesAndRestoreFile(t *testing.T) {
 }
 
 func TestRestoreVolume(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	logs := testenv.Items(t, e.OK("ontap_list_snapshots", map[string]any{"target": prod, "volume": "vol_logs"}))
 	target := logs[2]["name"].(string)
 	preview, res := e.Confirmed("ontap_restore_volume", map[string]any{"target": prod, "volume": "vol_logs", "snapshot": target})
@@ -334,7 +334,7 @@ func TestRestoreVolume(t *testing.T) {
 }
 
 func TestSetVolumeSnapshotPolicy(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	args := func(p string) map[string]any {
 		return map[string]any{"target": prod, "volume": "vol_archive", "policy": p}
 	}
@@ -365,7 +365,7 @@ func TestSetVolumeSnapshotPolicy(t *testing.T) {
 }
 
 func TestListSnapmirrorTransfersAndEvents(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	all := e.OK("ontap_list_snapmirror", map[string]any{})
 	if len(testenv.Items(t, all)) != 6 || len(all["targets"].([]any)) != 2 {
 		t.Fatalf("all: %v", all)
@@ -421,7 +421,7 @@ func TestListSnapmirrorTransfersAndEvents(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	// A second SVM with a volume of the same name makes the name ambiguous.
 	c := e.Demo.Estate.OntapClusterByName(prod)
 	c.Mu.Lock()
@@ -485,7 +485,7 @@ func TestBadInput(t *testing.T) {
 // not allow are refused before anything is sent, naming the state and the
 // tool to call instead.
 func TestInvalidStateTransitions(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	for _, c := range []struct {
 		tool, rel string
 		want      []string
@@ -519,7 +519,7 @@ func containsAll(s string, parts ...string) bool {
 
 // TestAcceptanceScenario is the scenario end to end.
 func TestAcceptanceScenario(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	vol := map[string]any{"target": prod, "volume": "vol_finance"}
 	with := func(kv ...any) map[string]any {
 		out := map[string]any{}
@@ -615,7 +615,7 @@ func TestAcceptanceScenario(t *testing.T) {
 }
 
 func TestBackendFailures(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 
 	// A job that fails says why.
 	inject(e, prod, fleet.OntapFault{Kind: "job", Match: "snapshot.create", Count: 1, Code: 13, Message: "No space left on device"})
@@ -680,7 +680,7 @@ func TestBackendFailures(t *testing.T) {
 }
 
 func TestProgressDuringLongOperations(t *testing.T) {
-	e := testenv.Start(t)
+	e := start(t)
 	// vol_eng_src has not replicated for hours: its update moves gigabytes
 	// over several polls.
 	res, got := e.CallWithProgress("ontap_snapmirror_update", map[string]any{"relationship": "svm_dr:vol_eng_src_dr"})

@@ -130,9 +130,10 @@ func stat(ctx context.Context, cl *ontap.Client, volUUID, snapshot, p string) (*
 // cleanPath makes a volume path absolute and clean ("/dir/file").
 func cleanPath(p string) string { return path.Clean("/" + strings.TrimSpace(p)) }
 
-// ontapTargets returns the named target, or every ONTAP target when name
-// is empty.
-func ontapTargets(c *kit.Call, name string) ([]config.Target, error) {
+// ontapTargets returns the named target, or every ONTAP target (direct or
+// behind an AIQUM) when name is empty.
+func ontapTargets(ctx context.Context, c *kit.Call, name string) ([]config.Target, error) {
+	refreshAIQUM(ctx, c)
 	if name != "" {
 		t, err := c.Env.Targets.Resolve(config.KindONTAP, name)
 		if err != nil {
@@ -212,7 +213,7 @@ func relationshipsOn(ctx context.Context, c *kit.Call, targets []config.Target) 
 // (when only one relationship has it) source path, on the named target or
 // on every ONTAP target.
 func findRelationship(ctx context.Context, c *kit.Call, target, ref string) (heldRel, error) {
-	ts, err := ontapTargets(c, target)
+	ts, err := ontapTargets(ctx, c, target)
 	if err != nil {
 		return heldRel{}, err
 	}

@@ -128,7 +128,7 @@ func listSnapmirror() kit.Tool {
 		Name: "ontap_list_snapmirror", Title: "List SnapMirror", Toolset: Toolset, Tier: safety.Read,
 		Description: "List SnapMirror relationships: state, health, lag, last transfer, policy, schedule.",
 	}, func(ctx context.Context, c *kit.Call, a ListSnapmirrorArgs) (RelationshipList, error) {
-		ts, err := ontapTargets(c, a.Target)
+		ts, err := ontapTargets(ctx, c, a.Target)
 		if err != nil {
 			return RelationshipList{}, err
 		}

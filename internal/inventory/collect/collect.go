@@ -1,5 +1,7 @@
 // Package collect fills the vendor-neutral inventory.Estate from the
-// configured targets: every Prism Central and ONTAP cluster is read
+// configured targets: every Prism Central, ONTAP cluster (direct or behind
+// an AIQUM's gateway) and AIQUM server (its open protection, capacity and
+// security events, linked to the volumes and relationships) is read
 // concurrently (bounded), a target that fails leaves a partial estate that
 // says so, and the result is cached for a short TTL so that the analysis
 // tools called one after another in a conversation share one collection.
@@ -145,6 +147,9 @@ type part struct {
 }
 
 func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, error) {
+	// The clusters behind AIQUM targets are collected as ONTAP targets; a
+	// failed discovery shows as the AIQUM target's collection error.
+	_ = c.Targets.Refresh(ctx)
 	ts, err := c.targetsIn(s)
 	if err != nil {
 		return nil, err
@@ -166,6 +171,8 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 				err = c.nutanix(ctx, t, now, p)
 			case config.KindONTAP:
 				err = c.ontap(ctx, t, now, p)
+			case config.KindAIQUM:
+				err = c.aiqum(ctx, t, p)
 			}
 			if err != nil {
 				p.target.Error = err.Error()
@@ -188,9 +195,17 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 		e.Events = append(e.Events, p.estate.Events...)
 		e.Capacity = append(e.Capacity, p.estate.Capacity...)
 		e.ChangeRates = append(e.ChangeRates, p.estate.ChangeRates...)
+		e.AIQUMEvents = append(e.AIQUMEvents, p.estate.AIQUMEvents...)
 	}
 	linkNutanixReplicas(e)
 	linkOntap(e, parts)
+	clusterTarget := map[string]string{}
+	for _, p := range parts {
+		if p.ontap != nil {
+			clusterTarget[p.ontap.cluster] = p.ontap.target
+		}
+	}
+	linkAIQUM(e, clusterTarget)
 	e.Normalize()
 	return e, nil
 }

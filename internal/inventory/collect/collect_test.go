@@ -17,7 +17,7 @@ func TestCollectSmallEstate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(est.Targets) != 4 || est.Partial() {
+	if len(est.Targets) != 5 || est.Partial() { // 2 Prism Centrals, 2 clusters, the AIQUM
 		t.Fatalf("targets: %+v", est.Targets)
 	}
 	count := map[inventory.EntityKind]int{}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	simaiqum "github.com/recovery-mcp/recovery-mcp/internal/sim/aiqum"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fault"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	simnutanix "github.com/recovery-mcp/recovery-mcp/internal/sim/nutanix"
@@ -68,7 +69,8 @@ type Demo struct {
 	once     sync.Once
 }
 
-// Start serves every Prism Central and ONTAP cluster of the estate.
+// Start serves every Prism Central, ONTAP cluster and AIQUM server of the
+// estate.
 func Start(ctx context.Context, o Options) (*Demo, error) {
 	if o.Estate == nil {
 		o.Estate = fleet.Small(fleet.DefaultNow)
@@ -113,15 +115,14 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	for _, c := range o.Estate.OntapClusters {
 		sites = append(sites, site{c.Name, "ontap", c.Username, c.Password, siteLabel(c.Name), simontap.New(o.Estate, c, simontap.Options{})})
 	}
-	for i, s := range sites {
+	listen := func(i int, s site) error {
 		port := 0
 		if o.Port != 0 {
 			port = o.Port + i
 		}
 		ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(port)))
 		if err != nil {
-			d.Close()
-			return nil, fmt.Errorf("listen for simulator %s: %w", s.name, err)
+			return fmt.Errorf("listen for simulator %s: %w", s.name, err)
 		}
 		srv := &http.Server{
 			Handler:           d.Injector.Wrap(s.handler),
@@ -148,6 +149,36 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			Name: s.name, Kind: s.kind, Host: o.Host, Port: addr.Port,
 			Username: s.user, Password: s.pass, CAFile: caFile, PlainHTTP: o.PlainHTTP, Site: s.label,
 		})
+		return nil
+	}
+	for i, s := range sites {
+		if err := listen(i, s); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	// The AIQUM servers come last: their gateways forward to the ONTAP
+	// simulators just started, over HTTP(S) like a real AIQUM.
+	backends := map[string]simaiqum.Backend{}
+	for _, t := range d.Targets {
+		if t.Kind == "ontap" {
+			scheme := "https"
+			if o.PlainHTTP {
+				scheme = "http"
+			}
+			backends[t.Name] = simaiqum.Backend{URL: scheme + "://" + net.JoinHostPort(t.Host, strconv.Itoa(t.Port))}
+		}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if d.CA != nil {
+		tr.TLSClientConfig = d.CA.ClientTLS()
+	}
+	for j, a := range o.Estate.Aiqums {
+		s := site{a.Name, "aiqum", a.Username, a.Password, "", simaiqum.New(o.Estate, a, simaiqum.Options{Backends: backends, Transport: tr, Logger: o.Logger})}
+		if err := listen(len(sites)+j, s); err != nil {
+			d.Close()
+			return nil, err
+		}
 	}
 	go func() {
 		<-ctx.Done()

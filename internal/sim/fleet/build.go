@@ -24,7 +24,7 @@ func build(s *estateSpec) (*Estate, error) {
 		histFrom: s.Now.Add(-time.Duration(s.HistoryDays) * 24 * time.Hour),
 	}
 	b.e = &Estate{Clock: NewClock(s.Now), Seed: s.Seed, Planted: slices.Clone(s.Planted)}
-	steps := []func() error{b.nutanixLayout, b.nutanixHistory, b.ontapLayout, b.ontapRelationships, b.placeEvents, b.placeFaults}
+	steps := []func() error{b.nutanixLayout, b.nutanixHistory, b.ontapLayout, b.ontapRelationships, b.placeEvents, b.placeFaults, b.buildAiqums}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err

@@ -360,8 +360,8 @@ func scheduleGap(c *OntapCluster, policy, prefix string, at time.Time) time.Dura
 
 // scheduleInterval is the gap between a schedule's last two firings.
 func scheduleInterval(s *OntapSchedule, now time.Time) time.Duration {
-	a := previousFiring(s, now)
-	p := previousFiring(s, a.Add(-time.Minute))
+	a := PreviousFiring(s, now)
+	p := PreviousFiring(s, a.Add(-time.Minute))
 	if a.IsZero() || p.IsZero() {
 		return 24 * time.Hour
 	}
@@ -485,7 +485,7 @@ func (b *builder) relationship(st *ontapState, rs *RelationshipSpec, idx int) er
 	firstOK := dst.CreateTime.Add(time.Hour)
 	// Firings, newest first, before now (leaving time for the last to end).
 	var firings []time.Time
-	for t := previousFiring(sched, now.Add(-10*time.Minute)); !t.IsZero() && t.After(firstOK) && len(firings) < maxTransfers; t = previousFiring(sched, t.Add(-time.Minute)) {
+	for t := PreviousFiring(sched, now.Add(-10*time.Minute)); !t.IsZero() && t.After(firstOK) && len(firings) < maxTransfers; t = PreviousFiring(sched, t.Add(-time.Minute)) {
 		firings = append(firings, t)
 	}
 	slices.Reverse(firings)

@@ -16,6 +16,9 @@ type Estate struct {
 
 	PrismCentrals []*PrismCentral
 	OntapClusters []*OntapCluster
+	// Aiqums are the Active IQ Unified Manager servers monitoring some of
+	// the ONTAP clusters (see aiqum.go).
+	Aiqums []*Aiqum
 
 	// Planted lists the conditions an estate generator or scenario planted
 	// on purpose (see Conditions), so tests and tours can name them.

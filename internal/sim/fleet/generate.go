@@ -134,6 +134,8 @@ type estateSpec struct {
 	TaskFaults    []TaskFaultSpec
 	JobFaults     []JobFaultSpec
 	Planted       []PlantedCondition
+	// Aiqum lists the AIQUM servers; nil gives the default one (aiqum.go).
+	Aiqum []AiqumSpec
 
 	// where locates a scenario key for error messages (nil: generated).
 	where func(path string) (line int, ok bool)

@@ -683,12 +683,12 @@ func SmallOntap(e *Estate) {
 		}
 		// Last successful update: the newest hourly firing before now, except
 		// for the quiesced and failing ones.
-		lastOK := previousFiring(dr.Schedule("hourly"), now)
+		lastOK := PreviousFiring(dr.Schedule("hourly"), now)
 		switch sp.name {
 		case "vol_hr":
-			lastOK = previousFiring(dr.Schedule("hourly"), now.Add(-50*time.Hour))
+			lastOK = PreviousFiring(dr.Schedule("hourly"), now.Add(-50*time.Hour))
 		case "vol_eng_src":
-			lastOK = previousFiring(dr.Schedule("hourly"), now.Add(-7*time.Hour))
+			lastOK = PreviousFiring(dr.Schedule("hourly"), now.Add(-7*time.Hour))
 		}
 		mirrorHistory(dr, src, dst, rel, lastOK, i)
 		switch sp.name {
@@ -697,7 +697,7 @@ func SmallOntap(e *Estate) {
 		case "vol_eng_src":
 			// Updates have failed since lastOK.
 			for k := 1; k <= 6; k++ {
-				at := previousFiring(dr.Schedule("hourly"), lastOK.Add(time.Duration(k)*time.Hour+time.Minute))
+				at := PreviousFiring(dr.Schedule("hourly"), lastOK.Add(time.Duration(k)*time.Hour+time.Minute))
 				t := &OntapTransfer{
 					UUID: OntapUUID(dr.UUID, "transfer", rel.UUID, fmt.Sprint(k)), Type: "update",
 					QueueTime: at, StartTime: at.Add(2 * time.Second), EndTime: at.Add(47 * time.Second),
@@ -728,7 +728,7 @@ func SmallOntap(e *Estate) {
 
 	// A few EMS events of other kinds.
 	logs := prod.VolumeByName("svm_prod", "vol_logs")
-	skip := previousFiring(prod.Schedule("hourly"), now.Add(-30*time.Hour))
+	skip := PreviousFiring(prod.Schedule("hourly"), now.Add(-30*time.Hour))
 	prod.AddEvent(&OntapEvent{
 		Time: skip, Node: prod.Nodes[0].Name, Name: "mgmtgwd.schedSnap.createFail", Severity: "error", Source: "mgwd",
 		LogMessage: fmt.Sprintf("mgmtgwd.schedSnap.createFail: Skipping creation of scheduled Snapshot copy 'hourly.%s' on volume '%s' on vserver '%s' for schedule 'hourly' prefix 'hourly' (reason: snapshot reserve full).", skip.Format("2006-01-02_1504"), logs.Name, logs.SVM),
@@ -876,7 +876,7 @@ func plannedPolicySnapshots(c *OntapCluster, policy string, now time.Time) []pla
 		}
 		t := now
 		for k := 0; k < cp.Count; k++ {
-			t = previousFiring(s, t)
+			t = PreviousFiring(s, t)
 			if t.IsZero() {
 				break
 			}
@@ -888,9 +888,9 @@ func plannedPolicySnapshots(c *OntapCluster, policy string, now time.Time) []pla
 	return out
 }
 
-// previousFiring returns the last time at or before t (to the minute) when
+// PreviousFiring returns the last time at or before t (to the minute) when
 // the schedule fires, looking back at most 62 days; zero if none.
-func previousFiring(s *OntapSchedule, t time.Time) time.Time {
+func PreviousFiring(s *OntapSchedule, t time.Time) time.Time {
 	if s == nil {
 		return time.Time{}
 	}

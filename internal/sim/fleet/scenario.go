@@ -174,6 +174,8 @@ type Scenario struct {
 	Faults        []fault.Rule       `yaml:"faults"`
 	TaskFaults    []TaskFaultSpec    `yaml:"task_faults"`
 	JobFaults     []JobFaultSpec     `yaml:"job_faults"`
+	// Aiqum lists Active IQ Unified Manager servers (aiqum.go).
+	Aiqum []AiqumSpec `yaml:"aiqum"`
 
 	lines map[string]int
 }
@@ -389,6 +391,9 @@ func (s *Scenario) spec() (*estateSpec, error) {
 	es.Events = append(es.Events, s.Events...)
 	es.TaskFaults = append(es.TaskFaults, s.TaskFaults...)
 	es.JobFaults = append(es.JobFaults, s.JobFaults...)
+	if s.Aiqum != nil {
+		es.Aiqum = append([]AiqumSpec{}, s.Aiqum...)
+	}
 	return es, nil
 }
 

@@ -12,5 +12,6 @@ func Small(now time.Time) *Estate {
 	e := &Estate{Clock: NewClock(now)}
 	SmallNutanix(e)
 	SmallOntap(e)
+	e.Aiqums = append(e.Aiqums, DefaultAiqum(e))
 	return e
 }
