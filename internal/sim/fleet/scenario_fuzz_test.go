@@ -100,7 +100,9 @@ func FuzzScenarioDuration(f *testing.F) {
 	})
 }
 
-func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Line: 1} }
+func scalar(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Line: 1}
+}
 
 // TestScenarioAliasExpansion: a few kilobytes of nested YAML aliases
 // describe 8 million values; loading stops with an error instead of
