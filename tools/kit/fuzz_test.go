@@ -70,16 +70,34 @@ func FuzzToolArguments(f *testing.F) {
 			}
 			return r, nil
 		})
+	// A tool whose arguments are all optional: anything that is not an
+	// object (or absent) must still be refused, never read as {}.
+	var optionalRan bool
+	optional := Define(Meta{Name: "fuzz_optional", Title: "Fuzz", Description: "Takes optional arguments.", Toolset: "fuzz", Tier: safety.Read},
+		func(_ context.Context, _ *Call, a struct {
+			Limit int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500"`
+		}) (fuzzResult, error) {
+			optionalRan = true
+			return fuzzResult{}, nil
+		})
 	env := &Env{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Clock: func() time.Time { return now }}
-	handler := tool.Handler(env)
+	handler, optionalHandler := tool.Handler(env), optional.Handler(env)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var args any
 		if json.Unmarshal(raw, &args) != nil {
 			return // the JSON-RPC layer refuses it before any tool sees it
 		}
 		var req mcp.CallToolRequest
-		req.Params.Name = tool.Name
 		req.Params.Arguments = args
+		optionalRan = false
+		req.Params.Name = optional.Name
+		if res, err := optionalHandler(context.Background(), req); err != nil || res == nil {
+			t.Fatalf("arguments %s: handler returned %v, %v; want a result", raw, res, err)
+		}
+		if _, isObject := args.(map[string]any); optionalRan && !isObject && args != nil {
+			t.Fatalf("arguments %s (not an object) reached a handler", raw)
+		}
+		req.Params.Name = tool.Name
 		got = nil
 		res, err := handler(context.Background(), req)
 		if err != nil || res == nil {
