@@ -2,6 +2,7 @@ package nutanix
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -142,4 +143,47 @@ func FuzzParseOrderBy(f *testing.F) {
 
 func keyValue(o map[string]any, k orderKey) any {
 	return pathExpr{segs: k.path}.eval(&evalEnv{root: o})
+}
+
+// allocBytes returns the bytes f allocates, the least of a few runs.
+func allocBytes(f func()) uint64 {
+	best := ^uint64(0)
+	for range 3 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		best = min(best, after.TotalAlloc-before.TotalAlloc)
+	}
+	return best
+}
+
+// TestParseFilterLinear: the work of parsing grows linearly with the
+// input, whatever its shape. Measured in bytes allocated, which does not
+// depend on the machine's speed: four times the input may cost at most
+// six times the memory (a quadratic step would cost sixteen).
+func TestParseFilterLinear(t *testing.T) {
+	shapes := map[string]func(n int) string{
+		"or chain":      func(n int) string { return strings.Repeat("name eq 'a' or ", n) + "name eq 'b'" },
+		"quotes":        func(n int) string { return "name eq '" + strings.Repeat("''", n) + "'" },
+		"nested not":    func(n int) string { return strings.Repeat("not ", min(n, maxFilterDepth-2)) + "on" },
+		"parentheses":   func(n int) string { return strings.Repeat("(", min(n, maxFilterDepth-2)) + "on" + strings.Repeat(")", min(n, maxFilterDepth-2)) },
+		"long number":   func(n int) string { return "size eq " + strings.Repeat("9", n) },
+		"any lambdas":   func(n int) string { return strings.Repeat("vmRecoveryPoints/any(a:a/vmExtId eq 'x') and ", n) + "on" },
+		"function args": func(n int) string { return strings.Repeat("contains(name,'x') or ", n) + "on" },
+	}
+	for name, shape := range shapes {
+		t.Run(name, func(t *testing.T) {
+			small, large := shape(40), shape(160)
+			if len(large) > maxFilterLen {
+				t.Fatalf("input of %d bytes is over the limit", len(large))
+			}
+			a := allocBytes(func() { _, _ = parseFilter(small) })
+			b := allocBytes(func() { _, _ = parseFilter(large) })
+			if b > 6*a+4096 {
+				t.Fatalf("%d bytes of input allocate %d, %d bytes allocate %d: worse than linear", len(small), a, len(large), b)
+			}
+		})
+	}
 }
