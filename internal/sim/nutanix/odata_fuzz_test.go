@@ -165,10 +165,12 @@ func allocBytes(f func()) uint64 {
 // six times the memory (a quadratic step would cost sixteen).
 func TestParseFilterLinear(t *testing.T) {
 	shapes := map[string]func(n int) string{
-		"or chain":      func(n int) string { return strings.Repeat("name eq 'a' or ", n) + "name eq 'b'" },
-		"quotes":        func(n int) string { return "name eq '" + strings.Repeat("''", n) + "'" },
-		"nested not":    func(n int) string { return strings.Repeat("not ", min(n, maxFilterDepth-2)) + "on" },
-		"parentheses":   func(n int) string { return strings.Repeat("(", min(n, maxFilterDepth-2)) + "on" + strings.Repeat(")", min(n, maxFilterDepth-2)) },
+		"or chain":   func(n int) string { return strings.Repeat("name eq 'a' or ", n) + "name eq 'b'" },
+		"quotes":     func(n int) string { return "name eq '" + strings.Repeat("''", n) + "'" },
+		"nested not": func(n int) string { return strings.Repeat("not ", min(n, maxFilterDepth-2)) + "on" },
+		"parentheses": func(n int) string {
+			return strings.Repeat("(", min(n, maxFilterDepth-2)) + "on" + strings.Repeat(")", min(n, maxFilterDepth-2))
+		},
 		"long number":   func(n int) string { return "size eq " + strings.Repeat("9", n) },
 		"any lambdas":   func(n int) string { return strings.Repeat("vmRecoveryPoints/any(a:a/vmExtId eq 'x') and ", n) + "on" },
 		"function args": func(n int) string { return strings.Repeat("contains(name,'x') or ", n) + "on" },
