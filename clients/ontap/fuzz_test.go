@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -240,4 +241,33 @@ func FuzzClientAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseISODurationLinear: parsing allocates linearly in the input
+// (numbers used to be built by string concatenation, quadratic in their
+// length). Bytes allocated, not time: four times the input may cost at
+// most six times the memory.
+func TestParseISODurationLinear(t *testing.T) {
+	alloc := func(s string) uint64 {
+		best := ^uint64(0)
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, _ = ParseISODuration(s)
+			runtime.ReadMemStats(&after)
+			best = min(best, after.TotalAlloc-before.TotalAlloc)
+		}
+		return best
+	}
+	for name, shape := range map[string]func(n int) string{
+		"long number": func(n int) string { return "PT" + strings.Repeat("1", n) + "S" },
+		"fraction":    func(n int) string { return "PT1." + strings.Repeat("5", n) + "S" },
+		"many parts":  func(n int) string { return "P" + strings.Repeat("1D", n) },
+	} {
+		small, large := shape(1000), shape(4000)
+		if a, b := alloc(small), alloc(large); b > 6*a+4096 {
+			t.Errorf("%s: %d bytes of input allocate %d, %d bytes allocate %d: worse than linear", name, len(small), a, len(large), b)
+		}
+	}
 }
