@@ -30,6 +30,9 @@ the same command again with "confirm_token" added to --args to execute it.`,
   recovery-mcp call ontap_list_snapshots --demo --args '{"volume":"vol_db01"}' --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if err := applyEnv(cmd, getenv); err != nil {
+				return err
+			}
 			logger, err := newLogger(f.logLevel, f.logFormat, os.Stderr)
 			if err != nil {
 				return err

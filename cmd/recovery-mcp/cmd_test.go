@@ -77,3 +77,47 @@ func TestToolsAndVersionCommands(t *testing.T) {
 		t.Errorf("non-loopback without a token: %v", err)
 	}
 }
+
+// TestSwitchesFromEnvironment covers the environment variables behind
+// --demo, --read-only and --disable-destructive, which the Claude Desktop
+// bundle sets from its settings dialog.
+func TestSwitchesFromEnvironment(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr bool
+		want    string
+	}{
+		{"demo from env", map[string]string{"RECOVERY_MCP_DEMO": "true"}, []string{"call", "list_targets"}, false, "5 targets configured, 5 reachable"},
+		{"read-only from env", map[string]string{"RECOVERY_MCP_DEMO": "1", "RECOVERY_MCP_READ_ONLY": "true"},
+			[]string{"call", "ontap_create_snapshot", "--args", `{"target":"ontap-prod","volume":"vol_fin_share"}`}, true, "tool 'ontap_create_snapshot' not found"},
+		{"disable-destructive from env", map[string]string{"RECOVERY_MCP_DEMO": "true", "RECOVERY_MCP_DISABLE_DESTRUCTIVE": "true"},
+			[]string{"call", "ontap_delete_snapshot", "--args", `{"target":"ontap-prod","volume":"vol_fin_share","snapshot":"x"}`}, true, "tool 'ontap_delete_snapshot' not found"},
+		{"destructive stays without the switch", map[string]string{"RECOVERY_MCP_DEMO": "true", "RECOVERY_MCP_DISABLE_DESTRUCTIVE": "false"},
+			[]string{"call", "ontap_delete_snapshot", "--args", `{"target":"ontap-prod","volume":"vol_fin_share","snapshot":"x"}`}, true, `no snapshot named "x"`},
+		{"flag wins over env", map[string]string{"RECOVERY_MCP_DEMO": "true", "RECOVERY_MCP_READ_ONLY": "true"},
+			[]string{"call", "list_targets", "--read-only=false"}, false, "5 targets configured"},
+		{"bad value", map[string]string{"RECOVERY_MCP_DEMO": "yes please"}, []string{"call", "list_targets"}, true, "RECOVERY_MCP_DEMO"},
+		{"unsubstituted placeholder is unset", map[string]string{"RECOVERY_MCP_DEMO": "true", "RECOVERY_MCP_READ_ONLY": "${user_config.read_only}", "ONTAP_HOST": "${user_config.ontap_host}"},
+			[]string{"call", "list_targets"}, false, "5 targets configured"},
+		{"other ${...} values are kept", map[string]string{"RECOVERY_MCP_DEMO": "${DEMO}"}, []string{"call", "list_targets"}, true, "RECOVERY_MCP_DEMO"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, b := range boolEnv {
+				t.Setenv(b.env, "")
+			}
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			out, err := run(t, append(c.args, "--log-level", "error")...)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("error %v, want error %v: %s", err, c.wantErr, out)
+			}
+			if got := out + errString(err); !strings.Contains(got, c.want) {
+				t.Errorf("output %q lacks %q", got, c.want)
+			}
+		})
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/lmittmann/tint"
@@ -16,19 +16,6 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/server"
 )
-
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = ""
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -47,6 +34,7 @@ type serverFlags struct {
 	readOnly           bool
 	disableDestructive bool
 	toolsets           []string
+	dynamicToolsets    bool
 	logLevel           string
 	logFormat          string
 	demo               bool
@@ -56,15 +44,56 @@ type serverFlags struct {
 
 func (f *serverFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.configFile, "config", os.Getenv("RECOVERY_MCP_CONFIG"), "config file (YAML); env RECOVERY_MCP_CONFIG")
-	fl.BoolVar(&f.readOnly, "read-only", false, "expose and allow read tools only")
-	fl.BoolVar(&f.disableDestructive, "disable-destructive", false, "hide and refuse destructive tools (delete, revert, in-place restore, SnapMirror break/resync)")
+	fl.StringVar(&f.configFile, "config", getenv("RECOVERY_MCP_CONFIG"), "config file (YAML); env RECOVERY_MCP_CONFIG")
+	fl.BoolVar(&f.readOnly, "read-only", false, "expose and allow read tools only; env RECOVERY_MCP_READ_ONLY")
+	fl.BoolVar(&f.disableDestructive, "disable-destructive", false, "hide and refuse destructive tools (delete, revert, in-place restore, SnapMirror break/resync); env RECOVERY_MCP_DISABLE_DESTRUCTIVE")
 	fl.StringSliceVar(&f.toolsets, "toolsets", nil, "toolsets to enable, comma-separated (default all): "+strings.Join(server.Toolsets(), ", "))
+	fl.BoolVar(&f.dynamicToolsets, "dynamic-toolsets", false, "start with the core and analysis toolsets (plus --toolsets) and let the client enable others with enable_toolset")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
-	fl.BoolVar(&f.demo, "demo", false, "serve the embedded demo estate: simulated Prism Centrals and ONTAP clusters on loopback")
+	fl.BoolVar(&f.demo, "demo", false, "serve the embedded demo estate: simulated Prism Centrals and ONTAP clusters on loopback; env RECOVERY_MCP_DEMO")
 	fl.StringVar(&f.scenario, "scenario", "", "scenario file (YAML) describing the demo estate; implies --demo")
 	fl.Int64Var(&f.seed, "seed", 1, "seed of the generated demo estate")
+}
+
+// boolEnv names the environment variable behind each switch of
+// serverFlags. A flag given on the command line wins over its variable. The
+// Claude Desktop bundle sets the switches this way (manifest.json maps its
+// settings dialog onto environment variables).
+var boolEnv = []struct{ flag, env string }{
+	{"read-only", "RECOVERY_MCP_READ_ONLY"},
+	{"disable-destructive", "RECOVERY_MCP_DISABLE_DESTRUCTIVE"},
+	{"demo", "RECOVERY_MCP_DEMO"},
+}
+
+// applyEnv sets the switches of cmd that the command line left alone from
+// their environment variables (see boolEnv).
+func applyEnv(cmd *cobra.Command, lookup func(string) string) error {
+	for _, b := range boolEnv {
+		fl := cmd.Flags().Lookup(b.flag)
+		v := strings.TrimSpace(lookup(b.env))
+		if fl == nil || fl.Changed || v == "" {
+			continue
+		}
+		if _, err := strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("environment variable %s: want true or false, got %q", b.env, v)
+		}
+		if err := fl.Value.Set(v); err != nil {
+			return fmt.Errorf("environment variable %s: %w", b.env, err)
+		}
+	}
+	return nil
+}
+
+// getenv is os.Getenv, except that a value still holding a host's
+// unsubstituted placeholder, such as "${user_config.ontap_host}" (what an
+// MCP Bundle host leaves when a setting has no value), counts as unset.
+func getenv(key string) string {
+	v := os.Getenv(key)
+	if strings.HasPrefix(v, "${user_config.") && strings.HasSuffix(v, "}") {
+		return ""
+	}
+	return v
 }
 
 // newLogger returns a logger on stderr: tint text (colour only on a
@@ -95,6 +124,7 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		ReadOnly:           f.readOnly,
 		DisableDestructive: f.disableDestructive,
 		Toolsets:           f.toolsets,
+		DynamicToolsets:    f.dynamicToolsets,
 		Logger:             logger,
 		Version:            buildVersion(),
 	}
@@ -106,7 +136,7 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		}
 		opts, stop = d.DemoOptions(opts), d.Close
 	} else {
-		cfg, err := config.Load(ctx, f.configFile, os.Getenv)
+		cfg, err := config.Load(ctx, f.configFile, getenv)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -121,16 +151,4 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		return nil, nil, err
 	}
 	return s, func() { _ = s.Close(); stop() }, nil
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), "recovery-mcp", buildVersion())
-			return err
-		},
-	}
 }

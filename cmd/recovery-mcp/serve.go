@@ -22,6 +22,9 @@ func newServeCmd() *cobra.Command {
 		Short: "Serve MCP over stdio (default), legacy SSE or streamable HTTP",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd, getenv); err != nil {
+				return err
+			}
 			logger, err := newLogger(f.logLevel, f.logFormat, os.Stderr)
 			if err != nil {
 				return err

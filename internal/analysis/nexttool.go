@@ -31,6 +31,8 @@ const (
 	ToolOntapRestoreVolume            = "ontap_restore_volume"
 	ToolOntapRestoreFile              = "ontap_restore_file"
 	ToolOntapCloneVolume              = "ontap_clone_volume"
+	ToolOntapProtectVolume            = "ontap_protect_volume"
+	ToolNutanixProtectVM              = "nutanix_protect_vm"
 	ToolRecommendRecovery             = "recommend_recovery"
 	ToolPredictBackupFailures         = "predict_backup_failures"
 	ToolListTargets                   = "list_targets"
@@ -83,11 +85,50 @@ func listRecoveryPointsCall(ix *inventory.Index, en *inventory.Entity) *ToolCall
 
 // protectCall assigns protection: an ONTAP snapshot policy, or (Nutanix, no
 // policy tool) an on-demand recovery point now.
+// protectCall protects an unprotected entity: an ONTAP volume gets a
+// snapshot policy and SnapMirror (ontap_protect_volume follows its SVM's
+// replication), a Nutanix VM joins the policy its peers use
+// (nutanix_protect_vm); a volume group, or a VM with no policy to join,
+// gets a recovery point now.
 func protectCall(ix *inventory.Index, en *inventory.Entity) *ToolCall {
 	if vendorOf(ix, en) == inventory.KindOntap {
-		return call(ToolOntapSetVolumeSnapshotPolicy, withArg(volumeArgs(en.Name, en.SVM, en.Target), "policy", "default"))
+		return call(ToolOntapProtectVolume, volumeArgs(en.Name, en.SVM, en.Target))
+	}
+	if en.Kind == inventory.EntityVM {
+		if p := peerPolicy(ix, en); p != "" {
+			return call(ToolNutanixProtectVM, map[string]any{"vm": en.Name, "policy": p, "target": en.Target})
+		}
 	}
 	return createRecoveryPointCall(ix, en)
+}
+
+// peerPolicy picks the policy of en's target whose protected entities share
+// the most tags with en (Environment, App, ...), then the most used one,
+// then the first by name: the policy an administrator would most likely
+// choose for it. "" when the target has no policy protecting anything.
+func peerPolicy(ix *inventory.Index, en *inventory.Entity) string {
+	best, bestShared, bestUsers := "", -1, 0
+	for _, p := range ix.Estate().Policies {
+		if p.Target != en.Target {
+			continue
+		}
+		users := ix.PolicyEntities(ix.Policy(p.Target, p.Name))
+		if len(users) == 0 {
+			continue
+		}
+		shared := 0
+		for _, u := range users {
+			for _, tag := range en.Tags {
+				if u.HasAnyTag([]string{tag}) {
+					shared++
+				}
+			}
+		}
+		if shared > bestShared || (shared == bestShared && (len(users) > bestUsers || (len(users) == bestUsers && p.Name < best))) {
+			best, bestShared, bestUsers = p.Name, shared, len(users)
+		}
+	}
+	return best
 }
 
 // listVolumeCall lists the volume (ontap_list_volumes filters by name).

@@ -5,7 +5,9 @@
 // Sources, in order: the YAML file named by --config or RECOVERY_MCP_CONFIG,
 // then the quick environment configuration (NUTANIX_* and ONTAP_*), which adds
 // one target of each kind when its host variable is set and no file target of
-// that name exists. Unknown keys are errors, and every error names the file,
+// that name exists. The quick variables are what the Claude Desktop bundle's
+// settings dialog fills in, so they accept what people paste there: a host
+// with or without :port or https://, and VERIFY_TLS as well as INSECURE. Unknown keys are errors, and every error names the file,
 // the key and what is wrong. Passwords are resolved once at load time from
 // password_env, password_file or credentials_command (never from the YAML
 // itself, so a config file can be committed) and are held as Secret, which
@@ -222,36 +224,73 @@ func yamlError(source string, err error) error {
 }
 
 func (c *Config) addEnvTargets(getenv func(string) string) error {
-	if h := getenv("NUTANIX_HOST"); h != "" && c.Target("nutanix") == nil {
-		t := Target{Name: "nutanix", Kind: KindNutanix, Host: h, Username: getenv("NUTANIX_USERNAME"), PasswordEnv: "NUTANIX_PASSWORD"}
-		if p := getenv("NUTANIX_PORT"); p != "" {
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				return &Error{Source: "environment", Key: "NUTANIX_PORT", Msg: fmt.Sprintf("want a port number, got %q", p)}
-			}
-			t.Port = n
+	for _, q := range []struct{ name, kind, prefix string }{
+		{"nutanix", KindNutanix, "NUTANIX_"},
+		{"ontap", KindONTAP, "ONTAP_"},
+	} {
+		if getenv(q.prefix+"HOST") == "" || c.Target(q.name) != nil {
+			continue
 		}
-		b, err := envBool(getenv, "NUTANIX_INSECURE")
+		t, err := envTarget(getenv, q.name, q.kind, q.prefix)
 		if err != nil {
 			return err
 		}
-		t.InsecureSkipVerify = b
-		c.Targets = append(c.Targets, t)
-	}
-	if h := getenv("ONTAP_HOST"); h != "" && c.Target("ontap") == nil {
-		t := Target{Name: "ontap", Kind: KindONTAP, Host: h, Username: getenv("ONTAP_USERNAME"), PasswordEnv: "ONTAP_PASSWORD"}
-		if host, port, err := net.SplitHostPort(h); err == nil {
-			t.Host = host
-			t.Port, _ = strconv.Atoi(port)
-		}
-		b, err := envBool(getenv, "ONTAP_INSECURE")
-		if err != nil {
-			return err
-		}
-		t.InsecureSkipVerify = b
 		c.Targets = append(c.Targets, t)
 	}
 	return nil
+}
+
+// envTarget builds a quick target from PREFIX_HOST (a host, host:port or
+// https://host:port/ as pasted from a browser), PREFIX_PORT, PREFIX_USERNAME,
+// PREFIX_PASSWORD and the TLS switch, given either as PREFIX_INSECURE=true or
+// as PREFIX_VERIFY_TLS=false (the form a settings dialog's "verify TLS" box
+// sets); the two may not contradict each other.
+func envTarget(getenv func(string) string, name, kind, prefix string) (Target, error) {
+	t := Target{Name: name, Kind: kind, Username: getenv(prefix + "USERNAME"), PasswordEnv: prefix + "PASSWORD"}
+	bad := func(key, msg string) (Target, error) {
+		return Target{}, &Error{Source: "environment", Key: prefix + key, Msg: msg}
+	}
+	raw := strings.TrimSpace(getenv(prefix + "HOST"))
+	h := strings.TrimSuffix(strings.TrimPrefix(raw, "https://"), "/")
+	if strings.Contains(h, "://") || strings.Contains(h, "/") {
+		return bad("HOST", fmt.Sprintf("%q: want a host name or address, optionally with :port (HTTPS is implied)", raw))
+	}
+	t.Host = h
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return bad("HOST", fmt.Sprintf("%q: %q is not a port number", raw, port))
+		}
+		t.Host, t.Port = host, n
+	} else {
+		t.Host = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	}
+	if p := getenv(prefix + "PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		switch {
+		case err != nil:
+			return bad("PORT", fmt.Sprintf("want a port number, got %q", p))
+		case t.Port != 0 && t.Port != n:
+			return bad("PORT", fmt.Sprintf("%d contradicts the port in %sHOST (%d); give the port once", n, prefix, t.Port))
+		}
+		t.Port = n
+	}
+	insecure, err := envBool(getenv, prefix+"INSECURE")
+	if err != nil {
+		return Target{}, err
+	}
+	if getenv(prefix+"VERIFY_TLS") != "" {
+		verify, err := envBool(getenv, prefix+"VERIFY_TLS")
+		if err != nil {
+			return Target{}, err
+		}
+		if insecure && verify {
+			return bad("VERIFY_TLS", fmt.Sprintf("true contradicts %sINSECURE=true; set one of them", prefix))
+		}
+		insecure = !verify
+	}
+	t.InsecureSkipVerify = insecure
+	return t, nil
 }
 
 func envBool(getenv func(string) string, key string) (bool, error) {

@@ -227,3 +227,57 @@ func TestAnalysisRulesFromConfig(t *testing.T) {
 		t.Errorf("unknown analysis key: %v", err)
 	}
 }
+
+// TestEnvironmentQuickTargetForms covers what a settings dialog passes (the
+// Claude Desktop bundle fills these variables from its form): hosts pasted
+// with a port or a URL, and the verify-TLS switch in both spellings.
+func TestEnvironmentQuickTargetForms(t *testing.T) {
+	cases := []struct {
+		name     string
+		env      map[string]string
+		host     string
+		port     int
+		insecure bool
+		wantErr  string
+	}{
+		{"bare host", map[string]string{"ONTAP_HOST": "c1.local"}, "c1.local", 443, false, ""},
+		{"host:port", map[string]string{"NUTANIX_HOST": "pc.local:9441"}, "pc.local", 9441, false, ""},
+		{"pasted URL", map[string]string{"NUTANIX_HOST": " https://pc.local:9440/ "}, "pc.local", 9440, false, ""},
+		{"IPv6 with port", map[string]string{"ONTAP_HOST": "[fd00::1]:8443"}, "fd00::1", 8443, false, ""},
+		{"IPv6 bracketed", map[string]string{"ONTAP_HOST": "[fd00::1]"}, "fd00::1", 443, false, ""},
+		{"ONTAP_PORT", map[string]string{"ONTAP_HOST": "c1.local", "ONTAP_PORT": "8443"}, "c1.local", 8443, false, ""},
+		{"same port twice", map[string]string{"NUTANIX_HOST": "pc:9441", "NUTANIX_PORT": "9441"}, "pc", 9441, false, ""},
+		{"verify off", map[string]string{"ONTAP_HOST": "c1", "ONTAP_VERIFY_TLS": "false"}, "c1", 443, true, ""},
+		{"verify on", map[string]string{"ONTAP_HOST": "c1", "ONTAP_VERIFY_TLS": "true"}, "c1", 443, false, ""},
+		{"insecure", map[string]string{"ONTAP_HOST": "c1", "ONTAP_INSECURE": "1"}, "c1", 443, true, ""},
+		{"insecure and verify off agree", map[string]string{"ONTAP_HOST": "c1", "ONTAP_INSECURE": "true", "ONTAP_VERIFY_TLS": "false"}, "c1", 443, true, ""},
+		{"insecure contradicts verify", map[string]string{"ONTAP_HOST": "c1", "ONTAP_INSECURE": "true", "ONTAP_VERIFY_TLS": "true"}, "", 0, false, "ONTAP_VERIFY_TLS"},
+		{"bad verify", map[string]string{"NUTANIX_HOST": "pc", "NUTANIX_VERIFY_TLS": "maybe"}, "", 0, false, "NUTANIX_VERIFY_TLS"},
+		{"plain http URL", map[string]string{"NUTANIX_HOST": "http://pc:9440"}, "", 0, false, "NUTANIX_HOST"},
+		{"URL with path", map[string]string{"ONTAP_HOST": "https://c1/api"}, "", 0, false, "ONTAP_HOST"},
+		{"bad port in host", map[string]string{"ONTAP_HOST": "c1:https"}, "", 0, false, "ONTAP_HOST"},
+		{"two different ports", map[string]string{"NUTANIX_HOST": "pc:9441", "NUTANIX_PORT": "9440"}, "", 0, false, "NUTANIX_PORT"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.env["NUTANIX_PASSWORD"], c.env["ONTAP_PASSWORD"] = "pw", "pw"
+			cfg, err := Load(context.Background(), "", env(c.env))
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one naming %s", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.Targets) != 1 {
+				t.Fatalf("targets: %+v", cfg.Targets)
+			}
+			got := cfg.Targets[0]
+			if got.Host != c.host || got.Port != c.port || got.InsecureSkipVerify != c.insecure {
+				t.Errorf("host %q port %d insecure %v, want %q %d %v", got.Host, got.Port, got.InsecureSkipVerify, c.host, c.port, c.insecure)
+			}
+		})
+	}
+}

@@ -44,3 +44,8 @@ func reconcilers() map[string]kit.Reconciler {
 func (s *Server) ReconcileAudit(ctx context.Context) {
 	kit.ReconcileUnfinished(ctx, s.Env, reconcilers())
 }
+
+// Listed returns every tool a tools/list can hold: the catalog, then the
+// dynamic toolset's tools (--dynamic-toolsets only). `recovery-mcp tools`
+// prints the catalog, what a default server lists.
+func Listed() []kit.Tool { return append(Catalog(), DynamicTools()...) }

@@ -10,16 +10,21 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
 const snapDir = "../../testdata/toolsnaps"
+
+// allTools are the catalog and the dynamic toolset's tools: everything a
+// tools/list can ever hold.
+func allTools() []kit.Tool { return Listed() }
 
 // TestToolsnaps keeps each tool's public definition (schemas, annotations,
 // description) in a golden file, so a change to what models see is a
 // reviewed change. UPDATE_TOOLSNAPS=1 rewrites them; a missing snap fails.
 func TestToolsnaps(t *testing.T) {
 	update := os.Getenv("UPDATE_TOOLSNAPS") == "1"
-	for _, tool := range Catalog() {
+	for _, tool := range allTools() {
 		got, err := json.MarshalIndent(tool.MCP(), "", "  ")
 		if err != nil {
 			t.Fatalf("%s: %v", tool.Name, err)
@@ -50,7 +55,7 @@ func TestToolsnaps(t *testing.T) {
 	// A snap without a tool is a removed tool: make that a reviewed change too.
 	files, _ := filepath.Glob(filepath.Join(snapDir, "*.json"))
 	names := map[string]bool{}
-	for _, tool := range Catalog() {
+	for _, tool := range allTools() {
 		names[tool.Name] = true
 	}
 	for _, f := range files {
@@ -73,7 +78,7 @@ func normalizeJSON(t *testing.T, b []byte) []byte {
 // TestAnnotationsFollowTier checks every tool sets all four hints and that
 // they agree with its tier.
 func TestAnnotationsFollowTier(t *testing.T) {
-	for _, tool := range Catalog() {
+	for _, tool := range allTools() {
 		a := tool.MCP().Annotations
 		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
 			t.Errorf("%s: an annotation is unset: %+v", tool.Name, a)
@@ -107,20 +112,42 @@ func TestAnnotationsFollowTier(t *testing.T) {
 }
 
 // toolsListBudget is what tools/list may cost in total once every toolset
-// has landed: about 10,000 tokens of every conversation's context.
+// has landed (and, with --dynamic-toolsets, the toolset tools): about
+// 12,500 tokens of every conversation's context.
 const toolsListBudget = 50_000
 
 func TestToolsListBudget(t *testing.T) {
 	var tools []mcp.Tool
-	for _, tool := range Catalog() {
+	for _, tool := range allTools() {
 		tools = append(tools, tool.MCP())
 	}
 	b, err := json.Marshal(mcp.ListToolsResult{Tools: tools})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("tools/list: %d tools, %d bytes (budget %d)", len(tools), len(b), toolsListBudget)
+	static, _ := json.Marshal(mcp.ListToolsResult{Tools: tools[:len(Catalog())]})
+	t.Logf("tools/list: %d tools, %d bytes (budget %d); without the dynamic toolset tools %d bytes", len(tools), len(b), toolsListBudget, len(static))
 	if len(b) > toolsListBudget {
 		t.Errorf("tools/list is %d bytes, over the %d budget: shorten descriptions or schemas", len(b), toolsListBudget)
+	}
+}
+
+// TestEveryParameterDescribed: a parameter without a description leaves the
+// model guessing what it takes (svm, limit and page once had none).
+func TestEveryParameterDescribed(t *testing.T) {
+	for _, tool := range allTools() {
+		var in struct {
+			Properties map[string]struct {
+				Description string `json:"description"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(tool.InputSchema, &in); err != nil {
+			t.Fatalf("%s: %v", tool.Name, err)
+		}
+		for name, p := range in.Properties {
+			if len(p.Description) < 8 {
+				t.Errorf("%s: parameter %s has no useful description (%q)", tool.Name, name, p.Description)
+			}
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -37,10 +38,14 @@ type Options struct {
 	Config             *config.Config
 	ReadOnly           bool
 	DisableDestructive bool
-	// Toolsets to enable; empty means all.
+	// Toolsets to enable; empty means all (with DynamicToolsets: core and
+	// analysis).
 	Toolsets []string
-	Logger   *slog.Logger
-	Version  string
+	// DynamicToolsets starts with few toolsets and adds the tools that
+	// list and enable the others (see dynamic.go).
+	DynamicToolsets bool
+	Logger          *slog.Logger
+	Version         string
 	// Now is time.Now outside tests; it times confirm tokens and audit
 	// records.
 	Now func() time.Time
@@ -54,14 +59,20 @@ type Options struct {
 
 // Server is a built MCP server and what it shares with its tools.
 type Server struct {
-	MCP   *mcpserver.MCPServer
-	Env   *kit.Env
-	Tools []kit.Tool // registered (selected toolsets), before read-only filtering
+	MCP *mcpserver.MCPServer
+	Env *kit.Env
+	// Tools are the registered tools (selected or enabled toolsets),
+	// before read-only filtering. Guarded by mu once serving: dynamic
+	// toolsets append to it.
+	Tools []kit.Tool
 	opts  Options
+
+	mu      sync.RWMutex
+	enabled map[string]bool // toolsets whose tools are registered
 }
 
 const instructions = `recovery-mcp operates backup and recovery on Nutanix Prism Central (recovery points) and NetApp ONTAP (snapshots, SnapMirror, restores, clones), and analyses backup health.
-Start with list_targets to see the configured clusters (clusters behind an Active IQ Unified Manager are ONTAP targets too; aiqum_list_events shows what AIQUM complains about). Read tools are safe to call freely. Write tools add copies. Destructive tools (delete, revert, in-place restore, SnapMirror break/resync) ask for confirmation: either the client shows the user a prompt, or the tool returns confirmation_required with a preview and a confirm_token; show the preview to the user and repeat the same call with confirm_token only if they agree.`
+Start with list_targets to see the configured clusters (clusters behind an Active IQ Unified Manager are ONTAP targets too; aiqum_list_events shows what AIQUM complains about). Read tools are safe to call freely. find_unprotected names what has no protection and the protect call for each (dry_run: true previews it). Write tools add copies. Destructive tools (delete, revert, in-place restore, SnapMirror break/resync) ask for confirmation: either the client shows the user a prompt, or the tool returns confirmation_required with a preview and a confirm_token; show the preview to the user and repeat the same call with confirm_token only if they agree.`
 
 // New builds the server.
 func New(opts Options) (*Server, error) {
@@ -109,41 +120,64 @@ func New(opts Options) (*Server, error) {
 	if opts.FastPolling {
 		env.Targets.SetPolling(fastPollFirst, fastPollMax)
 	}
-	selected, err := SelectTools(opts.Toolsets)
+	names := opts.Toolsets
+	if opts.DynamicToolsets {
+		names = append(slices.Clone(dynamicStart), opts.Toolsets...)
+	}
+	selected, err := SelectTools(names)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Env: env, Tools: selected, opts: opts}
+	s := &Server{Env: env, Tools: selected, opts: opts, enabled: map[string]bool{}}
+	for _, t := range selected {
+		s.enabled[t.Toolset] = true
+	}
+	instr := instructions
+	if opts.DynamicToolsets {
+		instr += "\n" + dynamicInstructions
+		s.Tools = append(s.Tools, s.dynamicTools()...)
+	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddBeforeCallTool(s.auditHidden)
 	s.MCP = mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithHooks(hooks),
-		mcpserver.WithToolCapabilities(false),
+		// tools.listChanged is declared only when the list can change.
+		mcpserver.WithToolCapabilities(opts.DynamicToolsets),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithElicitation(),
 		mcpserver.WithLogging(),
-		mcpserver.WithInstructions(instructions),
+		mcpserver.WithInstructions(instr),
 		mcpserver.WithLogger(opts.Logger),
 		mcpserver.WithRecovery(),
 		mcpserver.WithToolFilter(s.filterTools),
 		mcpserver.WithCompletions(),
 		mcpserver.WithPromptCompletionProvider(prompts.Completer{Env: env}),
 	)
-	for _, t := range selected {
-		s.MCP.AddTool(t.MCP(), t.Handler(env))
-	}
+	s.addTools(s.Tools...)
 	resources.Register(s.MCP, env)
 	prompts.Register(s.MCP)
 	return s, nil
 }
 
+const dynamicInstructions = `Only some toolsets are enabled: list_available_toolsets shows the others (nutanix, ontap, ...) and enable_toolset adds one; then list tools again.`
+
 // Register adds tools beyond the catalog (tests use it for probe tools).
 func (s *Server) Register(tools ...kit.Tool) {
+	s.mu.Lock()
+	s.Tools = append(s.Tools, tools...)
+	s.mu.Unlock()
+	s.addTools(tools...)
+}
+
+// addTools registers tools with mcp-go in one batch (one list_changed
+// notification when the capability is declared).
+func (s *Server) addTools(tools ...kit.Tool) {
+	st := make([]mcpserver.ServerTool, 0, len(tools))
 	for _, t := range tools {
-		s.Tools = append(s.Tools, t)
-		s.MCP.AddTool(t.MCP(), t.Handler(s.Env))
+		st = append(st, t.ServerTool(s.Env))
 	}
+	s.MCP.AddTools(st...)
 }
 
 // Allowed reports whether the server's mode lets t be listed and called.
@@ -159,12 +193,15 @@ func (s *Server) Allowed(t kit.Meta) bool {
 
 // Visible returns the tools a client sees, in name order.
 func (s *Server) Visible() []kit.Tool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var out []kit.Tool
 	for _, t := range s.Tools {
 		if s.Allowed(t.Meta) {
 			out = append(out, t)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -172,9 +209,11 @@ func (s *Server) Visible() []kit.Tool {
 // the filter for both, so a hidden tool cannot be called either.
 func (s *Server) filterTools(_ context.Context, tools []mcp.Tool) []mcp.Tool {
 	byName := map[string]kit.Meta{}
+	s.mu.RLock()
 	for _, t := range s.Tools {
 		byName[t.Name] = t.Meta
 	}
+	s.mu.RUnlock()
 	out := tools[:0:0]
 	for _, t := range tools {
 		if m, ok := byName[t.Name]; ok && !s.Allowed(m) {
@@ -189,7 +228,10 @@ func (s *Server) filterTools(_ context.Context, tools []mcp.Tool) []mcp.Tool {
 // answers "tool not found" without reaching the tool, yet an attempt to
 // change data on a read-only server is exactly what an auditor wants to see.
 func (s *Server) auditHidden(ctx context.Context, _ any, req *mcp.CallToolRequest) {
-	for _, t := range s.Tools {
+	s.mu.RLock()
+	tools := s.Tools
+	s.mu.RUnlock()
+	for _, t := range tools {
 		if t.Name != req.Params.Name || s.Allowed(t.Meta) {
 			continue
 		}

@@ -28,12 +28,12 @@ func Tools() []kit.Tool { return []kit.Tool{listEvents(), updateEvent()} }
 // ListEventsArgs filter AIQUM events.
 type ListEventsArgs struct {
 	Target   string `json:"target,omitempty" jsonschema_description:"AIQUM target. Default: all."`
-	Cluster  string `json:"cluster,omitempty"`
+	Cluster  string `json:"cluster,omitempty" jsonschema_description:"Cluster name the event is about."`
 	Object   string `json:"object,omitempty" jsonschema_description:"Source object name contains (svm:volume)."`
 	Name     string `json:"name,omitempty" jsonschema_description:"Event name contains."`
 	Severity string `json:"severity,omitempty" jsonschema:"enum=critical,enum=error,enum=warning,enum=information" jsonschema_description:"Minimum severity."`
 	State    string `json:"state,omitempty" jsonschema:"enum=open,enum=new,enum=acknowledged,enum=resolved,enum=obsolete,enum=any" jsonschema_description:"Default open (new or acknowledged)."`
-	Area     string `json:"area,omitempty" jsonschema:"enum=protection,enum=capacity,enum=security,enum=availability,enum=configuration,enum=performance"`
+	Area     string `json:"area,omitempty" jsonschema:"enum=protection,enum=capacity,enum=security,enum=availability,enum=configuration,enum=performance" jsonschema_description:"Impact area; backups care about protection, capacity and security."`
 	Since    string `json:"since,omitempty" jsonschema_description:"Raised after: time or age (24h, 7d)."`
 	Limit    int    `json:"limit,omitempty"`
 }
@@ -205,7 +205,7 @@ func readEvents(ctx context.Context, c *kit.Call, t config.Target, f aiqum.Event
 type UpdateEventArgs struct {
 	Target string `json:"target,omitempty" jsonschema_description:"AIQUM target. Default: the only one."`
 	Key    string `json:"key" jsonschema:"required" jsonschema_description:"Event key (aiqum_list_events)."`
-	Action string `json:"action" jsonschema:"required,enum=acknowledge,enum=resolve,enum=assign"`
+	Action string `json:"action" jsonschema:"required,enum=acknowledge,enum=resolve,enum=assign" jsonschema_description:"acknowledge (seen), resolve (fixed), or assign to user."`
 	User   string `json:"user,omitempty" jsonschema_description:"Assignee (assign); for acknowledge and resolve, default the target's user."`
 }
 

@@ -82,7 +82,7 @@ func cut[T any](items []T, limit int) ([]T, bool) {
 // HealthArgs scope a health report.
 type HealthArgs struct {
 	Scope
-	MinSeverity string `json:"min_severity,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low"`
+	MinSeverity string `json:"min_severity,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low" jsonschema_description:"Hide findings below this."`
 	Limit       int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Findings to return (default 50)."`
 }
 
@@ -169,7 +169,7 @@ func backupHealth() kit.Tool {
 type UnprotectedArgs struct {
 	Target string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Site   string `json:"site,omitempty" jsonschema_description:"Site name."`
-	Kind   string `json:"kind,omitempty" jsonschema:"enum=vm,enum=volume_group,enum=volume"`
+	Kind   string `json:"kind,omitempty" jsonschema:"enum=vm,enum=volume_group,enum=volume" jsonschema_description:"Only this kind."`
 }
 
 // Unprotected is an entity without protection.
@@ -239,8 +239,8 @@ type PredictArgs struct {
 	Target string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Site   string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Entity string `json:"entity,omitempty" jsonschema_description:"One VM, volume group or volume: all its assessments."`
-	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Default 50."`
 }
 
 // PredictResult holds predictions.
@@ -312,9 +312,9 @@ func predictFailures() kit.Tool {
 type RecommendArgs struct {
 	Entity       string `json:"entity" jsonschema:"required,minLength=1" jsonschema_description:"VM, volume group or volume name or id."`
 	IncidentTime string `json:"incident_time,omitempty" jsonschema_description:"When it happened: time or age (e.g. 6h); default now."`
-	Scenario     string `json:"scenario" jsonschema:"required,enum=corruption,enum=accidental_deletion,enum=ransomware,enum=site_failure,enum=file_loss"`
+	Scenario     string `json:"scenario" jsonschema:"required,enum=corruption,enum=accidental_deletion,enum=ransomware,enum=site_failure,enum=file_loss" jsonschema_description:"What happened."`
 	Target       string `json:"target,omitempty" jsonschema_description:"Target name."`
-	Format       string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
+	Format       string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
 }
 
 // RecommendResult is the recommendation.
@@ -378,7 +378,7 @@ func recommendRecovery() kit.Tool {
 type OptimizeArgs struct {
 	Target string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Site   string `json:"site,omitempty" jsonschema_description:"Site name."`
-	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
+	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
 }
 
 // OptimizeResult holds suggestions.
@@ -424,10 +424,10 @@ func optimizePolicy() kit.Tool {
 
 // ComplianceArgs pick the framework.
 type ComplianceArgs struct {
-	Framework string `json:"framework" jsonschema:"required,enum=sox,enum=hipaa,enum=gdpr,enum=3-2-1-1-0"`
+	Framework string `json:"framework" jsonschema:"required,enum=sox,enum=hipaa,enum=gdpr,enum=3-2-1-1-0" jsonschema_description:"Control set to evaluate."`
 	Target    string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Site      string `json:"site,omitempty" jsonschema_description:"Site name."`
-	Format    string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown"`
+	Format    string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
 }
 
 // ComplianceResult is the report.

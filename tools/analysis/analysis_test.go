@@ -141,9 +141,11 @@ func TestAnalysisTools(t *testing.T) {
 func TestNextToolCallsMatchTheTools(t *testing.T) {
 	e := testenv.Start(t)
 	schemas := map[string]map[string]bool{}
+	required := map[string][]string{}
 	for _, tool := range server.Catalog() {
 		var s struct {
 			Properties map[string]any `json:"properties"`
+			Required   []string       `json:"required"`
 		}
 		if err := json.Unmarshal(tool.InputSchema, &s); err != nil {
 			t.Fatal(err)
@@ -153,6 +155,7 @@ func TestNextToolCallsMatchTheTools(t *testing.T) {
 			props[k] = true
 		}
 		schemas[tool.Name] = props
+		required[tool.Name] = s.Required
 	}
 	var calls []map[string]any
 	var walk func(v any)
@@ -176,6 +179,7 @@ func TestNextToolCallsMatchTheTools(t *testing.T) {
 	walk(e.OK("backup_health", map[string]any{"limit": 100}))
 	walk(e.OK("predict_backup_failures", map[string]any{"limit": 100}))
 	walk(e.OK("optimize_backup_policy", map[string]any{}))
+	walk(e.OK("find_unprotected", map[string]any{}))
 	for _, sc := range []string{"corruption", "accidental_deletion", "ransomware", "site_failure", "file_loss"} {
 		walk(e.OK("recommend_recovery", map[string]any{"entity": "vol_finance", "scenario": sc}))
 		walk(e.OK("recommend_recovery", map[string]any{"entity": "app-01", "scenario": sc}))
@@ -193,6 +197,11 @@ func TestNextToolCallsMatchTheTools(t *testing.T) {
 		for arg := range c["arguments"].(map[string]any) {
 			if !props[arg] {
 				t.Errorf("%s does not take argument %q (proposed %v)", name, arg, c["arguments"])
+			}
+		}
+		for _, req := range required[name] {
+			if _, ok := c["arguments"].(map[string]any)[req]; !ok {
+				t.Errorf("%s proposed without its required argument %q: %v", name, req, c["arguments"])
 			}
 		}
 	}

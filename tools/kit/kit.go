@@ -110,8 +110,8 @@ func Define[A, R any](m Meta, h func(ctx contextT, c *Call, args A) (R, error)) 
 	if err != nil {
 		panic(fmt.Sprintf("kit: tool %s input schema: %v", m.Name, err))
 	}
-	out := outputSchema[R](m.Confirmable())
-	outRaw, err := json.Marshal(out)
+	out := outputSchema[R]()
+	outRaw, err := outputSchemaJSON(out)
 	if err != nil {
 		panic(fmt.Sprintf("kit: tool %s output schema: %v", m.Name, err))
 	}
@@ -150,10 +150,29 @@ func (t Tool) MCP() mcp.Tool {
 }
 
 // FirstSentence returns the description's first sentence, for listings.
-func (t Tool) FirstSentence() string {
-	d := t.Description
-	if i := strings.Index(d, ". "); i >= 0 {
-		d = d[:i+1]
+func (t Tool) FirstSentence() string { return FirstSentence(t.Description) }
+
+// abbreviations end in a period without ending a sentence.
+var abbreviations = map[string]bool{"e.g": true, "i.e": true, "etc": true, "vs": true, "approx": true, "incl": true, "cf": true}
+
+// FirstSentence returns the first sentence of d: up to the first period
+// that is followed by a space and a capital letter or digit and does not
+// close an abbreviation such as "e.g." or "etc.". "(e.g. after a timeout)"
+// stays whole.
+func FirstSentence(d string) string {
+	for i := 0; i+2 < len(d); i++ {
+		if d[i] != '.' || d[i+1] != ' ' {
+			continue
+		}
+		next := d[i+2]
+		if (next < 'A' || next > 'Z') && (next < '0' || next > '9') {
+			continue
+		}
+		word := d[strings.LastIndexAny(d[:i], " (")+1 : i]
+		if abbreviations[strings.ToLower(word)] {
+			continue
+		}
+		return d[:i+1]
 	}
 	return d
 }

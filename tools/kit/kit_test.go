@@ -87,7 +87,9 @@ func TestDefineSchemas(t *testing.T) {
 	if strings.Contains(string(read.InputSchema), ConfirmTokenArg) {
 		t.Error("read tool takes confirm_token")
 	}
-	if !strings.Contains(string(del.InputSchema), ConfirmTokenArg) || !strings.Contains(string(del.OutputSchema), "confirmation_required") {
+	// The preview's keys are named once, in confirm_token's description,
+	// not in every confirmable tool's output schema.
+	if !strings.Contains(string(del.InputSchema), ConfirmTokenArg) || !strings.Contains(string(del.InputSchema), "confirmation_required") {
 		t.Errorf("destructive tool schemas: %s %s", del.InputSchema, del.OutputSchema)
 	}
 	if !strings.Contains(string(read.InputSchema), `"required":["volume"]`) || strings.Contains(string(read.OutputSchema), "description") {
@@ -176,3 +178,21 @@ func TestProgressOnlyIncreases(t *testing.T) {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestFirstSentence(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"Delete a snapshot. Refused while held.", "Delete a snapshot."},
+		{"Get a task's status (e.g. after wait=false or a timeout).", "Get a task's status (e.g. after wait=false or a timeout)."},
+		{"Lists things, i.e. Volumes and more. Second.", "Lists things, i.e. Volumes and more."},
+		{"Keeps copies, etc. Then more.", "Keeps copies, etc. Then more."},
+		{"Take one. 30 days later it expires.", "Take one."},
+		{"One sentence without a period", "One sentence without a period"},
+		{"Ends with the version 9.12. Then the rest.", "Ends with the version 9.12."},
+		{"Name a file.txt. then lower case", "Name a file.txt. then lower case"},
+	}
+	for _, c := range cases {
+		if got := FirstSentence(c.in); got != c.want {
+			t.Errorf("FirstSentence(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

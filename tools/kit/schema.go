@@ -2,7 +2,9 @@ package kit
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
@@ -30,24 +32,40 @@ func inputSchema[A any](confirmable bool) *jsonschema.Schema {
 	if s.Properties == nil {
 		s.Properties = orderedmap.New[string, *jsonschema.Schema]()
 	}
+	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+		if p.Value.Description == "" {
+			p.Value.Description = commonParams[p.Key]
+		}
+	}
 	if confirmable {
 		s.Properties.Set(ConfirmTokenArg, &jsonschema.Schema{
 			Type:        "string",
-			Description: "From the confirmation preview: repeat the call with it to execute.",
+			Description: "From a confirmation_required answer; repeat the call with it.",
 		})
 	}
 	return s
 }
 
+// commonParams describe the parameters many tools share, where a tool
+// gives no description of its own: one wording everywhere, written once.
+var commonParams = map[string]string{
+	"target": "From list_targets; optional if only one.",
+	"svm":    "SVM name, to tell apart same-named volumes.",
+	"limit":  "Max items: default 50, up to 500.",
+	"page":   "0-based; pass next_page to continue.",
+}
+
 // outputSchema reflects R's top level only, without descriptions: nested
 // objects are just "object" and arrays of objects just "array". The field
 // lists of results are in each tool's structured content and text; the
-// whole tools/list is paid for on every conversation, and its budget (40 KB
+// whole tools/list is paid for on every conversation, and its budget (50 KB
 // for every toolset together) is spent on what helps a model choose and
 // call a tool: descriptions and input schemas. Output schemas set no
 // required keys and allow extra ones, so a confirmable tool's preview answer
-// validates too; its keys are added so the model knows them.
-func outputSchema[R any](confirmable bool) *jsonschema.Schema {
+// ({confirmation_required, confirm_token, preview}) validates too; the
+// confirm_token argument's description and the server instructions name
+// those keys once instead of in every confirmable tool's output schema.
+func outputSchema[R any]() *jsonschema.Schema {
 	var s *jsonschema.Schema
 	if reflect.TypeFor[R]().Kind() == reflect.Struct {
 		s = reflector(true).Reflect(new(R))
@@ -56,13 +74,34 @@ func outputSchema[R any](confirmable bool) *jsonschema.Schema {
 	}
 	s.Version = ""
 	compact(s, 1)
-	if confirmable {
-		for _, k := range []string{"confirmation_required", "confirm_token", "preview"} {
-			typ := map[string]string{"confirmation_required": "boolean", "confirm_token": "string", "preview": "object"}[k]
-			s.Properties.Set(k, &jsonschema.Schema{Type: typ})
+	return s
+}
+
+// outputSchemaJSON renders the output schema with property names only
+// (each an empty schema, {}): what a result holds is told by its names and
+// the data itself, and types would cost 3.5 KB of every tools/list.
+func outputSchemaJSON(s *jsonschema.Schema) (json.RawMessage, error) {
+	var order []string
+	if s.Properties != nil {
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			order = append(order, p.Key)
 		}
 	}
-	return s
+	var b strings.Builder
+	b.WriteString(`{"type":"object","properties":{`)
+	for i, k := range order {
+		name, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(name)
+		b.WriteString(":{}")
+	}
+	b.WriteString("}}")
+	return json.RawMessage(b.String()), nil
 }
 
 const maxOutputDepth = 1

@@ -66,8 +66,8 @@ type ListRecoveryPointsArgs struct {
 	Name              string `json:"name,omitempty" jsonschema_description:"Recovery point name contains this."`
 	VM                string `json:"vm,omitempty" jsonschema_description:"Only recovery points of this VM (name or ext_id)."`
 	VolumeGroup       string `json:"volume_group,omitempty" jsonschema_description:"Only recovery points of this volume group (name or ext_id)."`
-	Status            string `json:"status,omitempty" jsonschema:"enum=COMPLETE"`
-	RecoveryPointType string `json:"recovery_point_type,omitempty" jsonschema:"enum=CRASH_CONSISTENT,enum=APPLICATION_CONSISTENT"`
+	Status            string `json:"status,omitempty" jsonschema:"enum=COMPLETE" jsonschema_description:"Only usable ones."`
+	RecoveryPointType string `json:"recovery_point_type,omitempty" jsonschema:"enum=CRASH_CONSISTENT,enum=APPLICATION_CONSISTENT" jsonschema_description:"APPLICATION_CONSISTENT quiesces via guest tools (VSS)."`
 	CreatedAfter      string `json:"created_after,omitempty" jsonschema_description:"Time or age (e.g. 24h, 7d)."`
 	CreatedBefore     string `json:"created_before,omitempty" jsonschema_description:"Time or age."`
 	ExpiringBefore    string `json:"expiring_before,omitempty" jsonschema_description:"Time or duration from now (e.g. 3d)."`
@@ -248,7 +248,7 @@ type CreateRecoveryPointArgs struct {
 	VMs               []string `json:"vms,omitempty" jsonschema_description:"VM names or ext_ids."`
 	VolumeGroups      []string `json:"volume_groups,omitempty" jsonschema_description:"Volume group names or ext_ids."`
 	ExpirationTime    string   `json:"expiration_time,omitempty" jsonschema_description:"Time or duration from now (e.g. 7d); default never."`
-	RecoveryPointType string   `json:"recovery_point_type,omitempty" jsonschema:"enum=CRASH_CONSISTENT,enum=APPLICATION_CONSISTENT"`
+	RecoveryPointType string   `json:"recovery_point_type,omitempty" jsonschema:"enum=CRASH_CONSISTENT,enum=APPLICATION_CONSISTENT" jsonschema_description:"APPLICATION_CONSISTENT quiesces via guest tools (VSS)."`
 	Wait              *bool    `json:"wait,omitempty" jsonschema_description:"Wait for the task (default true)."`
 }
 
@@ -709,8 +709,8 @@ func targetFor(c *kit.Call, pc nutanix.DomainManager) string {
 // GetVMRecoveryPointArgs name a VM recovery point.
 type GetVMRecoveryPointArgs struct {
 	Target               string `json:"target,omitempty" jsonschema_description:"Prism Central target (list_targets)."`
-	RecoveryPointExtID   string `json:"recovery_point_ext_id" jsonschema:"required,minLength=1"`
-	VMRecoveryPointExtID string `json:"vm_recovery_point_ext_id" jsonschema:"required,minLength=1"`
+	RecoveryPointExtID   string `json:"recovery_point_ext_id" jsonschema:"required,minLength=1" jsonschema_description:"The recovery point holding it."`
+	VMRecoveryPointExtID string `json:"vm_recovery_point_ext_id" jsonschema:"required,minLength=1" jsonschema_description:"From nutanix_get_recovery_point."`
 }
 
 // VMRecoveryPoint is a VM recovery point's details.

@@ -18,7 +18,7 @@ import (
 // GetJobArgs name a job.
 type GetJobArgs struct {
 	Target string `json:"target,omitempty" jsonschema_description:"Default: all."`
-	UUID   string `json:"uuid" jsonschema:"required"`
+	UUID   string `json:"uuid" jsonschema:"required" jsonschema_description:"Job uuid."`
 }
 
 // JobResult is one job.
@@ -78,7 +78,7 @@ type ListEventsArgs struct {
 	Target   string `json:"target,omitempty" jsonschema_description:"Default: all."`
 	Severity string `json:"severity,omitempty" jsonschema:"enum=emergency,enum=alert,enum=error,enum=notice,enum=informational" jsonschema_description:"Minimum severity."`
 	Since    string `json:"since,omitempty" jsonschema_description:"Time or age (24h, 7d)."`
-	Name     string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Name     string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit    int    `json:"limit,omitempty"`
 }
 

@@ -54,7 +54,7 @@ func Tools() []kit.Tool {
 		listVolumes(), listSnapshots(), createSnapshot(), deleteSnapshot(), listFiles(),
 		restoreVolume(), restoreFile(), cloneVolume(), listSnapshotPolicies(), setVolumeSnapshotPolicy(),
 		listSnapmirror(), snapmirrorUpdate(), snapmirrorQuiesce(), snapmirrorResume(), snapmirrorBreak(),
-		snapmirrorResync(), listSnapmirrorTransfers(), getJob(), listEvents(),
+		snapmirrorResync(), listSnapmirrorTransfers(), getJob(), listEvents(), protectVolume(),
 	}
 }
 

@@ -97,8 +97,8 @@ func transfer(t *ontap.SnapmirrorTransfer) Transfer {
 type ListSnapmirrorArgs struct {
 	Target       string `json:"target,omitempty" jsonschema_description:"Default: all."`
 	Relationship string `json:"relationship,omitempty" jsonschema_description:"uuid or part of a path."`
-	State        string `json:"state,omitempty" jsonschema:"enum=snapmirrored,enum=paused,enum=broken_off,enum=uninitialized"`
-	Healthy      *bool  `json:"healthy,omitempty"`
+	State        string `json:"state,omitempty" jsonschema:"enum=snapmirrored,enum=paused,enum=broken_off,enum=uninitialized" jsonschema_description:"Only this state."`
+	Healthy      *bool  `json:"healthy,omitempty" jsonschema_description:"Only healthy or unhealthy ones."`
 	Limit        int    `json:"limit,omitempty"`
 }
 

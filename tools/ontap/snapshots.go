@@ -67,10 +67,10 @@ func busyReason(s *ontap.Snapshot, now time.Time, clones []string) string {
 
 // ListSnapshotsArgs name a volume and filter its snapshots.
 type ListSnapshotsArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target string `json:"target,omitempty"`
+	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM    string `json:"svm,omitempty"`
-	Name   string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	Limit  int    `json:"limit,omitempty"`
 	Page   int    `json:"page,omitempty"`
 }
@@ -135,12 +135,12 @@ func listSnapshots() kit.Tool {
 
 // CreateSnapshotArgs describe a new snapshot.
 type CreateSnapshotArgs struct {
-	Target          string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume          string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target          string `json:"target,omitempty"`
+	Volume          string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM             string `json:"svm,omitempty"`
 	Name            string `json:"name,omitempty" jsonschema_description:"Default manual.<time>."`
-	Comment         string `json:"comment,omitempty"`
-	SnapmirrorLabel string `json:"snapmirror_label,omitempty"`
+	Comment         string `json:"comment,omitempty" jsonschema_description:"Free text."`
+	SnapmirrorLabel string `json:"snapmirror_label,omitempty" jsonschema_description:"Vault policies keep copies by label."`
 	ExpiryTime      string `json:"expiry_time,omitempty" jsonschema_description:"Lock until (time or 7d)."`
 }
 
@@ -225,10 +225,10 @@ func createSnapshot() kit.Tool {
 
 // DeleteSnapshotArgs name a snapshot.
 type DeleteSnapshotArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
-	Snapshot string `json:"snapshot" jsonschema:"required"`
+	Snapshot string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 }
 
 // DeleteSnapshotResult reports a deletion.
@@ -333,7 +333,7 @@ func deleteSnapshot() kit.Tool {
 
 // ListPoliciesArgs name the target.
 type ListPoliciesArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
+	Target string `json:"target,omitempty"`
 }
 
 // Policy is a snapshot policy.
@@ -472,8 +472,8 @@ func listSnapshotPolicies() kit.Tool {
 
 // SetPolicyArgs assign a snapshot policy.
 type SetPolicyArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target string `json:"target,omitempty"`
+	Volume string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM    string `json:"svm,omitempty"`
 	Policy string `json:"policy" jsonschema:"required" jsonschema_description:"none stops snapshots."`
 }

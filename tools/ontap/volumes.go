@@ -16,8 +16,8 @@ import (
 
 // ListVolumesArgs filter volumes.
 type ListVolumesArgs struct {
-	Target string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Name   string `json:"name,omitempty" jsonschema_description:"Contains."`
+	Target string `json:"target,omitempty"`
+	Name   string `json:"name,omitempty" jsonschema_description:"Name contains this."`
 	SVM    string `json:"svm,omitempty"`
 	Limit  int    `json:"limit,omitempty"`
 	Page   int    `json:"page,omitempty"`
@@ -191,8 +191,8 @@ func listVolumes() kit.Tool {
 
 // ListFilesArgs name a directory of a volume or snapshot.
 type ListFilesArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
 	Snapshot string `json:"snapshot,omitempty" jsonschema_description:"Default: active file system."`
 	Path     string `json:"path,omitempty" jsonschema_description:"Default /."`
@@ -274,10 +274,10 @@ func listFiles() kit.Tool {
 
 // RestoreVolumeArgs revert a volume to a snapshot.
 type RestoreVolumeArgs struct {
-	Target   string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target   string `json:"target,omitempty"`
+	Volume   string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM      string `json:"svm,omitempty"`
-	Snapshot string `json:"snapshot" jsonschema:"required"`
+	Snapshot string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 	Force    bool   `json:"force,omitempty" jsonschema_description:"Delete SnapMirror-held newer snapshots too."`
 }
 
@@ -401,10 +401,10 @@ func notDP(v *ontap.Volume, target, verb string) error {
 
 // RestoreFileArgs restore one file from a snapshot.
 type RestoreFileArgs struct {
-	Target      string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume      string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target      string `json:"target,omitempty"`
+	Volume      string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM         string `json:"svm,omitempty"`
-	Snapshot    string `json:"snapshot" jsonschema:"required"`
+	Snapshot    string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
 	Path        string `json:"path" jsonschema:"required" jsonschema_description:"From the volume root."`
 	RestorePath string `json:"restore_path,omitempty" jsonschema_description:"Default: in place (overwrites)."`
 }
@@ -520,11 +520,11 @@ func restoreFile() kit.Tool {
 
 // CloneVolumeArgs describe a FlexClone.
 type CloneVolumeArgs struct {
-	Target       string `json:"target,omitempty" jsonschema_description:"Optional if only one."`
-	Volume       string `json:"volume" jsonschema:"required" jsonschema_description:"Name or uuid."`
+	Target       string `json:"target,omitempty"`
+	Volume       string `json:"volume" jsonschema:"required" jsonschema_description:"Volume name or uuid."`
 	SVM          string `json:"svm,omitempty"`
-	Snapshot     string `json:"snapshot" jsonschema:"required"`
-	CloneName    string `json:"clone_name" jsonschema:"required"`
+	Snapshot     string `json:"snapshot" jsonschema:"required" jsonschema_description:"Snapshot name or uuid."`
+	CloneName    string `json:"clone_name" jsonschema:"required" jsonschema_description:"New volume name."`
 	JunctionPath string `json:"junction_path,omitempty" jsonschema_description:"NAS mount path."`
 }
 

@@ -276,6 +276,9 @@ func (s *Server) route(rc *reqCtx) {
 		}
 	case "prism":
 		switch {
+		case is("config", "categories", "*"):
+			rc.onlyGet(func() { rc.getCategory(p[2]) }) // protect.go
+			return
 		case is("config", "tasks"):
 			rc.onlyGet(rc.listTasks)
 			return
@@ -303,6 +306,13 @@ func (s *Server) route(rc *reqCtx) {
 				return
 			}
 			rc.revertVM(p[3])
+			return
+		case is("ahv", "config", "vms", "*", "$actions", "associate-categories"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.associateVMCategories(p[3]) // protect.go
 			return
 		}
 	case "volumes":

@@ -485,6 +485,8 @@ func (s *Server) applyJob(c *fleet.OntapCluster, j *fleet.OntapJob) *opError {
 		}
 	case "snapmirror.modify":
 		return s.applyRelationshipChange(c, j)
+	case "snapmirror.create":
+		return s.applyRelationshipCreate(c, j) // protect.go
 	default:
 		return &opError{3, fmt.Sprintf("Operation %q is not supported by the simulator.", j.Op)}
 	}

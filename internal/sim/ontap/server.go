@@ -336,7 +336,13 @@ func (rq *request) route() *apiError {
 	case is("storage", "snapshot-policies", "*"):
 		return rq.only(m, "GET", func() *apiError { return rq.listSnapshotPolicies(seg[2]) })
 	case is("snapmirror", "relationships"):
-		return rq.only(m, "GET", func() *apiError { return rq.listRelationships("") })
+		switch m {
+		case "GET":
+			return rq.listRelationships("")
+		case "POST":
+			return rq.createRelationship() // protect.go
+		}
+		return methodNotAllowed(m)
 	case is("snapmirror", "relationships", "*"):
 		switch m {
 		case "GET":
