@@ -93,12 +93,14 @@ func listAll[T any](ctx context.Context, c *Client, ns, path string, o ListOptio
 	if err != nil {
 		return nil, err
 	}
-	if !first.totalKnown {
-		return listSequential(ctx, c, ns, path, o, first)
-	}
 	pages := 1
 	if first.Total > o.Limit {
-		pages = (first.Total + o.Limit - 1) / o.Limit
+		pages = (first.Total-1)/o.Limit + 1 // (Total+Limit-1)/Limit overflows near MaxInt
+	}
+	if !first.totalKnown || pages > maxSequentialPages {
+		// No total, or one no real estate has (a bogus total must not
+		// size an allocation): page until a short page instead.
+		return listSequential(ctx, c, ns, path, o, first)
 	}
 	if pages == 1 {
 		return first.Items, nil

@@ -414,7 +414,17 @@ func (s *Scenario) spec() (*estateSpec, error) {
 type strictDecoder struct {
 	file  string
 	lines map[string]int
+	// nodes counts the values decoded, aliases expanded: YAML aliases
+	// nest, so a few kilobytes can otherwise describe billions of values
+	// (yaml.v3 guards its own decoding against this, but not a walk of
+	// its node tree).
+	nodes int
 }
+
+// maxScenarioNodes bounds the values a scenario expands to: 250,000 is
+// some 10,000 described entities (generated ones do not count), and
+// decoding that many takes about a second.
+const maxScenarioNodes = 250_000
 
 type boolShorthand interface{ applyBool(bool) }
 
@@ -446,6 +456,9 @@ func isNull(n *yaml.Node) bool {
 }
 
 func (d *strictDecoder) decode(n *yaml.Node, v reflect.Value, path string) error {
+	if d.nodes++; d.nodes > maxScenarioNodes {
+		return d.fail(n, path, "the scenario expands to more than %d values (YAML aliases nested too deep?)", maxScenarioNodes)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {

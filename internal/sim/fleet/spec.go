@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,13 @@ func ParseDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("want a duration such as 30s, 4h or 7d (units w, d, h, m, s, ms), got %q", in)
 		}
 		str = str[j:]
-		total += time.Duration(num * float64(unit))
+		// A float beyond the int64 range does not convert (it wrapped to a
+		// negative duration), and the sum must not overflow either.
+		part := num * float64(unit)
+		if part >= 1<<63 || time.Duration(part) > math.MaxInt64-total {
+			return 0, fmt.Errorf("duration %q is out of range (at most about 292 years)", in)
+		}
+		total += time.Duration(part)
 	}
 	if neg {
 		total = -total
