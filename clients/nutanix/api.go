@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -26,6 +27,7 @@ const (
 	pathVolumeGroups   = "config/volume-groups"
 	pathClusters       = "config/clusters"
 	pathCategories     = "config/categories"
+	pathVMStats        = "ahv/stats/vms"
 	pathPolicies       = "config/protection-policies"
 )
 
@@ -91,12 +93,14 @@ func listAll[T any](ctx context.Context, c *Client, ns, path string, o ListOptio
 	if err != nil {
 		return nil, err
 	}
-	if !first.totalKnown {
-		return listSequential(ctx, c, ns, path, o, first)
-	}
 	pages := 1
 	if first.Total > o.Limit {
-		pages = (first.Total + o.Limit - 1) / o.Limit
+		pages = (first.Total-1)/o.Limit + 1 // (Total+Limit-1)/Limit overflows near MaxInt
+	}
+	if !first.totalKnown || pages > maxSequentialPages {
+		// No total, or one no real estate has (a bogus total must not
+		// size an allocation): page until a short page instead.
+		return listSequential(ctx, c, ns, path, o, first)
 	}
 	if pages == 1 {
 		return first.Items, nil
@@ -508,6 +512,42 @@ func (c *Client) ListClusters(ctx context.Context, o ListOptions) (*Page[Cluster
 // ListAllClusters returns every cluster matching o.
 func (c *Client) ListAllClusters(ctx context.Context, o ListOptions) ([]Cluster, error) {
 	return listAll[Cluster](ctx, c, nsClusterMgmt, pathClusters, o)
+}
+
+// VMStats is vmm.v4.ahv.stats.VmStats: a VM's statistics over a window.
+type VMStats struct {
+	ExtID string         `json:"extId,omitempty"`
+	Stats []VMStatsTuple `json:"stats,omitempty"`
+}
+
+// VMStatsTuple is one sample of vmm.v4.ahv.stats.VmStatsTuple (the fields
+// the analysis reads).
+type VMStatsTuple struct {
+	Timestamp time.Time `json:"timestamp"`
+	// ControllerWriteIoBandwidthKbps is the VM's disk controller write
+	// bandwidth in kilobytes per second, averaged over the sample.
+	ControllerWriteIoBandwidthKbps *int64 `json:"controllerWriteIoBandwidthKbps,omitempty"`
+}
+
+// GetVMWriteStats returns a VM's write bandwidth from start to end, one
+// average every interval (GET /api/vmm/v4.0/ahv/stats/vms/{extId} with
+// $startTime, $endTime, $samplingInterval, $statType=AVG and $select).
+func (c *Client) GetVMWriteStats(ctx context.Context, extID string, start, end time.Time, interval time.Duration) (*VMStats, error) {
+	q := url.Values{}
+	q.Set("$startTime", start.UTC().Format(time.RFC3339))
+	q.Set("$endTime", end.UTC().Format(time.RFC3339))
+	q.Set("$samplingInterval", strconv.Itoa(int(interval/time.Second)))
+	q.Set("$statType", "AVG")
+	q.Set("$select", "stats/controllerWriteIoBandwidthKbps")
+	r, err := c.do(ctx, request{method: http.MethodGet, ns: nsVMM, path: pathVMStats + "/" + esc(extID), query: q})
+	if err != nil {
+		return nil, err
+	}
+	var out VMStats
+	if err := decodeData(r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // ListAllCategories returns every category (GET

@@ -43,7 +43,7 @@ func (e *APIError) Error() string {
 	if e.Code != "" {
 		b.WriteString(": " + e.Code)
 	}
-	if e.Message != "" {
+	if e.Message != "" && e.Message != http.StatusText(e.HTTPStatus) {
 		b.WriteString(": " + e.Message)
 	}
 	return b.String()
@@ -115,17 +115,52 @@ func parseAPIError(method, path, requestID string, resp *http.Response, raw []by
 			}
 		}
 	}
+	if len(e.Messages) > maxErrorMessages {
+		e.Messages = e.Messages[:maxErrorMessages]
+	}
+	for i := range e.Messages {
+		m := &e.Messages[i]
+		m.Code, m.ErrorGroup, m.Message = clip(m.Code, 64), clip(m.ErrorGroup, 128), clip(m.Message, maxErrorMessage)
+		m.Severity, m.Locale = clip(m.Severity, 32), clip(m.Locale, 32)
+		if len(m.ArgumentsMap) > 16 {
+			m.ArgumentsMap = nil // a backend's bulk, not an explanation
+		}
+	}
 	if len(e.Messages) > 0 {
 		e.Code, e.ErrorGroup, e.Message = e.Messages[0].Code, e.Messages[0].ErrorGroup, e.Messages[0].Message
-		return e
+	} else if text := strings.TrimSpace(string(raw)); text != "" && utf8.ValidString(text) && !strings.HasPrefix(text, "{") && !strings.HasPrefix(text, "<") {
+		e.Message = clip(text, 200)
 	}
-	if text := strings.TrimSpace(string(raw)); text != "" && utf8.ValidString(text) && !strings.HasPrefix(text, "{") && !strings.HasPrefix(text, "<") {
-		if len(text) > 200 {
-			text = text[:200] + "…"
+	if strings.TrimSpace(e.Message) == "" {
+		// As documented: the HTTP status text when the answer says nothing
+		// (an empty body, an HTML page, an ErrorResponse without messages).
+		e.Message = http.StatusText(e.HTTPStatus)
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("HTTP %d", e.HTTPStatus)
 		}
-		e.Message = text
 	}
 	return e
+}
+
+// Bounds on what an error answer contributes: the messages end up in tool
+// results, and a backend (or a proxy before it) may answer megabytes.
+const (
+	maxErrorMessage  = 1000
+	maxErrorMessages = 8
+)
+
+// clip returns s as valid UTF-8 of at most max bytes, cut at a rune
+// boundary with "…" when it was longer.
+func clip(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	s = s[:max]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
 }
 
 // TaskError is a task that ended FAILED or CANCELED.

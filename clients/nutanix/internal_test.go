@@ -57,8 +57,10 @@ func TestParseAPIError(t *testing.T) {
 		{"schema validation", `{"data":{"error":{"error":"Bad Request","statusCode":400,"validationErrorMessages":[{"attributePath":"expirationTime","message":"must be a date-time"}]}}}`,
 			400, "", "SCHEMA_VALIDATION", "Bad Request; expirationTime: must be a date-time"},
 		{"plain text", "upstream connect error", 503, "", "", "upstream connect error"},
-		{"html", "<html><body>Bad gateway</body></html>", 502, "", "", ""},
-		{"empty", "", 401, "", "", ""},
+		{"html", "<html><body>Bad gateway</body></html>", 502, "", "", "Bad Gateway"},
+		{"empty", "", 401, "", "", "Unauthorized"},
+		{"no messages", `{"data":{"$objectType":"vmm.v4.error.ErrorResponse","error":[]}}`, 409, "", "", "Conflict"},
+		{"unknown status", "", 599, "", "", "HTTP 599"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

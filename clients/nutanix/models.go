@@ -3,6 +3,7 @@ package nutanix
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -311,8 +312,8 @@ func (vm *VM) ProtectionPolicyExtID() string {
 func (vm *VM) DiskBytes() int64 {
 	var n int64
 	for _, d := range vm.Disks {
-		if d.BackingInfo != nil {
-			n += d.BackingInfo.DiskSizeBytes
+		if d.BackingInfo != nil && d.BackingInfo.DiskSizeBytes > 0 {
+			n += min(d.BackingInfo.DiskSizeBytes, math.MaxInt64-n) // saturate, never wrap negative
 		}
 	}
 	return n
@@ -535,7 +536,16 @@ func (p *ProtectionPolicy) RPO() time.Duration {
 	}
 	for _, c := range p.ReplicationConfigurations {
 		if c.Schedule != nil && (primary == "" || c.SourceLocationLabel == primary) {
-			return time.Duration(c.Schedule.RecoveryPointObjectiveTimeSeconds) * time.Second
+			// Bounded: a negative or absurd value from the wire must not
+			// wrap into a negative (or tiny) RPO.
+			secs := int64(c.Schedule.RecoveryPointObjectiveTimeSeconds)
+			switch {
+			case secs <= 0:
+				return 0
+			case secs > int64(math.MaxInt64/time.Second):
+				return time.Duration(math.MaxInt64)
+			}
+			return time.Duration(secs) * time.Second
 		}
 	}
 	return 0

@@ -35,8 +35,6 @@ func (c *Client) AssociateVMCategories(ctx context.Context, vmExtID string, cate
 		path: pathVMs + "/" + esc(vmExtID) + "/$actions/associate-categories", body: body, ifMatch: etag}, m)
 }
 
-// Category (models.go) is prism.v4.config.Category.
-
 // GetCategory reads one category (prism config/categories/{extId}).
 func (c *Client) GetCategory(ctx context.Context, extID string) (*Category, error) {
 	var cat Category

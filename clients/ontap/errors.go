@@ -127,27 +127,53 @@ type errorEnvelope struct {
 
 func newAPIError(method, path string, status int, body []byte) *APIError {
 	e := &APIError{HTTPStatus: status, Method: method, Path: path}
+	statusText := http.StatusText(status)
+	if statusText == "" {
+		statusText = "HTTP " + strconv.Itoa(status)
+	}
 	var env errorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error != nil {
-		e.Code = string(env.Error.Code)
-		e.Message = env.Error.Message
-		e.Target = env.Error.Target
+		e.Code = clip(string(env.Error.Code), 64)
+		e.Message = clip(env.Error.Message, maxErrorMessage)
+		e.Target = clip(env.Error.Target, 256)
 		e.Arguments = env.Error.Arguments
+		if len(e.Arguments) > 16 {
+			e.Arguments = e.Arguments[:16]
+		}
+		for i := range e.Arguments {
+			e.Arguments[i].Code = clip(e.Arguments[i].Code, 64)
+			e.Arguments[i].Message = clip(e.Arguments[i].Message, 256)
+		}
+		if strings.TrimSpace(e.Message) == "" {
+			e.Message = statusText // every error explains itself
+		}
 		return e
 	}
 	// Not an ONTAP envelope (a proxy page, an empty 401...).
-	e.Message = http.StatusText(status)
+	e.Message = statusText
 	if s := strings.TrimSpace(string(body)); s != "" {
-		if len(s) > 200 {
-			s = s[:200]
-			for !utf8.ValidString(s) {
-				s = s[:len(s)-1]
-			}
-			s += "..."
-		}
-		e.Message += ": " + s
+		e.Message += ": " + clip(s, 200)
 	}
 	return e
+}
+
+// maxErrorMessage bounds a backend error message kept in an APIError: the
+// message ends up in a tool result, and a backend (or a proxy in front of
+// it) may answer megabytes.
+const maxErrorMessage = 1000
+
+// clip returns s as valid UTF-8 of at most max bytes, cut at a rune
+// boundary with "..." when it was longer.
+func clip(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	s = s[:max]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
 }
 
 // JobError is a job that ended in failure.

@@ -145,6 +145,22 @@ func citeAIQUMFinding(e *inventory.Estate, f *Finding) {
 		fams, rel = []aiqumFamily{famSpace}, ""
 	case CheckSnapshotReserve:
 		fams, rel = []aiqumFamily{famReserve}, ""
+	case CheckChangeAnomaly:
+		// An anti-ransomware event corroborates a spike as an ARP EMS event
+		// does: the same root cause, one finding.
+		if f.Evidence["direction"] != "spike" {
+			return
+		}
+		evs := aiqumEvents(e, ent, "", famRansomware)
+		if cite(f.Evidence, evs) == "" {
+			return
+		}
+		if f.Evidence["second_signal"] == nil {
+			f.Evidence["second_signal"] = fmt.Sprintf("AIQUM event %s (%s)", evs[0].Name, evs[0].Key)
+			f.Summary = strings.TrimSuffix(f.Summary, ": a ransomware-like churn signal.") + ", and AIQUM reports " + evs[0].Name + ": likely ransomware."
+		}
+		f.Severity = Critical
+		return
 	default:
 		return
 	}

@@ -124,10 +124,10 @@ func TestAIQUMEventsFeedPredictions(t *testing.T) {
 		if after == nil || after.Severity != Critical || *after.Confidence != 0.95 || citedKeys(after.Evidence)[0] != "ev-a" || after.Evidence["second_signal"] == nil {
 			t.Fatalf("corroborated spike: %+v", after)
 		}
-		// The event is cited, so backup_health does not report it twice
-		// (health findings cite it only through aiqum_event).
+		// In backup_health the active spike is the finding and cites the
+		// event: one root cause, not a second aiqum_event finding.
 		rep := Health(e, DefaultRules())
-		if f := findingOf(rep, CheckAIQUMEvent); f == nil || f.Severity != Critical {
+		if f := findingOf(rep, CheckChangeAnomaly); f == nil || f.Severity != Critical || citedKeys(f.Evidence)[0] != "ev-a" || findingOf(rep, CheckAIQUMEvent) != nil {
 			t.Errorf("health: %v", findingBriefs(rep.Findings))
 		}
 	})

@@ -34,6 +34,50 @@
 //     protected entity expiring with none due, a volume at 98 % or at the
 //     snapshot maximum, a change-rate spike corroborated by a ransomware
 //     signal. A healthy entity is never flagged.
+//   - Change anomalies per delta. Change samples are one per consecutive
+//     snapshot or recovery point pair (the finest granularity the data has),
+//     judged as rates per day against a baseline of the previous deltas that
+//     leaves anomalies out (until BaselineWindow of them in a row say the
+//     level moved). A spike's onset walks back over deltas already above
+//     normal (Anomaly.OnsetRatio/OnsetZ): an attack that began late in a
+//     delta is diluted by normal change there. The clean point for
+//     ransomware is the newest one taken at or before the start of the first
+//     anomalous (or elevated) delta, never later; the recommendation states
+//     its confidence, the next older point, and how long before the cut-off
+//     an attack could hide in normal change at the spike's rate (a
+//     fundamental limit of size-based detection, said rather than hidden).
+//     Active anomalies are backup_health findings (change_anomaly: critical
+//     with an anti-ransomware event or snapshot, high otherwise). An entity
+//     with no change samples is "no change data", never "no anomaly".
+//     Each signal (snapshot/recovery point deltas; daily bytes written from
+//     Nutanix VM I/O statistics) is its own series; the cut-off comes from
+//     the recovery points' own deltas when they show the spike, from the
+//     I/O series otherwise.
+//   - One finding per root cause. On one entity, RPO, replication lag and
+//     health, remote copy, failed and stuck runs and application
+//     consistency are symptoms of one protection chain: the most severe is
+//     the finding, the others its contributing signals (CheckResult counts
+//     both). 3-2-1-1-0 is one estate-wide low finding with counts per
+//     missing leg and the most critical examples; a policy that requires
+//     locked snapshots the entity lacks is a per-entity medium finding.
+//   - Ranking: severity, then business tier (Rules.Tiers: categories, names,
+//     SVMs, clusters; targets and estate-wide findings lead their severity),
+//     then impact (used bytes), then name. A prefix of the sorted list never
+//     cuts a critical or high finding while showing a lower one; counts by
+//     severity are always in the report.
+//   - Right objective per check. Replication lag is held to the
+//     relationship's own schedule (AIQUM 150 %/250 %, critical at
+//     Replication.LagCriticalRatio) and to an RPO stated for the relationship
+//     or the policy, never to the source's local snapshot interval.
+//     Replicas are usable copies everywhere (RPO, expiry, 3-2-1-1-0). An
+//     entity created less than one schedule interval ago (two for its
+//     replica) is not judged yet.
+//   - Honest arithmetic. Volume fullness is the array's percent_used against
+//     the usable space (not the size including the reserve); failure
+//     probability after a failure uses a prior centred on the entity's own
+//     rate (never 50 % after 1 failure in 41); an only copy expiring before
+//     the next run is due is found however far out; ransomware RTO includes
+//     scanning the data, and measured drills raise the estimate.
 //   - Partial estates are said, not hidden. Unreachable targets are a
 //     finding (high), lower the score, and turn compliance passes into
 //     unknown.
@@ -85,7 +129,11 @@
 //	predict_backup_failures         {entity, target}
 //	list_targets                    {}
 //
-// Left for later (not implemented here): job duration against a backup
+// Left for later (not implemented here): recovering a deleted Nutanix VM by
+// name (v4 recovery points carry the VM's ext_id, not its name; an entity
+// directory in the store would remember it), policy RPOs separate from the
+// schedule set in config (Nutanix and ONTAP state none apart from it),
+// hourly (seasonal) I/O statistics, job duration against a backup
 // window (reference §2.3, the model has no window), EWMA slow-ramp detection
 // (§2.2), discontinuity resets in the capacity runway (§2.1), and seasonal
 // (STL/Holt-Winters) capacity models.

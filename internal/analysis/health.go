@@ -653,17 +653,29 @@ func (h *healthRun) expiring(en *inventory.Entity, pol *inventory.Policy, newest
 	if newest.Expires.IsZero() {
 		return
 	}
-	// The horizon is the expiry window, or further out when the next run is
-	// due later than that (a monthly schedule keeping one copy that expires
-	// in five days leaves a gap the 48 h window would not see).
+	// Copies that outlive the newest (older local ones, replicas) bridge
+	// the time until the next run.
+	survivors := 0
+	for _, rp := range h.ix.RecoveryPoints(en.ID) {
+		if rp != newest && usableAt(now)(rp) && (rp.Expires.IsZero() || rp.Expires.After(newest.Expires)) {
+			survivors++
+		}
+	}
 	horizon := now.Add(win)
 	if pol != nil && pol.Schedule > 0 {
+		nominal := newest.Created.Add(pol.Schedule.D())
 		due := newest.Created.Add(time.Duration(float64(pol.Schedule) * (1 + h.r.RPO.Grace)))
-		// A newer copy is due before the newest expires: the schedule is
-		// on time and its next run comes first.
-		if due.After(now) && due.Before(newest.Expires) {
+		// A newer copy is due before the newest expires, with margin; or on
+		// time and other copies bridge any delay (keep-1 with replicas).
+		if due.After(now) && !due.After(newest.Expires) {
 			return
 		}
+		if nominal.After(now) && !nominal.After(newest.Expires) && survivors > 0 {
+			return
+		}
+		// The horizon reaches the next run when that is further out than
+		// the window (a monthly schedule keeping one copy that expires in
+		// five days leaves a gap the 48 h window would not see).
 		if due.After(horizon) {
 			horizon = due
 		}
@@ -671,18 +683,12 @@ func (h *healthRun) expiring(en *inventory.Entity, pol *inventory.Policy, newest
 	if newest.Expires.After(horizon) {
 		return
 	}
-	survivors := 0
-	for _, rp := range h.ix.RecoveryPoints(en.ID) {
-		if usableAt(now)(rp) && (rp.Expires.IsZero() || rp.Expires.After(horizon)) {
-			survivors++
-		}
-	}
 	sev := High
 	if survivors == 0 && pol != nil {
 		sev = Critical
 	}
 	left := newest.Expires.Sub(now)
-	ev := Evidence{"newest_recovery_point_id": newest.ID, "recovery_points_surviving_window": survivors}
+	ev := Evidence{"newest_recovery_point_id": newest.ID, "recovery_points_outliving_it": survivors}
 	ev.time("expires", newest.Expires).dur("expires_in", left).dur("window", win)
 	var next *ToolCall
 	var rec string

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,5 +109,42 @@ func TestExpiryGapBeyondTheWindow(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no critical expiry gap for db01")
+	}
+}
+
+func TestTierClassify(t *testing.T) {
+	tr := DefaultTierRules()
+	tr.Rules = append(tr.Rules, TierRule{Tier: 2, SVMs: []string{"svm_fin*"}, Scopes: []string{"sox"}})
+	for _, tc := range []struct {
+		en     inventory.Entity
+		tier   int
+		scopes []string
+	}{
+		{inventory.Entity{Name: "web01", Tags: []string{"environment:test"}}, 3, nil},
+		{inventory.Entity{Name: "db01", Tags: []string{"database"}}, 1, nil},
+		{inventory.Entity{Name: "erp", Tags: []string{"environment:production", "compliance:sox"}}, 2, []string{"sox"}},
+		{inventory.Entity{Name: "ehr", Tags: []string{"tier:1", "compliance:hipaa", "pii"}}, 1, []string{"hipaa", "gdpr"}},
+		{inventory.Entity{Name: "vol_gl", SVM: "svm_finance"}, 2, []string{"sox"}},
+	} {
+		tier, scopes := tr.Classify(&tc.en)
+		if tier != tc.tier || !slices.Equal(scopes, tc.scopes) {
+			t.Errorf("%s: tier %d scopes %v, want %d %v", tc.en.Name, tier, scopes, tc.tier, tc.scopes)
+		}
+	}
+}
+
+func TestWilson(t *testing.T) {
+	for _, tc := range []struct {
+		f, n   int
+		lo, hi float64
+	}{
+		{1, 41, 0.0043, 0.1260},
+		{0, 10, 0, 0.2775},
+		{5, 10, 0.2366, 0.7634},
+	} {
+		lo, hi := wilson(tc.f, tc.n, 1.96)
+		if math.Abs(lo-tc.lo) > 1e-3 || math.Abs(hi-tc.hi) > 1e-3 {
+			t.Errorf("wilson(%d, %d) = %.4f..%.4f, want %.4f..%.4f", tc.f, tc.n, lo, hi, tc.lo, tc.hi)
+		}
 	}
 }

@@ -94,8 +94,8 @@ func TestCleanPointNeverAfterOnset(t *testing.T) {
 						t.Fatalf("no options: %+v", rec)
 					}
 					got := rec.Options[0].RecoveryPoint.Created
-					if got.After(onset) && got.Sub(onset) > rec.OnsetUncertainty.D() {
-						t.Fatalf("recommended %s, taken after the onset %s beyond the stated uncertainty %s (cut-off %s: %s)", got, onset, rec.OnsetUncertainty, rec.CleanCutoff, rec.CutoffReason)
+					if got.After(onset) && got.Sub(onset) > time.Duration(rec.OnsetUncertaintySeconds)*time.Second {
+						t.Fatalf("recommended %s, taken after the onset %s beyond the stated uncertainty %ds (cut-off %s: %s)", got, onset, rec.OnsetUncertaintySeconds, rec.CleanCutoff, rec.CutoffReason)
 					}
 					// The newest clean point, or the one before it when the
 					// onset delta was too diluted to tell from noise.

@@ -568,11 +568,28 @@ func anomaliesBetween(ix *inventory.Index, en *inventory.Entity, r *Rules, from,
 	if len(samples) == 0 {
 		return nil
 	}
-	var out []anomaly
-	for _, a := range scanAnomalies(samples, entityUsed(ix, en), &r.Anomaly) {
-		if a.sample.Time.After(from) && !a.sample.Time.After(to) {
-			out = append(out, a)
+	// Each signal (snapshot/recovery point deltas, bytes written) is its
+	// own series with its own baseline.
+	bySource := map[string][]*inventory.ChangeSample{}
+	var sources []string
+	for _, s := range samples {
+		if bySource[s.Source] == nil {
+			sources = append(sources, s.Source)
 		}
+		bySource[s.Source] = append(bySource[s.Source], s)
+	}
+	slices.Sort(sources)
+	var out []anomaly
+	used := entityUsed(ix, en)
+	for _, src := range sources {
+		for _, a := range scanAnomalies(bySource[src], used, &r.Anomaly) {
+			if a.sample.Time.After(from) && !a.sample.Time.After(to) {
+				out = append(out, a)
+			}
+		}
+	}
+	if len(sources) > 1 {
+		slices.SortStableFunc(out, func(a, b anomaly) int { return a.sample.Time.Compare(b.sample.Time) })
 	}
 	return out
 }
@@ -631,8 +648,8 @@ type judgedAnomaly struct {
 
 // entityAnomaly judges the anomalies of en in (from, to]: spikes are high,
 // critical with a second ransomware signal; shrinks medium; one level lower
-// on a provisional baseline. It returns the most severe one (newest on
-// ties).
+// on a provisional baseline. It returns the most severe one (the first
+// on ties: where the change began).
 func entityAnomaly(ix *inventory.Index, en *inventory.Entity, r *Rules, from, to time.Time) (judgedAnomaly, bool) {
 	l := anomaliesBetween(ix, en, r, from, to)
 	if len(l) == 0 {
@@ -658,7 +675,8 @@ func entityAnomaly(ix *inventory.Index, en *inventory.Entity, r *Rules, from, to
 		if a.provisional {
 			sev = sev.lower()
 		}
-		if best == nil || sev.Rank() <= best.sev.Rank() {
+		// The most severe; among equals the first, where the change began.
+		if best == nil || sev.Rank() < best.sev.Rank() {
 			best = &judgedAnomaly{a: a, sev: sev, second: second}
 		}
 	}
@@ -838,7 +856,9 @@ func (p *predictor) failureRisk(en *inventory.Entity) {
 		horizon = time.Duration(median(gaps) * float64(time.Second))
 	}
 	ev := Evidence{"operations": n, "failures": f, "streak": streak, "model": model, "kinds": fr.Kinds}
-	ev.num("failure_rate", float64(f)/float64(n)).num("p_beta_binomial", pBase).dur("window", fr.Window.D())
+	lo, hi := wilson(f, n, 1.96)
+	ev.num("failure_rate", float64(f)/float64(n)).num("p_beta_binomial", pBase).dur("window", fr.Window.D()).
+		num("failure_rate_wilson95_low", lo).num("failure_rate_wilson95_high", hi)
 	if streak > 0 {
 		ev.num("p_after_failure", pFF)
 		ev["failures_followed_by_failure"] = failAfterFail

@@ -137,9 +137,9 @@ type Recommendation struct {
 	// anomalous delta), medium (the change began inside a delta, short
 	// baseline, or only an event), low (no evidence: dwell margin only).
 	CutoffConfidence string `json:"cutoff_confidence,omitempty"`
-	// OnsetUncertainty: an attack that began this long before the cut-off
-	// would not show in the deltas (see the warning); 0 when unknown.
-	OnsetUncertainty inventory.Duration `json:"onset_uncertainty,omitzero"`
+	// OnsetUncertaintySeconds: an attack that began this long before the
+	// cut-off would not show in the deltas (see the warning); 0 when unknown.
+	OnsetUncertaintySeconds int64 `json:"onset_uncertainty_seconds,omitempty"`
 	// NextOlder is the next older clean candidate after the recommended
 	// point, to fall back to if inspection finds the first one infected.
 	NextOlder *RecoveryPointRef `json:"next_older,omitempty"`
@@ -334,10 +334,21 @@ func (rc *recoveryCtx) cutoff(rec *Recommendation) {
 	var cut time.Time
 	var why string
 	conf := ""
+	// The recovery points' own deltas place the onset between two points,
+	// which is what the cut-off needs; bytes written (daily I/O statistics)
+	// set it only when the points show no spike (no sizes, or none taken).
+	var firsts []anomaly
+	seen := map[string]bool{}
 	for _, a := range anomaliesBetween(rc.ix, rc.en, r, from, rc.incident) {
-		if a.direction != "spike" {
-			continue
+		if a.direction == "spike" && !seen[a.sample.Source] {
+			seen[a.sample.Source] = true
+			firsts = append(firsts, a)
 		}
+	}
+	slices.SortStableFunc(firsts, func(a, b anomaly) int {
+		return cmp.Compare(a.sample.Source, b.sample.Source) // "" (deltas) first
+	})
+	for _, a := range firsts {
 		// The change began at the start of the first anomalous delta (or
 		// of the elevated deltas just before it): the snapshot that opens
 		// it is the newest that predates the change.
@@ -346,7 +357,7 @@ func (rc *recoveryCtx) cutoff(rec *Recommendation) {
 		if a.median > 0 {
 			why += fmt.Sprintf(" (%s the usual rate)", times(a.rate/a.median))
 		}
-		rec.OnsetUncertainty = inventory.Duration(a.hidden)
+		rec.OnsetUncertaintySeconds = int64(a.hidden / time.Second)
 		if a.hidden > 0 {
 			rec.Warnings = append(rec.Warnings, fmt.Sprintf("Snapshot sizes cannot rule out an attack that began up to %s before %s (it would hide in normal change at this spike's rate); if a clone of the recommended point shows encrypted files, use the next older point.", inventory.Human(a.hidden), ts(a.onset)))
 		}

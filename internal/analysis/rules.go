@@ -3,7 +3,9 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -475,6 +477,44 @@ func DefaultRules() Rules {
 	}
 }
 
+// nonFiniteFloats calls bad for every NaN or infinite float in v, named by
+// its YAML key path.
+func nonFiniteFloats(v reflect.Value, path string, bad func(string, float64)) {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			bad(path, f)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			sf := v.Type().Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				name = sf.Name
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			nonFiniteFloats(v.Field(i), name, bad)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			nonFiniteFloats(v.Index(i), fmt.Sprintf("%s[%d]", path, i), bad)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			nonFiniteFloats(v.MapIndex(k), fmt.Sprintf("%s.%v", path, k), bad)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			nonFiniteFloats(v.Elem(), path, bad)
+		}
+	}
+}
+
 // Validate reports every inconsistent or out-of-range rule.
 func (r Rules) Validate() error {
 	var errs []error
@@ -506,6 +546,9 @@ func (r Rules) Validate() error {
 			bad(field, "must be ≥ %d, got %d", lo, v)
 		}
 	}
+	// NaN and infinities pass most range checks below (every comparison
+	// with NaN is false) and would silently switch a rule off.
+	nonFiniteFloats(reflect.ValueOf(r), "", func(field string, v float64) { bad(field, "must be a finite number, got %v", v) })
 
 	v := r.Volume
 	percent("volume.nearly_full_percent", v.NearlyFullPercent)

@@ -154,3 +154,17 @@ func hitProbability(mu, sigma, a, t float64) float64 {
 	}
 	return p
 }
+
+// wilson returns the Wilson score interval of f failures in n trials at
+// z (1.96 for 95 %): how far a small sample's rate can be trusted.
+func wilson(f, n int, z float64) (lo, hi float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	p := float64(f) / float64(n)
+	nn := float64(n)
+	den := 1 + z*z/nn
+	mid := (p + z*z/(2*nn)) / den
+	half := z * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn)) / den
+	return max(0, mid-half), min(1, mid+half)
+}

@@ -226,6 +226,19 @@ func TestAnalysisRulesFromConfig(t *testing.T) {
 	if _, err := Load(context.Background(), p, env(nil)); err == nil || !strings.Contains(err.Error(), "nearly_ful_percent") {
 		t.Errorf("unknown analysis key: %v", err)
 	}
+	// analysis.tiers replaces the default mapping; a bad pattern is refused.
+	p = writeFile(t, "analysis:\n  tiers:\n    default_tier: 4\n    rules:\n      - {tier: 1, svms: [svm_fin*]}\n      - {scopes: [sox], categories: [\"costcenter:finance\"]}\n")
+	cfg, err = Load(context.Background(), p, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := cfg.Analysis.Tiers; tr.DefaultTier != 4 || len(tr.Rules) != 2 || tr.Rules[0].SVMs[0] != "svm_fin*" || tr.Rules[1].Scopes[0] != "sox" {
+		t.Errorf("tiers = %+v", tr)
+	}
+	p = writeFile(t, "analysis:\n  tiers:\n    default_tier: 3\n    rules:\n      - {tier: 1, names: [\"db-[\"]}\n")
+	if _, err := Load(context.Background(), p, env(nil)); err == nil || !strings.Contains(err.Error(), "tiers.rules[0]") {
+		t.Errorf("bad tier pattern: %v", err)
+	}
 }
 
 // TestEnvironmentQuickTargetForms covers what a settings dialog passes (the

@@ -23,11 +23,38 @@ const (
 	Week = 7 * Day
 )
 
-// Days returns n days.
-func Days(n float64) Duration { return Duration(n * float64(Day)) }
+// Days returns n days (saturated to the representable range, see Seconds).
+func Days(n float64) Duration { return saturate(n * float64(Day)) }
 
-// Seconds returns n seconds.
-func Seconds(n float64) Duration { return Duration(n * float64(time.Second)) }
+// Seconds returns n seconds. Out-of-range values saturate at the longest
+// representable duration (about 292 years) and NaN gives 0: converting such
+// a float to an integer is undefined in Go and gave a negative duration.
+func Seconds(n float64) Duration { return saturate(n * float64(time.Second)) }
+
+// maxNanos is 2^63 as a float64: float64(math.MaxInt64) rounds up to it, so
+// any float64 nanosecond count >= maxNanos (or <= -maxNanos) does not fit.
+const maxNanos = float64(1 << 63)
+
+func saturate(ns float64) Duration {
+	switch {
+	case math.IsNaN(ns):
+		return 0
+	case ns >= maxNanos:
+		return Duration(math.MaxInt64)
+	case ns <= -maxNanos:
+		return Duration(math.MinInt64)
+	}
+	return Duration(ns)
+}
+
+// fromNanos converts a parsed nanosecond count, refusing what does not fit
+// instead of wrapping or saturating silently.
+func fromNanos(ns float64) (Duration, error) {
+	if math.IsNaN(ns) || math.IsInf(ns, 0) || ns >= maxNanos || ns <= -maxNanos {
+		return 0, errors.New("out of range (at most about 292 years)")
+	}
+	return Duration(ns), nil
+}
 
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
@@ -60,10 +87,16 @@ func Human(d time.Duration) string {
 		}
 	}
 	if d < time.Second {
-		if d < time.Millisecond {
-			return sign + "0s"
+		// Rounded like the larger units (and like MarshalJSON's seconds),
+		// so the text and JSON forms of one duration read back alike.
+		switch ms := (d + time.Millisecond/2) / time.Millisecond; {
+		case ms == 0:
+			return "0s"
+		case ms == 1000:
+			return sign + "1s"
+		default:
+			return sign + strconv.FormatInt(int64(ms), 10) + "ms"
 		}
-		return sign + strconv.FormatInt(int64(d/time.Millisecond), 10) + "ms"
 	}
 	type unit struct {
 		d    time.Duration
@@ -76,7 +109,10 @@ func Human(d time.Duration) string {
 		}
 		if i+1 < len(units) {
 			next := units[i+1]
-			d = (d + next.d/2) / next.d * next.d // round to the second unit
+			if d <= math.MaxInt64-next.d/2 {
+				d += next.d / 2 // round to the second unit (unless that overflows)
+			}
+			d = d / next.d * next.d
 			if i > 0 && d >= units[i-1].d {
 				return sign + Human(d) // rounding carried into the larger unit
 			}
@@ -86,6 +122,13 @@ func Human(d time.Duration) string {
 				return sign + strconv.FormatInt(int64(major), 10) + u.name
 			}
 			return sign + strconv.FormatInt(int64(major), 10) + u.name + strconv.FormatInt(int64(minor), 10) + next.name
+		}
+		// Seconds alone: rounded too (59.6s is 1m).
+		if d <= math.MaxInt64-u.d/2 {
+			d += u.d / 2
+		}
+		if d >= units[i-1].d {
+			return sign + Human(d/u.d*u.d)
 		}
 		return sign + strconv.FormatInt(int64(d/u.d), 10) + u.name
 	}
@@ -102,7 +145,11 @@ type durationJSON struct {
 func (d Duration) MarshalJSON() ([]byte, error) {
 	s := d.Seconds()
 	if math.Abs(s) >= 60 {
-		s = math.Round(s)
+		if r := math.Round(s); math.Abs(r)*float64(time.Second) < maxNanos {
+			s = r
+		} else {
+			s = math.Trunc(s) // rounding up would leave the range UnmarshalJSON accepts
+		}
 	} else {
 		s = math.Round(s*1000) / 1000
 	}
@@ -121,7 +168,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
 		}
-		*d = Seconds(v.Seconds)
+		x, err := fromNanos(v.Seconds * float64(time.Second))
+		if err != nil {
+			return fmt.Errorf("duration: %v seconds: %w", v.Seconds, err)
+		}
+		*d = x
 		return nil
 	case b[0] == '"':
 		var s string
@@ -134,7 +185,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("duration: %w", err)
 		}
-		*d = Seconds(f)
+		x, err := fromNanos(f * float64(time.Second))
+		if err != nil {
+			return fmt.Errorf("duration: %s seconds: %w", b, err)
+		}
+		*d = x
 		return nil
 	}
 }
@@ -164,8 +219,17 @@ func ParseDuration(s string) (Duration, error) {
 	if s == "" {
 		return 0, errors.New("duration: empty")
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return Seconds(f), nil
+	if f, err := strconv.ParseFloat(s, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		if err != nil || !isDecimal(s) {
+			// "NaN", "Inf", hex floats and 1e999 parse as floats but are
+			// not a number of seconds anyone means.
+			return 0, fmt.Errorf("duration %q: want a number of seconds, a duration such as 90d or 1h30m, or ISO 8601 such as P30D", s)
+		}
+		d, err := fromNanos(f * float64(time.Second))
+		if err != nil {
+			return 0, fmt.Errorf("duration %q: %w", s, err)
+		}
+		return d, nil
 	}
 	body, neg := s, false
 	if body[0] == '-' || body[0] == '+' {
@@ -240,10 +304,7 @@ func parseUnits(s string) (Duration, error) {
 		total += n * unit
 		s = s[j:]
 	}
-	if total > math.MaxInt64 {
-		return 0, errors.New("overflow")
-	}
-	return Duration(total), nil
+	return fromNanos(total)
 }
 
 func parseISO(s string) (Duration, error) {
@@ -291,8 +352,24 @@ func parseISO(s string) (Duration, error) {
 		total += n * unit
 		s = s[i+1:]
 	}
-	if total > math.MaxInt64 {
-		return 0, errors.New("overflow")
+	return fromNanos(total)
+}
+
+// isDecimal reports whether s is a plain decimal number: an optional sign,
+// digits with at most one '.', and an optional exponent.
+func isDecimal(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
 	}
-	return Duration(total), nil
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	if hasExp {
+		if exp != "" && (exp[0] == '-' || exp[0] == '+') {
+			exp = exp[1:]
+		}
+		if exp == "" || strings.Trim(exp, "0123456789") != "" {
+			return false
+		}
+	}
+	digits := strings.Replace(mant, ".", "", 1)
+	return digits != "" && strings.Trim(digits, "0123456789") == ""
 }

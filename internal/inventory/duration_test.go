@@ -54,6 +54,14 @@ func TestParseDuration(t *testing.T) {
 		{"1x", 0, true},
 		{"h", 0, true},
 		{"10", 10 * time.Second, false},
+		{"NaN", 0, true},
+		{"Inf", 0, true},
+		{"0x10", 0, true},
+		{"1e300", 0, true},
+		{"1e3", 1000 * time.Second, false},
+		{"106751d", 106751 * 24 * time.Hour, false},
+		{"106752d", 0, true},
+		{"P300Y", 0, true},
 	} {
 		got, err := ParseDuration(tc.in)
 		if (err != nil) != tc.err {

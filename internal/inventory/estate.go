@@ -139,6 +139,9 @@ type Target struct {
 	// estate partial even when the target was reachable.
 	Error       string    `json:"error,omitempty"`
 	CollectedAt time.Time `json:"collected_at,omitzero"`
+	// Notes say what optional data could not be read (I/O statistics of
+	// some VMs, say) without making the estate partial.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // OK reports whether the target was collected completely.
@@ -475,7 +478,15 @@ type ChangeSample struct {
 	// instant).
 	Period Duration `json:"period,omitempty"`
 	Bytes  int64    `json:"bytes"`
+	// Source is the signal: "" for snapshot or recovery point deltas,
+	// ChangeSourceIO for bytes written (Nutanix VM I/O statistics). Each
+	// source is judged on its own series.
+	Source string `json:"source,omitempty"`
 }
+
+// ChangeSourceIO marks change samples that are bytes written by the entity
+// (VM disk controller write bandwidth over the period).
+const ChangeSourceIO = "io_stats"
 
 // Start returns the start of the period the sample covers.
 func (c *ChangeSample) Start() time.Time { return c.Time.Add(-c.Period.D()) }

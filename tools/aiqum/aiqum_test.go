@@ -126,7 +126,7 @@ func TestBackupHealthCitesAIQUMEvents(t *testing.T) {
 	want := []struct{ check, entity, event string }{
 		{"replication_lag", "vol_erp_db", "Mirror Replication Lag Warning"},
 		{"snapshot_reserve", "vol_logs_erp", "Volume Snapshot Reserve Space Full"},
-		{"aiqum_event", "vol_fin_share", "Ransomware Activity Seen"},
+		{"change_anomaly", "vol_fin_share", "Ransomware Activity Seen"}, // the spike finding cites it: one root cause
 	}
 	for _, w := range want {
 		found := false

@@ -30,6 +30,7 @@ func TestPlantedConditionsOnTheDemoEstate(t *testing.T) {
 		fleet.ConditionSnapmirrorLag:       {"replication_lag", "medium"},
 		fleet.ConditionSnapshotReserveFull: {"snapshot_reserve", "high"},
 		fleet.ConditionExpiringRP:          {"expiring_recovery_points", "critical"},
+		fleet.ConditionRansomwareSpike:     {"change_anomaly", "critical"},
 	}
 	planted := map[string]bool{}
 	for _, p := range est.Planted {
@@ -41,9 +42,6 @@ func TestPlantedConditionsOnTheDemoEstate(t *testing.T) {
 			name = fleet.PlantedLagVolume // the finding names the source volume
 		}
 		planted[name] = true
-		if p.Kind == fleet.ConditionRansomwareSpike {
-			continue // a prediction, checked below
-		}
 		w, ok := expect[p.Kind]
 		if !ok {
 			t.Errorf("no expectation for planted condition %s", p.Kind)
@@ -56,6 +54,29 @@ func TestPlantedConditionsOnTheDemoEstate(t *testing.T) {
 				got = append(got, f["check"].(string)+"/"+f["severity"].(string))
 			}
 			t.Errorf("planted %s on %s: want %s (%s) with evidence and next_tool, got %v", p.Kind, name, w.check, w.severity, got)
+		}
+	}
+
+	// The default page shows every critical and high finding, counts by
+	// severity, and every unprotected VM.
+	page := e.OK("backup_health", nil)
+	counts := page["counts"].(map[string]any)
+	urgent, shown := int(counts["critical"].(float64)+counts["high"].(float64)), 0
+	onPage := map[string]bool{}
+	for _, f := range findings(t, page) {
+		if f["severity"] == "critical" || f["severity"] == "high" {
+			shown++
+		}
+		if f["check"] == "unprotected" {
+			onPage[f["entity"].(map[string]any)["name"].(string)] = true
+		}
+	}
+	if urgent == 0 || shown != urgent {
+		t.Errorf("default page shows %d of %d critical and high findings", shown, urgent)
+	}
+	for _, p := range est.Planted {
+		if _, name, _ := strings.Cut(p.Entity, ":"); p.Kind == fleet.ConditionUnprotectedVM && !onPage[name] && !onPage[p.Entity] {
+			t.Errorf("unprotected %s is not on the default page", p.Entity)
 		}
 	}
 

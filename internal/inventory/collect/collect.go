@@ -21,10 +21,15 @@
 //     snapshot's size is the change over the delta since the snapshot
 //     before it: one change sample per consecutive pair, never summed into
 //     fixed windows, so a spike is placed between two snapshots.
-//   - Nutanix change signal: each local VM or volume group recovery point's
-//     exclusive usage is the change over the delta since the entity's
-//     previous local recovery point. An entity with none has no change data,
-//     and the engines say so instead of "no anomaly".
+//   - Nutanix change signals: each local VM or volume group recovery
+//     point's exclusive usage is the change over the delta since the
+//     entity's previous local recovery point; and each VM's bytes written
+//     per day come from the VM stats API (GET vmm/v4.0/ahv/stats/vms/{extId},
+//     controllerWriteIoBandwidthKbps averaged daily; a sample's timestamp is
+//     the start of its day), source "io_stats", so unprotected VMs have a
+//     signal too. Daily, not hourly, so the intraday rhythm of batch jobs
+//     and backups is not read as an anomaly. An entity with neither has no
+//     change data, and the engines say so instead of "no anomaly".
 package collect
 
 import (
@@ -79,6 +84,12 @@ type Collector struct {
 	// HistoryWindow is how far back stored samples are read (default 90
 	// days, the longest capacity fit window).
 	HistoryWindow time.Duration
+	// VMStatsWindow is how far back Nutanix VM write statistics are read,
+	// one daily sample per VM (default 30 days); MaxStatsVMs bounds the VMs
+	// read per Prism Central (default 2,000; the rest are noted, and have
+	// no I/O change data). A negative window turns the reads off.
+	VMStatsWindow time.Duration
+	MaxStatsVMs   int
 
 	mu    sync.Mutex
 	cache map[string]cached

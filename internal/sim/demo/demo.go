@@ -120,10 +120,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	var sites []site
 	for _, pc := range o.Estate.PrismCentrals {
-		sites = append(sites, site{pc.Name, "nutanix", pc.Username, pc.Password, siteLabel(pc.Name), simnutanix.New(o.Estate, pc, simnutanix.Options{})})
+		sites = append(sites, site{pc.Name, "nutanix", pc.Username, pc.Password, or(pc.Site, siteLabel(pc.Name)), simnutanix.New(o.Estate, pc, simnutanix.Options{})})
 	}
 	for _, c := range o.Estate.OntapClusters {
-		sites = append(sites, site{c.Name, "ontap", c.Username, c.Password, siteLabel(c.Name), simontap.New(o.Estate, c, simontap.Options{})})
+		sites = append(sites, site{c.Name, "ontap", c.Username, c.Password, or(c.Site, siteLabel(c.Name)), simontap.New(o.Estate, c, simontap.Options{})})
 	}
 	listen := func(i int, s site) error {
 		port := 0
@@ -197,6 +197,14 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	return d, nil
 }
 
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// siteLabel is the default site of a target without one: from its name.
 func siteLabel(name string) string {
 	for _, s := range []string{"prod", "dr"} {
 		if len(name) >= len(s) && name[len(name)-len(s):] == s {

@@ -24,7 +24,7 @@ func build(s *estateSpec) (*Estate, error) {
 		histFrom: s.Now.Add(-time.Duration(s.HistoryDays) * 24 * time.Hour),
 	}
 	b.e = &Estate{Clock: NewClock(s.Now), Seed: s.Seed, Planted: slices.Clone(s.Planted)}
-	steps := []func() error{b.nutanixLayout, b.nutanixHistory, b.ontapLayout, b.ontapRelationships, b.placeEvents, b.placeFaults, b.buildAiqums}
+	steps := []func() error{b.nutanixLayout, b.nutanixHistory, b.deleteVMs, b.ontapLayout, b.ontapRelationships, b.placeEvents, b.placeFaults, b.buildAiqums}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -112,6 +112,44 @@ type member struct {
 	failLast int
 	policy   string
 	rng      *rand.Rand
+	// last is when the member was last captured (zero: never).
+	last time.Time
+	// spikeAt/spikeBy: a change-rate spike from spikeAt on.
+	spikeAt time.Time
+	spikeBy float64
+}
+
+// changed is the share of the member's data changed in (from, to]: the
+// daily rate scaled to the interval (changeFactor), times the spike factor
+// for the part after the spike began.
+func (m *member) changed(from, to time.Time) float64 {
+	if !to.After(from) {
+		return 0
+	}
+	base := m.rate * changeFactor(to.Sub(from))
+	if m.spikeAt.IsZero() || !to.After(m.spikeAt) {
+		return base
+	}
+	if !from.Before(m.spikeAt) {
+		return base * m.spikeBy
+	}
+	f := to.Sub(m.spikeAt).Seconds() / to.Sub(from).Seconds()
+	return base * ((1 - f) + f*m.spikeBy)
+}
+
+// spike applies a scenario spike to a member.
+func (b *builder) spike(m *member, sp *SpikeSpec) error {
+	if sp == nil {
+		return nil
+	}
+	if sp.Factor < 1 || sp.Factor > 1000 {
+		return b.errAt(sp.src, "factor", "want 1 to 1000, got %v", sp.Factor)
+	}
+	if sp.Since.IsZero() {
+		return b.errAt(sp.src, "since", "a spike needs its start")
+	}
+	m.spikeAt, m.spikeBy = sp.Since.Resolve(b.now, b.now), sp.Factor
+	return nil
 }
 
 func (m *member) ref() NutanixEntityRef {
@@ -143,7 +181,7 @@ func (b *builder) nutanixLayout() error {
 			Name: ps.Name, ExtID: NewNutanixID(ps.Name, "domain-manager"),
 			Username: or(ps.Username, "admin"), Password: or(ps.Password, defaultNutanixPassword),
 			APIKeys: slices.Clone(ps.APIKeys), Version: or(ps.Version, "pc.2024.3"),
-			Address: or(ps.Address, defaultPCAddress(i, ps.Name)), Remote: ps.Remote,
+			Address: or(ps.Address, defaultPCAddress(i, ps.Name)), Remote: ps.Remote, Site: ps.Site,
 		}
 		st := &pcState{spec: ps, pc: pc, clusters: map[string]*NutanixCluster{}, polBy: map[string]*polState{}, memberBy: map[string]*member{}}
 		if len(ps.Clusters) == 0 {
@@ -279,6 +317,9 @@ func (b *builder) policies(st *pcState) error {
 			keep = rp
 		}
 		pol := &polState{spec: ps, p: p, rpo: rpo, offset: offset, keepLocal: keep, successRate: sr}
+		if ps.RemoteFailLastRuns < 0 || ps.RemoteFailLastRuns > 100 || (ps.RemoteFailLastRuns > 0 && ps.Remote == "") {
+			return b.errAt(ps.src, "remote_fail_last_runs", "want 0 to 100, and a remote to replicate to")
+		}
 		if ps.Remote != "" {
 			r := b.nxBy[ps.Remote]
 			if r == nil || r == st {
@@ -404,6 +445,10 @@ func (b *builder) entities(st *pcState) error {
 		m := &member{name: vs.Name, vm: vm, cluster: c, created: created, used: usedBytes(vm.Disks, vs.UsedPercent),
 			rate: pctOr(vs.ChangeRatePercent, 3) / 100, own: vs.OwnRecoveryPoint || vs.FailLastRuns > 0,
 			failLast: vs.FailLastRuns, policy: vs.Policy, rng: rngFor(b.s.Seed, pc.Name, "vm-size", vs.Name)}
+		if err := b.spike(m, vs.Spike); err != nil {
+			return err
+		}
+		vm.Writes = &NutanixWriteModel{BytesPerDay: float64(m.used) * m.rate, SpikeAt: m.spikeAt, SpikeFactor: m.spikeBy}
 		st.members = append(st.members, m)
 		st.memberBy[vs.Name] = m
 	}
@@ -437,6 +482,9 @@ func (b *builder) entities(st *pcState) error {
 		m := &member{name: gs.Name, vg: vg, cluster: c, created: created, used: usedBytes(vg.Disks, gs.UsedPercent),
 			rate: pctOr(gs.ChangeRatePercent, 4) / 100, own: gs.OwnRecoveryPoint || gs.FailLastRuns > 0,
 			failLast: gs.FailLastRuns, policy: gs.Policy, rng: rngFor(b.s.Seed, pc.Name, "vg-size", gs.Name)}
+		if err := b.spike(m, gs.Spike); err != nil {
+			return err
+		}
 		st.members = append(st.members, m)
 		st.memberBy[gs.Name] = m
 	}
@@ -472,8 +520,95 @@ func (b *builder) nutanixHistory() error {
 				return err
 			}
 		}
+		resizeChains(st)
 	}
 	return nil
+}
+
+// deleteVMs removes the VMs a scenario deletes, with the recovery points
+// their policies would have taken after the deletion; earlier ones stay.
+func (b *builder) deleteVMs() error {
+	for _, st := range b.nx {
+		for i := range st.spec.VMs {
+			vs := &st.spec.VMs[i]
+			if vs.Deleted.IsZero() {
+				continue
+			}
+			at := vs.Deleted.Resolve(b.now, b.now)
+			if at.After(b.now) {
+				return b.errAt(vs.src, "deleted", "%s is after now", at.Format(time.RFC3339))
+			}
+			m := st.memberBy[vs.Name]
+			if m == nil || m.vm == nil {
+				continue
+			}
+			st.pc.VMs = slices.DeleteFunc(st.pc.VMs, func(v *NutanixVM) bool { return v == m.vm })
+			for _, pc := range b.e.PrismCentrals {
+				for _, rp := range pc.RecoveryPoints {
+					if rp.CreationTime.After(at) {
+						rp.VMRecoveryPoints = slices.DeleteFunc(rp.VMRecoveryPoints, func(v NutanixVMRecoveryPoint) bool { return v.VMExtID == m.vm.ExtID })
+					}
+				}
+				pc.RecoveryPoints = slices.DeleteFunc(pc.RecoveryPoints, func(rp *NutanixRecoveryPoint) bool {
+					return len(rp.VMRecoveryPoints) == 0 && len(rp.VGRecoveryPoints) == 0
+				})
+			}
+		}
+	}
+	return nil
+}
+
+// resizeChains makes every member's local recovery points hold the change
+// since the member's previous local one, whatever made them (schedules,
+// manual points, failed runs in between): the exclusive usage a collector
+// reads as the change over each delta. Noise is kept from the first sizing.
+func resizeChains(st *pcState) {
+	type slot struct {
+		rp   *NutanixRecoveryPoint
+		size *int64
+	}
+	chains := map[string][]slot{}
+	for _, rp := range st.pc.RecoveryPoints {
+		for i := range rp.VMRecoveryPoints {
+			v := &rp.VMRecoveryPoints[i]
+			chains[v.VMExtID] = append(chains[v.VMExtID], slot{rp, &v.TotalExclusiveUsageBytes})
+		}
+		for i := range rp.VGRecoveryPoints {
+			v := &rp.VGRecoveryPoints[i]
+			chains[v.VolumeGroupExtID] = append(chains[v.VolumeGroupExtID], slot{rp, &v.TotalExclusiveUsageBytes})
+		}
+	}
+	for _, m := range st.members {
+		id := ""
+		switch {
+		case m.vm != nil:
+			id = m.vm.ExtID
+		case m.vg != nil:
+			id = m.vg.ExtID
+		}
+		l := chains[id]
+		sort.SliceStable(l, func(a, b int) bool { return l[a].rp.CreationTime.Before(l[b].rp.CreationTime) })
+		for k := 1; k < len(l); k++ {
+			prev, cur := l[k-1].rp.CreationTime, l[k].rp.CreationTime
+			gapChange := m.changed(prev, cur)
+			if gapChange <= 0 {
+				continue
+			}
+			// Keep the draw's noise: the first sizing was used·change(interval)·noise.
+			noise := 0.7 + 0.6*m.rng.Float64()
+			*l[k].size = max(int64(float64(m.used)*gapChange*noise)/4096*4096, 4096)
+		}
+	}
+	for _, rp := range st.pc.RecoveryPoints {
+		var total int64
+		for _, v := range rp.VMRecoveryPoints {
+			total += v.TotalExclusiveUsageBytes
+		}
+		for _, v := range rp.VGRecoveryPoints {
+			total += v.TotalExclusiveUsageBytes
+		}
+		rp.TotalExclusiveUsageBytes = total
+	}
 }
 
 type outcome int
@@ -601,7 +736,7 @@ func (b *builder) policyHistory(st *pcState, pol *polState) {
 				out := model(key).next(k, last, forced)
 				var repl outcome = runOK
 				if pol.remote != nil {
-					repl = model("replicate/"+key).next(k, last, 0)
+					repl = model("replicate/"+key).next(k, last, pol.spec.RemoteFailLastRuns)
 					if repl == runSkipped {
 						repl = runOK
 					}
@@ -653,13 +788,19 @@ func (b *builder) run(st *pcState, pol *polState, cl *NutanixCluster, ch []*memb
 		}
 		return
 	}
-	// Sizes: the data changed since the previous run.
+	// Sizes: the data changed since the member's previous recovery point
+	// (one schedule interval, or more after failed runs).
 	sizes := make([]int64, len(ch))
 	var total int64
 	for i, m := range ch {
-		x := float64(m.used) * m.rate * changeFactor(pol.rpo) * (0.7 + 0.6*m.rng.Float64())
+		from := m.last
+		if from.IsZero() {
+			from = created.Add(-pol.rpo)
+		}
+		x := float64(m.used) * m.changed(from, created) * (0.7 + 0.6*m.rng.Float64())
 		sizes[i] = int64(x) / 4096 * 4096
 		total += sizes[i]
+		m.last = created
 	}
 	name := fmt.Sprintf("%s_%s_%s%s", pol.p.Name, cl.Name, t.Format("2006-01-02_15-04"), suffix)
 	var rp *NutanixRecoveryPoint

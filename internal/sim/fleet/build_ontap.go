@@ -66,6 +66,7 @@ func (b *builder) ontapLayout() error {
 		suffix := cs.Name[strings.LastIndex(cs.Name, "-")+1:]
 		c := newSmallCluster(cs.Name, svms[0], or(cs.Password, "Netapp1!"+suffix), or(cs.Location, "DC"+fmt.Sprint(i+1)), now)
 		c.Username = or(cs.Username, "admin")
+		c.Site = cs.Site
 		if cs.ManagementIP != "" {
 			c.ManagementIP = cs.ManagementIP
 		} else if c.ManagementIP == "" {
@@ -193,6 +194,22 @@ func (b *builder) volume(st *ontapState, vs *VolumeSpec, idx int) error {
 	}
 	st.models[v] = m
 	drift := 0.0005 + 0.0015*m.rng.Float64() // used grows 0.05-0.2 % a day
+	var trend *UsageTrendSpec
+	if t := vs.UsageTrend; t != nil {
+		if t.GrowthPercentPerDay < -10 || t.GrowthPercentPerDay > 10 || t.NoisePercent < 0 || t.NoisePercent > 20 {
+			return b.errAt(t.src, "growth_percent_per_day", "want growth -10 to 10 and noise 0 to 20 percent of the size per day")
+		}
+		trend = t
+	}
+	// logicalAt is the used space at a past time.
+	logicalAt := func(at time.Time) int64 {
+		age := now.Sub(at).Hours() / 24
+		if trend == nil {
+			return int64(float64(v.Used)*(1-drift*age)) / 4096 * 4096
+		}
+		x := float64(v.Used) - trend.GrowthPercentPerDay/100*float64(v.Size)*age + trend.NoisePercent/100*float64(v.Size)*(2*m.rng.Float64()-1)
+		return max(int64(x), 4096*16) / 4096 * 4096
+	}
 	planned, ok := st.planned[policy]
 	if !ok {
 		planned = plannedPolicySnapshots(c, policy, now)
@@ -234,7 +251,7 @@ func (b *builder) volume(st *ontapState, vs *VolumeSpec, idx int) error {
 			UUID: OntapUUID(v.UUID, "snapshot", ps.prefix, ps.at.Format(time.RFC3339)),
 			Name: ps.prefix + "." + ps.at.Format("2006-01-02_1504"), SnapmirrorLabel: ps.label,
 			CreateTime: ps.at, Size: h, State: "valid",
-			LogicalSize: int64(float64(v.Used)*(1-drift*now.Sub(ps.at).Hours()/24)) / 4096 * 4096,
+			LogicalSize: logicalAt(ps.at),
 			Files:       volumeTree(files, ps.at, m.generation, m.encrypted(ps.at)),
 		}
 		if ps.expiry != "" {
@@ -298,7 +315,7 @@ func (b *builder) fitReserve(st *ontapState, v *OntapVolume) {
 		}
 	}
 	afs := v.Size * int64(100-v.SnapshotReservePercent) / 100
-	if limit := afs * 8 / 10; v.Used > limit {
+	if limit := afs * 3 / 4; v.Used > limit { // below AIQUM "nearly full" (80 %) with room
 		f := float64(limit) / float64(v.Used)
 		v.Used = limit / 4096 * 4096
 		for _, s := range v.Snapshots {
@@ -331,13 +348,35 @@ func (b *builder) manualSnapshot(st *ontapState, ss *SnapshotSpec) error {
 	m := st.models[v]
 	size := ss.SizeMiB << 20
 	if size == 0 {
-		size = max(int64(float64(v.Used)*m.rate*0.5)/4096*4096, 4096*16)
+		// The change since the snapshot before it; the one after it then
+		// holds only the change since this one.
+		var prev, next *OntapSnapshot
+		for _, x := range v.Snapshots {
+			if !x.CreateTime.After(at) {
+				prev = x
+			} else if next == nil {
+				next = x
+			}
+		}
+		from := at.Add(-12 * time.Hour)
+		if prev != nil {
+			from = prev.CreateTime
+		}
+		size = max(int64(float64(v.Used)*m.changed(from, at))/4096*4096, 4096*16)
+		if next != nil && prev != nil {
+			if whole := m.changed(prev.CreateTime, next.CreateTime); whole > 0 {
+				next.Size = max(int64(float64(next.Size)*m.changed(at, next.CreateTime)/whole)/4096*4096, 4096*16)
+			}
+		}
 	}
 	m.generation++
 	s := &OntapSnapshot{
 		UUID: OntapUUID(v.UUID, "snapshot", name), Name: name, Comment: ss.Comment, SnapmirrorLabel: ss.SnapmirrorLabel,
-		CreateTime: at, Size: size, LogicalSize: v.Used, State: "valid",
+		CreateTime: at, Size: size, LogicalSize: v.Used, State: or(ss.State, "valid"),
 		Files: volumeTree(m.files, at, m.generation, m.encrypted(at)),
+	}
+	if !slices.Contains([]string{"valid", "invalid", "partial"}, s.State) {
+		return b.errAt(ss.src, "state", "want valid, invalid or partial, got %q", ss.State)
 	}
 	s.ExpiryTime = ss.Expires.Resolve(now, time.Time{})
 	v.Snapshots = insertSnapshot(v.Snapshots, s)

@@ -3,6 +3,7 @@ package fleet
 import (
 	"crypto/sha256"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 )
@@ -15,8 +16,10 @@ import (
 // (internal/sim/nutanix) turns this model into the v4 wire format; nothing
 // here knows about envelopes, $objectType or ETags.
 type PrismCentral struct {
-	Mu       sync.Mutex
-	Name     string
+	Mu   sync.Mutex
+	Name string
+	// Site is the site its target is configured with ("": from the name).
+	Site     string
 	ExtID    string
 	Username string
 	Password string
@@ -90,8 +93,11 @@ type NutanixVM struct {
 	// ProtectionPolicyExtID is the protection policy protecting the VM, ""
 	// for an unprotected VM.
 	ProtectionPolicyExtID string
-	CreateTime            time.Time
-	UpdateTime            time.Time
+	// Writes models the VM's disk writes, served by the VM stats API
+	// (nil: the VM writes nothing).
+	Writes     *NutanixWriteModel
+	CreateTime time.Time
+	UpdateTime time.Time
 	// GenerationUUID changes whenever the VM's configuration is replaced
 	// (a revert).
 	GenerationUUID string
@@ -642,7 +648,42 @@ func ReplicaOf(rp *NutanixRecoveryPoint, ids *PrismCentral, clusterExtID string)
 	return &r
 }
 
-// CloneNutanixVM returns a deep copy of vm.
+// NutanixWriteModel is a VM's write rate: BytesPerDay on average, times
+// SpikeFactor from SpikeAt on, with deterministic noise of ±20 % per
+// sample.
+type NutanixWriteModel struct {
+	BytesPerDay float64
+	SpikeAt     time.Time
+	SpikeFactor float64
+}
+
+// WrittenBetween is the bytes the model writes in [from, to), with noise
+// keyed by the VM and the interval so the same query gives the same answer.
+func (m *NutanixWriteModel) WrittenBetween(key string, from, to time.Time) float64 {
+	if m == nil || !to.After(from) {
+		return 0
+	}
+	perSec := m.BytesPerDay / 86400
+	base := perSec * to.Sub(from).Seconds()
+	if !m.SpikeAt.IsZero() && to.After(m.SpikeAt) && m.SpikeFactor > 0 {
+		after := to.Sub(maxTime(from, m.SpikeAt)).Seconds()
+		base += perSec * after * (m.SpikeFactor - 1)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s|%d|%d", key, from.Unix(), to.Unix())
+	noise := 0.8 + 0.4*float64(h.Sum64()%10000)/10000
+	return base * noise
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// CloneNutanixVM returns a deep copy of vm (the write model is shared:
+// it is read only).
 func CloneNutanixVM(vm NutanixVM) NutanixVM {
 	vm.Disks = append([]NutanixDisk(nil), vm.Disks...)
 	vm.Categories = append([]string(nil), vm.Categories...)

@@ -25,8 +25,10 @@ import (
 // settles it (applies its effect and sets State) once the clock passes its
 // EndTime.
 type OntapCluster struct {
-	Mu       sync.Mutex
-	Name     string
+	Mu   sync.Mutex
+	Name string
+	// Site is the site its target is configured with ("": from the name).
+	Site     string
 	UUID     string
 	Username string
 	Password string

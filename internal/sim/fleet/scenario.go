@@ -71,6 +71,7 @@ import (
 //	    version: pc.2024.3
 //	    address: 10.30.0.10
 //	    remote: pc-dr            # paired Prism Central
+//	    site: lab                # the target's site (default: from a name ending in prod or dr)
 //	    clusters:
 //	      - {name: lab-ahv-01, nodes: 3, version: 6.8.1, hypervisor: AHV, address: 10.30.1.10, unavailable: false}
 //	    protection_policies:
@@ -86,6 +87,7 @@ import (
 //	        clusters: [lab-ahv-01]   # default: all
 //	        categories: [Protection/Lab]
 //	        success_rate: 0.9
+//	        remote_fail_last_runs: 0 # the last N replications failed (local runs fine)
 //	    vms:
 //	      - name: lab-db-01
 //	        cluster: lab-ahv-01  # default: the first
@@ -101,6 +103,8 @@ import (
 //	        used_percent: 60
 //	        own_recovery_point: true # its own consistency group
 //	        fail_last_runs: 2        # the last 2 scheduled runs failed
+//	        spike: {factor: 30, since: -20h}   # recovery points hold 30x the change from then on
+//	        deleted: -2d             # gone from then on; earlier recovery points stay
 //	    volume_groups:
 //	      - {name: lab-vg-01, cluster: lab-ahv-01, disks_gib: [256, 256], policy: lab-daily, shared: true}
 //	    recovery_points:         # manual ones
@@ -112,6 +116,7 @@ import (
 //	    password: Netapp1!lab
 //	    location: Lab rack 2
 //	    management_ip: 10.30.1.20
+//	    site: lab                # the target's site (default: from a name ending in prod or dr)
 //	    svms: [svm_lab, svm_lab_dr]  # the first is the default SVM
 //	    snapshot_policies:       # besides default, default-1weekly, none, gold-4h
 //	      - name: lab-hourly
@@ -130,8 +135,10 @@ import (
 //	        comment: Lab share
 //	        created: -300d
 //	        spike: {factor: 40, since: -20h}   # ransomware-like: bigger, encrypted snapshots from then on
+//	        usage_trend: {growth_percent_per_day: 1, noise_percent: 0.3}   # past used space (snapshot logical sizes)
 //	    snapshots:               # manual ones
 //	      - {volume: vol_lab, svm: svm_lab, name: before_upgrade, created: -3d, size_mib: 800, comment: pre-upgrade, expires: +4d}
+//	      - {volume: vol_lab, name: torn, created: -2h, state: invalid}   # valid (default), invalid or partial
 //	    relationships:           # held here, as their destination
 //	      - source: ontap-lab:svm_lab:vol_lab   # or svm:volume on this cluster
 //	        destination: svm_lab_dr:vol_lab_dr  # default <svm>_dr:<volume>_dr
@@ -359,6 +366,7 @@ func (s *Scenario) spec() (*estateSpec, error) {
 		}
 		into.Username, into.Password = or(p.Username, into.Username), or(p.Password, into.Password)
 		into.Version, into.Address, into.Remote = or(p.Version, into.Version), or(p.Address, into.Address), or(p.Remote, into.Remote)
+		into.Site = or(p.Site, into.Site)
 		if p.APIKeys != nil {
 			into.APIKeys = p.APIKeys
 		}
@@ -382,6 +390,7 @@ func (s *Scenario) spec() (*estateSpec, error) {
 		}
 		into.Username, into.Password = or(p.Username, into.Username), or(p.Password, into.Password)
 		into.Location, into.ManagementIP = or(p.Location, into.Location), or(p.ManagementIP, into.ManagementIP)
+		into.Site = or(p.Site, into.Site)
 		into.SVMs = append(into.SVMs, p.SVMs...)
 		into.SnapshotPolicies = append(into.SnapshotPolicies, p.SnapshotPolicies...)
 		into.Volumes = append(into.Volumes, p.Volumes...)
@@ -405,7 +414,17 @@ func (s *Scenario) spec() (*estateSpec, error) {
 type strictDecoder struct {
 	file  string
 	lines map[string]int
+	// nodes counts the values decoded, aliases expanded: YAML aliases
+	// nest, so a few kilobytes can otherwise describe billions of values
+	// (yaml.v3 guards its own decoding against this, but not a walk of
+	// its node tree).
+	nodes int
 }
+
+// maxScenarioNodes bounds the values a scenario expands to: 250,000 is
+// some 10,000 described entities (generated ones do not count), and
+// decoding that many takes about a second.
+const maxScenarioNodes = 250_000
 
 type boolShorthand interface{ applyBool(bool) }
 
@@ -437,6 +456,9 @@ func isNull(n *yaml.Node) bool {
 }
 
 func (d *strictDecoder) decode(n *yaml.Node, v reflect.Value, path string) error {
+	if d.nodes++; d.nodes > maxScenarioNodes {
+		return d.fail(n, path, "the scenario expands to more than %d values (YAML aliases nested too deep?)", maxScenarioNodes)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {

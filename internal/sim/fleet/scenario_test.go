@@ -13,6 +13,25 @@ import (
 
 const samples = "../../../testdata/scenarios"
 
+// TestLargeScenarioSamples parses the large samples (building them takes
+// too long for every test run) and checks their options are valid.
+func TestLargeScenarioSamples(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(samples, "large", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("large samples: %v %v", files, err)
+	}
+	for _, f := range files {
+		sc, err := LoadScenario(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, on := sc.Options()
+		if _, err := o.check(); err != nil || !on || o.VMs != 5000 || o.TaskHistoryDays != 60 {
+			t.Errorf("%s: options %+v (generated %v): %v", f, o, on, err)
+		}
+	}
+}
+
 func TestScenarioSamples(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(samples, "*.yaml"))

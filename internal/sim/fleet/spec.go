@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,13 @@ func ParseDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("want a duration such as 30s, 4h or 7d (units w, d, h, m, s, ms), got %q", in)
 		}
 		str = str[j:]
-		total += time.Duration(num * float64(unit))
+		// A float beyond the int64 range does not convert (it wrapped to a
+		// negative duration), and the sum must not overflow either.
+		part := num * float64(unit)
+		if part >= 1<<63 || time.Duration(part) > math.MaxInt64-total {
+			return 0, fmt.Errorf("duration %q is out of range (at most about 292 years)", in)
+		}
+		total += time.Duration(part)
 	}
 	if neg {
 		total = -total
@@ -181,6 +188,10 @@ type PrismCentralSpec struct {
 	Address  string   `yaml:"address"`
 	// Remote is the paired Prism Central (replication target).
 	Remote string `yaml:"remote"`
+	// Site is the site the Prism Central's targets are configured with
+	// (default: "production" for a name ending in prod, "dr" for one ending
+	// in dr, else none).
+	Site string `yaml:"site"`
 
 	Clusters           []NutanixClusterSpec   `yaml:"clusters"`
 	ProtectionPolicies []ProtectionPolicySpec `yaml:"protection_policies"`
@@ -231,6 +242,10 @@ type ProtectionPolicySpec struct {
 	// SuccessRate is the share of runs that succeed (default: the
 	// generate section's success_rate).
 	SuccessRate float64 `yaml:"success_rate"`
+	// RemoteFailLastRuns makes the replication of the last N runs fail
+	// while the local runs succeed: the replicas lag, independent of the
+	// local schedule (needs remote).
+	RemoteFailLastRuns int `yaml:"remote_fail_last_runs"`
 }
 
 // VMSpec describes an AHV VM.
@@ -260,6 +275,13 @@ type VMSpec struct {
 	// FailLastRuns makes the last N scheduled runs fail (implies
 	// OwnRecoveryPoint).
 	FailLastRuns int `yaml:"fail_last_runs"`
+	// Spike is a ransomware-like change-rate spike: the recovery points
+	// taken after Since hold Factor times the usual change (pro rata for
+	// the one whose interval contains Since).
+	Spike *SpikeSpec `yaml:"spike"`
+	// Deleted removes the VM from the inventory at that time; its recovery
+	// points taken before stay until they expire (a deleted VM to recover).
+	Deleted TimeSpec `yaml:"deleted"`
 }
 
 // VolumeGroupSpec describes a volume group.
@@ -277,6 +299,8 @@ type VolumeGroupSpec struct {
 	UsedPercent       float64  `yaml:"used_percent"`
 	OwnRecoveryPoint  bool     `yaml:"own_recovery_point"`
 	FailLastRuns      int      `yaml:"fail_last_runs"`
+	// Spike is a ransomware-like change-rate spike (as on a VM).
+	Spike *SpikeSpec `yaml:"spike"`
 }
 
 // RecoveryPointSpec describes a manual recovery point (not taken by a
@@ -311,6 +335,9 @@ type OntapClusterSpec struct {
 	Password     string `yaml:"password"`
 	Location     string `yaml:"location"`
 	ManagementIP string `yaml:"management_ip"`
+	// Site is the site the cluster's target is configured with (default as
+	// for Prism Centrals: from a name ending in prod or dr).
+	Site string `yaml:"site"`
 	// SVMs are created in order; the first is the default SVM of volumes.
 	SVMs             []string             `yaml:"svms"`
 	SnapshotPolicies []SnapshotPolicySpec `yaml:"snapshot_policies"`
@@ -367,6 +394,19 @@ type VolumeSpec struct {
 	Files string `yaml:"files"`
 	// Spike is a ransomware-like change-rate spike.
 	Spike *SpikeSpec `yaml:"spike"`
+	// UsageTrend shapes the volume's past used space (its snapshots'
+	// logical sizes, which collectors read as capacity history): used_percent
+	// is today's level, and it was growth_percent_per_day (of the size) lower
+	// per day back, with noise_percent (of the size) of day-to-day noise.
+	UsageTrend *UsageTrendSpec `yaml:"usage_trend"`
+}
+
+// UsageTrendSpec is a volume's usage history shape.
+type UsageTrendSpec struct {
+	specPos
+
+	GrowthPercentPerDay float64 `yaml:"growth_percent_per_day"`
+	NoisePercent        float64 `yaml:"noise_percent"`
 }
 
 // SpikeSpec multiplies a volume's change rate from Since on; the files
@@ -391,6 +431,9 @@ type SnapshotSpec struct {
 	SnapmirrorLabel string   `yaml:"snapmirror_label"`
 	// Expires sets expiry_time (locked until then).
 	Expires TimeSpec `yaml:"expires"`
+	// State is valid (default), invalid or partial: a copy that cannot be
+	// restored from.
+	State string `yaml:"state"`
 }
 
 // RelationshipSpec is a SnapMirror relationship held by its destination

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,6 +329,54 @@ func (rc *reqCtx) getVM(id string) {
 	data, etag := rc.renderVM(vm), etagOf(vm)
 	pc.Mu.Unlock()
 	rc.writeEntity(data, etag)
+}
+
+// vmStats serves GET /vmm/v4.0/ahv/stats/vms/{extId}: the VM's disk
+// controller write bandwidth (kBps, averaged per $samplingInterval seconds)
+// from $startTime to $endTime, both required, as Prism Central does. Only
+// controllerWriteIoBandwidthKbps is modelled; other stats are absent.
+func (rc *reqCtx) vmStats(id string) {
+	rc.respType = "vmm.v4.ahv.stats.GetVmStatsApiResponse"
+	q := rc.r.URL.Query()
+	start, err1 := time.Parse(time.RFC3339, q.Get("$startTime"))
+	end, err2 := time.Parse(time.RFC3339, q.Get("$endTime"))
+	if err1 != nil || err2 != nil || !end.After(start) {
+		rc.badRequest("$startTime and $endTime are required RFC 3339 times, $startTime before $endTime")
+		return
+	}
+	iv := 30 * time.Second
+	if v := q.Get("$samplingInterval"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			rc.badRequest("Invalid $samplingInterval %q: want a positive number of seconds", v)
+			return
+		}
+		iv = time.Duration(n) * time.Second
+	}
+	if end.Sub(start)/iv > 10000 {
+		rc.badRequest("The window holds more than 10000 samples of $samplingInterval; narrow it or sample less often")
+		return
+	}
+	pc := rc.s.pc
+	now := rc.s.estate.Clock.Now()
+	pc.Mu.Lock()
+	vm := pc.VMByExtID(id)
+	if vm == nil {
+		pc.Mu.Unlock()
+		rc.notFound("VM", id)
+		return
+	}
+	model, created := vm.Writes, vm.CreateTime
+	pc.Mu.Unlock()
+	stats := []any{}
+	for t := start.Truncate(iv); t.Add(iv).Before(end) || t.Add(iv).Equal(end); t = t.Add(iv) {
+		if t.Add(iv).After(now) || t.Before(created) {
+			continue
+		}
+		kbps := int64(model.WrittenBetween(id, t, t.Add(iv)) / iv.Seconds() / 1024)
+		stats = append(stats, rc.typed("vmm.v4.ahv.stats.VmStatsTuple", obj{"timestamp": ts(t), "controllerWriteIoBandwidthKbps": kbps}))
+	}
+	rc.writeEntity(rc.typed("vmm.v4.ahv.stats.VmStats", obj{"extId": id, "stats": stats}), "")
 }
 
 func (rc *reqCtx) listVolumeGroups() {

@@ -810,6 +810,14 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 			default:
 				if v, ok := orderValues(pa, pb); ok {
 					c = v
+				} else {
+					// Values that do not compare (a number and a string,
+					// two objects) order by kind, then by their printed
+					// form (fmt sorts map keys), so the order is total and
+					// does not depend on the order the objects came in.
+					if c = cmp.Compare(kindRank(pa), kindRank(pb)); c == 0 {
+						c = strings.Compare(fmt.Sprint(pa), fmt.Sprint(pb))
+					}
 				}
 			}
 			if k.desc {
@@ -821,6 +829,25 @@ func sortObjects(objs []map[string]any, keys []orderKey) {
 		}
 		return 0
 	})
+}
+
+// kindRank orders values of different JSON kinds for sorting.
+func kindRank(v any) int {
+	switch v.(type) {
+	case bool:
+		return 1
+	case float64, int, int64:
+		return 2
+	case string:
+		return 3
+	case time.Time:
+		return 4
+	case []any:
+		return 5
+	case map[string]any:
+		return 6
+	}
+	return 7
 }
 
 // parseSelect parses "a,b/c" into property paths (OData select items:

@@ -306,6 +306,9 @@ func (s *Server) route(rc *reqCtx) {
 		case is("ahv", "config", "vms", "*"):
 			rc.onlyGet(func() { rc.getVM(p[3]) })
 			return
+		case is("ahv", "stats", "vms", "*"):
+			rc.onlyGet(func() { rc.vmStats(p[3]) })
+			return
 		case is("ahv", "config", "vms", "*", "$actions", "revert"):
 			if m != http.MethodPost {
 				rc.methodNotAllowed()

@@ -300,7 +300,10 @@ func (rc *reqCtx) writeList(items []obj, spec listSpec) {
 		selected = fields
 	}
 	total := len(items)
-	start := min(page*limit, total)
+	start := total // a page past the end is empty (and page*limit may overflow)
+	if page <= total/limit {
+		start = page * limit
+	}
 	end := min(start+limit, total)
 	pageItems := items[start:end]
 	if spec.expand != nil {

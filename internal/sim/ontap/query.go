@@ -272,21 +272,24 @@ func matchExpr(vals []any, expr string, commaOR bool) bool {
 }
 
 func matchOne(vals []any, alt string) bool {
+	// Each leading ! negates; counted rather than recursed on, so a query
+	// of a million !s costs no stack.
+	rest := strings.TrimLeft(alt, "!")
+	neg := (len(alt)-len(rest))%2 == 1
+	return matchPlain(vals, rest) != neg
+}
+
+// matchPlain evaluates one alternative without a leading !.
+func matchPlain(vals []any, alt string) bool {
 	op := "="
-	for _, p := range []string{"<=", ">=", "!", "<", ">"} {
+	for _, p := range []string{"<=", ">=", "<", ">"} {
 		if strings.HasPrefix(alt, p) {
 			op, alt = p, alt[len(p):]
 			break
 		}
 	}
 	if alt == "null" {
-		if op == "!" {
-			return len(vals) > 0
-		}
 		return len(vals) == 0
-	}
-	if op == "!" {
-		return !matchOne(vals, alt)
 	}
 	for _, v := range vals {
 		if compareOp(v, op, alt) {
@@ -562,22 +565,22 @@ func parseISODuration(s string) (time.Duration, error) {
 	rest := s[1:]
 	var d float64
 	inTime := false
-	num := ""
+	var num []byte // appended to, not concatenated: linear in the input
 	for _, r := range rest {
 		switch {
 		case r == 'T':
 			inTime = true
 		case (r >= '0' && r <= '9') || r == '.':
-			num += string(r)
+			num = append(num, byte(r))
 		default:
-			if num == "" {
+			if len(num) == 0 {
 				return 0, fmt.Errorf("invalid ISO-8601 duration %q", s)
 			}
-			n, err := strconv.ParseFloat(num, 64)
+			n, err := strconv.ParseFloat(string(num), 64)
 			if err != nil {
 				return 0, fmt.Errorf("invalid ISO-8601 duration %q", s)
 			}
-			num = ""
+			num = num[:0]
 			var unit float64
 			switch {
 			case r == 'Y' && !inTime:
@@ -600,8 +603,11 @@ func parseISODuration(s string) (time.Duration, error) {
 			d += n * unit
 		}
 	}
-	if num != "" {
+	if len(num) != 0 {
 		return 0, fmt.Errorf("invalid ISO-8601 duration %q", s)
+	}
+	if ns := d * float64(time.Second); ns >= 1<<63 { // does not convert to an int64
+		return 0, fmt.Errorf("ISO-8601 duration %q is out of range", s)
 	}
 	return time.Duration(d * float64(time.Second)), nil
 }
