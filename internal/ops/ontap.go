@@ -339,9 +339,9 @@ func ONTAPError(err error, target, what string) error {
 			msg = je.Job.Error.Message
 		}
 		if ontap.IsBusy(err) {
-			return fail(KindConflict, err, "Something holds the object (a FlexClone, SnapMirror or another operation).", "%s on %s: job %s failed: %s", what, target, je.Job.UUID, msg)
+			return fail(KindConflict, err, "Something holds the object (a FlexClone, SnapMirror, an expiry time or another operation); find what with ontap_list_snapshots, then call again.", "%s on %s: job %s failed: %s", what, target, je.Job.UUID, msg)
 		}
-		return fail(KindBackend, err, "Fix the cause the job names, then try again.", "%s on %s: job %s failed: %s", what, target, je.Job.UUID, msg)
+		return fail(KindBackend, err, "The job ended in failure; nothing more will happen. Fix the cause it names, then call again.", "%s on %s: job %s failed: %s", what, target, je.Job.UUID, msg)
 	}
 	var ae *ontap.APIError
 	if errors.As(err, &ae) {
@@ -351,11 +351,15 @@ func ONTAPError(err error, target, what string) error {
 		}
 		switch {
 		case ontap.IsNotFound(err):
-			return fail(KindNotFound, err, "Check the name or uuid.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			return fail(KindNotFound, err, "Check the name or uuid; list what exists with the matching ontap_list_* tool.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
 		case ontap.IsBusy(err) || ontap.IsAlreadyExists(err) || ontap.IsConflict(err) || ontap.IsTransferInProgress(err):
-			return fail(KindConflict, err, "Resolve the conflict ONTAP names, then try again.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			return fail(KindConflict, err, "Resolve the conflict ONTAP names, then call again.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+		case ontap.IsUnauthorized(err) || ontap.IsForbidden(err):
+			return fail(KindBackend, err, "Check the username and password source of target "+target+" in the config, and the user's role on the cluster.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+		case ae.HTTPStatus == http.StatusTooManyRequests || ae.HTTPStatus >= 500:
+			return fail(KindBackend, err, "The cluster is busy or failing; retries were exhausted where they were safe. Try again in a minute.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
 		case ae.HTTPStatus == http.StatusBadRequest:
-			return fail(KindInvalidArgs, err, "", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			return fail(KindInvalidArgs, err, "ONTAP rejected the request; correct what it names.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
 		}
 		return fail(KindBackend, err, "", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
 	}

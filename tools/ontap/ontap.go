@@ -42,6 +42,7 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
@@ -162,24 +163,20 @@ func stillRunning(ctx context.Context, what, target, hint string) error {
 // ONTAP may answer synchronously, without a job.
 func runJob(ctx context.Context, c *kit.Call, cl *ontap.Client, target string, start func(...ontap.CallOption) (*ontap.Result, error)) (*ontap.Result, error) {
 	c.Sending(nil)
-	res, err := start(ontap.NoWait())
-	if err != nil || res == nil || res.Job == nil || res.Job.UUID == "" {
+	n := 0
+	var id string
+	res, err := ops.RunJob(ops.WithJobJournal(ctx, callJournal{c, &id}), cl, func(msg string) {
+		n++
+		c.Progress(ctx, float64(n), 0, msg)
+	}, start)
+	if err == nil || id == "" {
 		return res, err
 	}
-	id := res.Job.UUID
-	c.SetTaskID(id)
-	c.Progress(ctx, 0, 0, "job "+id+" started")
-	j, err := cl.WaitJob(ctx, id, func(p ontap.JobProgress) {
-		c.Progress(ctx, float64(p.Polls), 0, fmt.Sprintf("job %s %s: %s", id, p.State, p.Message))
-	})
-	if j != nil {
-		res.Job = j
-	}
-	if err != nil && ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return res, stillRunning(ctx, "job "+id, target, "Follow it with ontap_get_job uuid="+id+" before retrying.")
 	}
 	var je *ontap.JobError
-	if err != nil && !errors.As(err, &je) {
+	if !errors.As(err, &je) {
 		// The job was accepted; only reading its end failed.
 		return res, &kit.Error{Kind: kit.KindBackend, Err: err,
 			Msg:  fmt.Sprintf("ONTAP accepted the change as job %s on %s, but its outcome could not be read: %v", id, target, err),
@@ -187,6 +184,16 @@ func runJob(ctx context.Context, c *kit.Call, cl *ontap.Client, target string, s
 	}
 	return res, err
 }
+
+// callJournal records the job a tool call started on the call (its audit
+// record names it); a tool call never resumes one.
+type callJournal struct {
+	c  *kit.Call
+	id *string
+}
+
+func (j callJournal) Started(id string) { *j.id = id; j.c.SetTaskID(id) }
+func (j callJournal) Resume() string    { return "" }
 
 // waitTransfer follows a SnapMirror transfer to its end, relaying each poll
 // as progress.

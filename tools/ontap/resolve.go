@@ -9,59 +9,15 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
 // resolveVolume finds one volume by uuid, "svm:name" or name (in svm when
-// given). A name in several SVMs is an error listing them.
+// given); internal/ops holds the logic workflows share.
 func resolveVolume(ctx context.Context, cl *ontap.Client, target, ref, svm string) (*ontap.Volume, error) {
-	if isUUID(ref) {
-		v, err := cl.GetVolume(ctx, ref)
-		if err != nil {
-			return nil, backendError(err, target, "volume "+ref)
-		}
-		if svm != "" && v.SVM.Name != svm {
-			return nil, &kit.Error{Kind: kit.KindNotFound, Msg: fmt.Sprintf("volume %s is %s, not in SVM %s", ref, volPath(v), svm)}
-		}
-		return v, nil
-	}
-	if s, n, ok := strings.Cut(ref, ":"); ok {
-		if svm != "" && svm != s {
-			return nil, kit.InvalidArgs(fmt.Sprintf("volume %q names SVM %s but svm is %s", ref, s, svm))
-		}
-		svm, ref = s, n
-	}
-	q := map[string]string{"name": ref}
-	if svm != "" {
-		q["svm.name"] = svm
-	}
-	vols, err := cl.ListVolumes(ctx, &ontap.ListOptions{Query: q})
-	if err != nil {
-		return nil, backendError(err, target, "look up volume "+ref)
-	}
-	var hits []ontap.Volume
-	for _, v := range vols {
-		if v.Name == ref { // the query is a pattern on ONTAP
-			hits = append(hits, v)
-		}
-	}
-	switch len(hits) {
-	case 1:
-		return &hits[0], nil
-	case 0:
-		where := ""
-		if svm != "" {
-			where = " in SVM " + svm
-		}
-		return nil, &kit.Error{Kind: kit.KindNotFound, Msg: fmt.Sprintf("no volume named %q%s on %s", ref, where, target),
-			Hint: "Names are exact and case-sensitive; list them with ontap_list_volumes."}
-	}
-	var cands []string
-	for i := range hits {
-		cands = append(cands, volPath(&hits[i]))
-	}
-	return nil, &kit.Error{Kind: kit.KindInvalidArgs, Msg: fmt.Sprintf("%d volumes are named %q on %s: %s", len(hits), ref, target, strings.Join(cands, ", ")),
-		Hint: "Pass svm, or the volume as svm:volume or by uuid."}
+	v, err := ops.ResolveVolume(ctx, cl, target, ref, svm)
+	return v, kit.FromOps(err)
 }
 
 // resolveSnapshot finds a snapshot of v by uuid or exact name.
