@@ -320,7 +320,8 @@ func SpaceCheck(v *ontap.Volume, minFreePct int64) error {
 }
 
 // ONTAPError maps a client error onto an Error that says what failed
-// (what names the object or operation) and what to do.
+// (what names the object or operation), why (the backend's status and
+// code) and what to do next. The tools and the workflows share it.
 func ONTAPError(err error, target, what string) error {
 	if err == nil {
 		return nil
@@ -339,9 +340,20 @@ func ONTAPError(err error, target, what string) error {
 			msg = je.Job.Error.Message
 		}
 		if ontap.IsBusy(err) {
-			return fail(KindConflict, err, "Something holds the object (a FlexClone, SnapMirror, an expiry time or another operation); find what with ontap_list_snapshots, then call again.", "%s on %s: job %s failed: %s", what, target, je.Job.UUID, msg)
+			return fail(KindConflict, err, "Something holds the object (a FlexClone, SnapMirror, an expiry time or another operation); find what with ontap_list_snapshots, then call again.",
+				"%s on %s: job %s failed: %s (code %s)", what, target, je.Job.UUID, msg, ontap.ErrorCode(err))
 		}
-		return fail(KindBackend, err, "The job ended in failure; nothing more will happen. Fix the cause it names, then call again.", "%s on %s: job %s failed: %s", what, target, je.Job.UUID, msg)
+		return fail(KindBackend, err, "The job ended in failure; nothing more will happen. Fix the cause it names, then call again.",
+			"%s on %s: job %s failed: %s (code %s)", what, target, je.Job.UUID, msg, ontap.ErrorCode(err))
+	}
+	var te *ontap.TransferError
+	if errors.As(err, &te) && te.Transfer != nil {
+		msg := fmt.Sprintf("transfer %s ended %s", te.Transfer.UUID, te.Transfer.State)
+		if te.Transfer.ErrorInfo != nil {
+			msg += fmt.Sprintf(": %s (code %d)", te.Transfer.ErrorInfo.Message, te.Transfer.ErrorInfo.Code)
+		}
+		return fail(KindBackend, err, "The relationship is now unhealthy. See ontap_list_snapmirror_transfers and ontap_list_events for the cause, fix it, then call ontap_snapmirror_update again.",
+			"%s on %s: %s", what, target, msg)
 	}
 	var ae *ontap.APIError
 	if errors.As(err, &ae) {
@@ -349,19 +361,25 @@ func ONTAPError(err error, target, what string) error {
 		if ae.Code != "" {
 			detail += " (code " + ae.Code + ")"
 		}
+		kind, hint := KindBackend, ""
 		switch {
 		case ontap.IsNotFound(err):
-			return fail(KindNotFound, err, "Check the name or uuid; list what exists with the matching ontap_list_* tool.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
-		case ontap.IsBusy(err) || ontap.IsAlreadyExists(err) || ontap.IsConflict(err) || ontap.IsTransferInProgress(err):
-			return fail(KindConflict, err, "Resolve the conflict ONTAP names, then call again.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			kind, hint = KindNotFound, "Check the name or uuid; list what exists with the matching ontap_list_* tool."
 		case ontap.IsUnauthorized(err) || ontap.IsForbidden(err):
-			return fail(KindBackend, err, "Check the username and password source of target "+target+" in the config, and the user's role on the cluster.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			hint = "Check the username and password source of target " + target + " in the config, and the user's role on the cluster."
+		case ontap.IsTransferInProgress(err):
+			kind, hint = KindConflict, "A SnapMirror transfer is running; wait for it (ontap_list_snapmirror_transfers) and call again."
+		case ontap.IsBusy(err) || ontap.IsAlreadyExists(err) || ontap.IsConflict(err):
+			kind, hint = KindConflict, "Resolve the conflict ONTAP names, then call again."
 		case ae.HTTPStatus == http.StatusTooManyRequests || ae.HTTPStatus >= 500:
-			return fail(KindBackend, err, "The cluster is busy or failing; retries were exhausted where they were safe. Try again in a minute.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			hint = "The cluster is busy or failing; retries were exhausted where they were safe. Try again in a minute."
 		case ae.HTTPStatus == http.StatusBadRequest:
-			return fail(KindInvalidArgs, err, "ONTAP rejected the request; correct what it names.", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+			kind, hint = KindInvalidArgs, "ONTAP rejected the request; correct what it names."
 		}
-		return fail(KindBackend, err, "", "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+		return fail(kind, err, hint, "%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
+	}
+	if errors.Is(err, ontap.ErrNotFound) {
+		return fail(KindNotFound, err, "List what exists with the matching ontap_list_* tool.", "%s on %s: %v", what, target, err)
 	}
 	return fail(KindBackend, err, "Check that the target is reachable (list_targets).", "%s on %s: %v", what, target, err)
 }

@@ -35,7 +35,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -89,64 +88,11 @@ func isUUID(s string) bool { return uuidRE.MatchString(s) }
 // backendError turns a client error into an error the model can act on.
 // what names the object or operation ("snapshot daily.x of svm1:vol1").
 func backendError(err error, target, what string) error {
-	if err == nil {
-		return nil
-	}
 	var ke *kit.Error
-	if errors.As(err, &ke) {
+	if err == nil || errors.As(err, &ke) {
 		return err
 	}
-	var je *ontap.JobError
-	if errors.As(err, &je) && je.Job != nil {
-		msg := je.Job.Message
-		if msg == "" && je.Job.Error != nil {
-			msg = je.Job.Error.Message
-		}
-		base := fmt.Errorf("%s on %s: job %s failed: %s (code %s)", what, target, je.Job.UUID, msg, ontap.ErrorCode(err))
-		if ontap.IsBusy(err) {
-			return kit.Fail(kit.KindConflict, base, "Something holds the object (a FlexClone, SnapMirror, an expiry time or another operation); find what with ontap_list_snapshots, then call again.")
-		}
-		return kit.Fail(kit.KindBackend, base, "The job ended in failure; nothing more will happen. Fix the cause it names, then call again.")
-	}
-	var te *ontap.TransferError
-	if errors.As(err, &te) && te.Transfer != nil {
-		msg := fmt.Sprintf("transfer %s ended %s", te.Transfer.UUID, te.Transfer.State)
-		if te.Transfer.ErrorInfo != nil {
-			msg += fmt.Sprintf(": %s (code %d)", te.Transfer.ErrorInfo.Message, te.Transfer.ErrorInfo.Code)
-		}
-		return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %s", what, target, msg),
-			"The relationship is now unhealthy. See ontap_list_snapmirror_transfers and ontap_list_events for the cause, fix it, then call ontap_snapmirror_update again.")
-	}
-	var ae *ontap.APIError
-	if errors.As(err, &ae) {
-		detail := ae.Message
-		if ae.Code != "" {
-			detail += " (code " + ae.Code + ")"
-		}
-		base := fmt.Errorf("%s on %s: ONTAP answered HTTP %d: %s", what, target, ae.HTTPStatus, detail)
-		switch {
-		case ontap.IsNotFound(err):
-			return kit.Fail(kit.KindNotFound, base, "Check the name or uuid; list what exists with the matching ontap_list_* tool.")
-		case ontap.IsUnauthorized(err) || ontap.IsForbidden(err):
-			return kit.Fail(kit.KindBackend, base, "Check the username and password source of target "+target+" in the config, and the user's role on the cluster.")
-		case ontap.IsTransferInProgress(err):
-			return kit.Fail(kit.KindConflict, base, "A SnapMirror transfer is running; wait for it (ontap_list_snapmirror_transfers) and call again.")
-		case ontap.IsBusy(err) || ontap.IsAlreadyExists(err) || ontap.IsConflict(err):
-			return kit.Fail(kit.KindConflict, base, "Resolve the conflict ONTAP names, then call again.")
-		case ae.HTTPStatus == http.StatusTooManyRequests || ae.HTTPStatus >= 500:
-			return kit.Fail(kit.KindBackend, base, "The cluster is busy or failing; retries were exhausted where they were safe. Try again in a minute.")
-		case ae.HTTPStatus == http.StatusBadRequest:
-			return kit.Fail(kit.KindInvalidArgs, base, "ONTAP rejected the request; correct what it names.")
-		}
-		return kit.Fail(kit.KindBackend, base, "")
-	}
-	if errors.Is(err, ontap.ErrNotFound) {
-		return kit.Fail(kit.KindNotFound, fmt.Errorf("%s on %s: %w", what, target, err), "List what exists with the matching ontap_list_* tool.")
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %w", what, target, err), "Check that the target is reachable (list_targets).")
+	return kit.FromOps(ops.ONTAPError(err, target, what))
 }
 
 // stillRunning is the error of a call whose deadline came before the end
