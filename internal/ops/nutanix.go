@@ -71,8 +71,9 @@ func CreateRecoveryPoint(ctx context.Context, cl *nutanix.Client, target string,
 	return id, nil
 }
 
-// NutanixError maps a client error onto an Error that says what failed and
-// what to do.
+// NutanixError maps a client error onto an Error that says what failed,
+// why (the status and code Prism Central answered) and what to do next.
+// The tools and the workflows share it.
 func NutanixError(err error, target, what string) error {
 	if err == nil {
 		return nil
@@ -81,19 +82,30 @@ func NutanixError(err error, target, what string) error {
 	if errors.As(err, &oe) {
 		return err
 	}
+	var te *nutanix.TaskError
+	if errors.As(err, &te) {
+		return fail(KindBackend, err, "The task ended "+strings.ToLower(te.Status)+"; nothing more will happen. Fix the cause it names, then call again.",
+			"%s on %s: %s", what, target, te.Error())
+	}
+	var ae *nutanix.APIError
+	if errors.As(err, &ae) {
+		kind, hint := KindBackend, ""
+		switch {
+		case nutanix.IsNotFound(err):
+			kind, hint = KindNotFound, "Check the ext_id or name; list what exists with the matching nutanix_list_* tool."
+		case nutanix.IsPreconditionFailed(err):
+			kind, hint = KindConflict, "It changed since it was read (ETag mismatch). Read it again and repeat the call if it still makes sense."
+		case nutanix.IsUnauthorized(err) || nutanix.IsForbidden(err):
+			hint = "Check the username and password source of target " + target + " in the config."
+		case nutanix.IsRateLimited(err) || ae.HTTPStatus >= 500:
+			hint = "Prism Central is busy or failing; retries were exhausted. Try again in a minute."
+		case nutanix.IsBadRequest(err):
+			kind, hint = KindInvalidArgs, "Prism Central rejected the request; correct the arguments it names."
+		}
+		return fail(kind, err, hint, "%s on %s: Prism Central answered HTTP %d %s: %s", what, target, ae.HTTPStatus, ae.Code, ae.Message)
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return err
-	}
-	var te *nutanix.TaskError
-	switch {
-	case errors.As(err, &te):
-		return fail(KindBackend, err, "Fix the cause the task names, then try again.", "%s on %s: %v", what, target, err)
-	case nutanix.IsNotFound(err):
-		return fail(KindNotFound, err, "Check the name or ext_id.", "%s on %s: %v", what, target, err)
-	case nutanix.IsPreconditionFailed(err):
-		return fail(KindConflict, err, "The entity changed meanwhile; read it again.", "%s on %s: %v", what, target, err)
-	case nutanix.IsBadRequest(err):
-		return fail(KindInvalidArgs, err, "", "%s on %s: %v", what, target, err)
 	}
 	return fail(KindBackend, err, "Check that the target is reachable (list_targets).", "%s on %s: %v", what, target, err)
 }

@@ -21,10 +21,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
@@ -63,40 +63,11 @@ func isExtID(s string) bool { return uuidRE.MatchString(s) }
 // backendError turns a client error into an error the model can act on.
 // what names the object or operation ("recovery point 3f2…").
 func backendError(err error, target, what string) error {
-	if err == nil {
-		return nil
-	}
 	var ke *kit.Error
-	if errors.As(err, &ke) {
+	if err == nil || errors.As(err, &ke) {
 		return err
 	}
-	var te *nutanix.TaskError
-	if errors.As(err, &te) {
-		msg := te.Error()
-		return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %s", what, target, msg),
-			"The task ended "+strings.ToLower(te.Status)+"; nothing more will happen. Fix the cause it names, then call again.")
-	}
-	var ae *nutanix.APIError
-	if errors.As(err, &ae) {
-		base := fmt.Errorf("%s on %s: Prism Central answered HTTP %d %s: %s", what, target, ae.HTTPStatus, ae.Code, ae.Message)
-		switch {
-		case nutanix.IsNotFound(err):
-			return kit.Fail(kit.KindNotFound, base, "Check the ext_id or name; list what exists with the matching nutanix_list_* tool.")
-		case nutanix.IsPreconditionFailed(err):
-			return kit.Fail(kit.KindConflict, base, "It changed since it was read (ETag mismatch). Read it again and repeat the call if it still makes sense.")
-		case nutanix.IsUnauthorized(err) || nutanix.IsForbidden(err):
-			return kit.Fail(kit.KindBackend, base, "Check the username and password source of target "+target+" in the config.")
-		case nutanix.IsRateLimited(err) || ae.HTTPStatus >= 500:
-			return kit.Fail(kit.KindBackend, base, "Prism Central is busy or failing; retries were exhausted. Try again in a minute.")
-		case nutanix.IsBadRequest(err):
-			return kit.Fail(kit.KindInvalidArgs, base, "Prism Central rejected the request; correct the arguments it names.")
-		}
-		return kit.Fail(kit.KindBackend, base, "")
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return kit.Fail(kit.KindBackend, fmt.Errorf("%s on %s: %w", what, target, err), "Check that the target is reachable (list_targets).")
+	return kit.FromOps(ops.NutanixError(err, target, what))
 }
 
 // waitTask follows a task to its end, relaying progress, unless wait is
