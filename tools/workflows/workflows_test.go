@@ -1,9 +1,13 @@
 package workflows_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/server"
 	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
 )
 
@@ -56,4 +60,26 @@ func TestWorkflowToolsOverMCP(t *testing.T) {
 	if msg := e.Err("workflow_start", map[string]any{"kind": "scheduled_backup", "params": map[string]any{"target": "ontap-prod", "volume": "no_such"}}); !strings.Contains(msg, "no volume named") {
 		t.Errorf("bad volume: %s", msg)
 	}
+}
+
+// Roles bound what a principal may list and call, like --read-only.
+func TestRolesBoundListAndCall(t *testing.T) {
+	e := testenv.Start(t, func(o *server.Options) {
+		o.Config.Workflows.Roles = map[string][]string{"local": {"read"}}
+	})
+	list, err := e.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range list.Tools {
+		if tool.Annotations.ReadOnlyHint == nil || !*tool.Annotations.ReadOnlyHint {
+			t.Errorf("%s listed to a read-only principal", tool.Name)
+		}
+	}
+	res, err := e.Client.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "workflow_start",
+		Arguments: map[string]any{"kind": "recovery_testing", "params": map[string]any{"volume": "vol_hr"}}}})
+	if err == nil && !res.IsError {
+		t.Fatalf("a read-only principal started a run: %s", testenv.Text(res))
+	}
+	e.OK("workflow_get", map[string]any{}) // a read tool stays callable
 }
