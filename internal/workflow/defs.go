@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
@@ -63,6 +65,10 @@ type backupParams struct {
 	DRTarget string `json:"dr_target,omitempty"`
 	// AppConsistent asks Nutanix for an application-consistent point.
 	AppConsistent bool `json:"app_consistent,omitempty"`
+	// Keep is the retention: the newest Keep snapshots of this label that
+	// the workflow made are kept, older ones deleted (a destructive step,
+	// approved per the policy). 0 keeps all.
+	Keep int `json:"keep,omitempty"`
 }
 
 func (p *backupParams) defaults() {
@@ -113,6 +119,10 @@ func scheduledBackup() Definition {
 			if p.Replicate {
 				steps = append(steps, PlanStep{Name: "replicate", Action: "SnapMirror update and check the snapshot on the destination", Entities: ent})
 			}
+			if p.Keep > 0 {
+				steps = append(steps, PlanStep{Name: "retention_plan", Action: fmt.Sprintf("find this workflow's %s snapshots beyond the newest %d", p.Label, p.Keep), Entities: ent},
+					PlanStep{Name: "retention", Action: "delete them (only when there are any)", Entities: ent, Destructive: true})
+			}
 			return append(steps, PlanStep{Name: "notify", Action: "call the notify hook"}), nil
 		},
 		Run: runBackup,
@@ -125,6 +135,7 @@ type BackupResult struct {
 	Copy       string      `json:"copy"`
 	CopyID     string      `json:"copy_id"`
 	Replicated bool        `json:"replicated,omitempty"`
+	Pruned     []string    `json:"pruned,omitempty"`
 	Notified   *HookResult `json:"notified,omitempty"`
 }
 
@@ -218,6 +229,13 @@ func runBackup(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		}
 		res.Replicated = true
 	}
+	if p.Keep > 0 {
+		pruned, err := retention(ctx, x, pv.Target, pv.UUID, p.Label, p.Keep)
+		if err != nil {
+			return nil, err
+		}
+		res.Pruned = pruned
+	}
 	n, err := Do(ctx, x, "notify", false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
 		return a.RunHook(ctx, "notify", map[string]any{"workflow": "scheduled_backup", "run": x.RunID(), "entity": res.Entity, "copy": name}), nil
 	})
@@ -309,3 +327,54 @@ func since(now, t time.Time) int64 {
 
 // roundMS is d in seconds, to the millisecond.
 func roundMS(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
+
+// retention deletes this workflow's snapshots of label beyond the newest
+// keep: a read step lists them (journalled, so the list is fixed), then a
+// destructive step deletes exactly those, only when there are any.
+func retention(ctx context.Context, x *Exec, target, volUUID, label string, keep int) ([]string, error) {
+	a := x.Activities()
+	old, err := Do(ctx, x, "retention_plan", false, func(ctx context.Context, _ string, _ ops.Progress) ([]string, error) {
+		cl, t, v, err := a.volume(ctx, volumeRef{Target: target, Volume: volUUID})
+		if err != nil {
+			return nil, err
+		}
+		snaps, err := ops.ListSnapshots(ctx, cl, t, v)
+		if err != nil {
+			return nil, err
+		}
+		var mine []ontap.Snapshot
+		for _, s := range snaps {
+			if strings.HasPrefix(s.Name, "rmcp_") && strings.HasSuffix(s.Name, "_"+label) {
+				mine = append(mine, s)
+			}
+		}
+		slices.SortFunc(mine, func(a, b ontap.Snapshot) int { return b.CreateTime.Compare(a.CreateTime) })
+		out := []string{}
+		for i := keep; i < len(mine); i++ {
+			out = append(out, mine[i].Name)
+		}
+		return out, nil
+	})
+	if err != nil || len(old) == 0 {
+		return old, err
+	}
+	return Do(ctx, x, "retention", true, func(ctx context.Context, _ string, pr ops.Progress) ([]string, error) {
+		cl, t, v, err := a.volume(ctx, volumeRef{Target: target, Volume: volUUID})
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range old {
+			s, err := ops.FindSnapshot(ctx, cl, t, v.UUID, name)
+			if err != nil {
+				return nil, err
+			}
+			if s == nil {
+				continue // deleted by an earlier attempt
+			}
+			if _, err := ops.RunJob(ctx, cl, pr, func(o ...ontap.CallOption) (*ontap.Result, error) { return cl.DeleteSnapshot(ctx, v.UUID, s.UUID, o...) }); err != nil && !ontap.IsNotFound(err) {
+				return nil, ops.ONTAPError(err, t, "delete snapshot "+name)
+			}
+		}
+		return old, nil
+	})
+}

@@ -346,3 +346,43 @@ func TestTwoEnginesShareOneStore(t *testing.T) {
 		t.Errorf("a cancelled run was approved: %v", err)
 	}
 }
+
+// Retention: the second daily backup with keep=1 deletes the first one's
+// snapshot, after approval (the policy auto-approves here); a run with
+// nothing to prune asks nobody.
+func TestBackupRetention(t *testing.T) {
+	ts, c, est := startSims(t)
+	e, _ := newEngine(t, filepath.Join(t.TempDir(), "s.db"), ts, est, func(o *workflow.Options) {
+		o.Policies = map[string]workflow.Policy{"scheduled_backup": {AutoApprove: true}}
+	})
+	defer e.Close()
+	ctx := context.Background()
+	params := json.RawMessage(`{"target":"ontap-prod","volume":"vol_hr","label":"daily","keep":1}`)
+	var copies []string
+	for i := range 2 {
+		r, err := e.Start(ctx, workflow.StartRequest{Kind: "scheduled_backup", Params: params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = await(t, e, r.ID)
+		if r.Status != workflow.StatusSucceeded {
+			t.Fatalf("run %d: %s %s", i, r.Status, r.Error)
+		}
+		var res workflow.BackupResult
+		mustJSON(t, r.Result, &res)
+		copies = append(copies, res.Copy)
+		switch i {
+		case 0:
+			if len(res.Pruned) != 0 || len(r.Approvals) != 0 {
+				t.Errorf("first run pruned %v, approvals %v", res.Pruned, r.Approvals)
+			}
+		case 1:
+			if len(res.Pruned) != 1 || res.Pruned[0] != copies[0] || r.Approvals[0].Step != "retention" {
+				t.Errorf("second run pruned %v (want %s), approvals %+v", res.Pruned, copies[0], r.Approvals)
+			}
+		}
+	}
+	if n := c.matching("ontap-prod DELETE", "/snapshots/"); n != 1 {
+		t.Errorf("%d snapshot deletes, want 1", n)
+	}
+}
