@@ -371,7 +371,9 @@ func retention(ctx context.Context, x *Exec, target, volUUID, label string, keep
 			if s == nil {
 				continue // deleted by an earlier attempt
 			}
-			if _, err := ops.RunJob(ctx, cl, pr, func(o ...ontap.CallOption) (*ontap.Result, error) { return cl.DeleteSnapshot(ctx, v.UUID, s.UUID, o...) }); err != nil && !ontap.IsNotFound(err) {
+			if _, err := ops.RunJob(ctx, cl, pr, func(o ...ontap.CallOption) (*ontap.Result, error) {
+				return cl.DeleteSnapshot(ctx, v.UUID, s.UUID, o...)
+			}); err != nil && !ontap.IsNotFound(err) {
 				return nil, ops.ONTAPError(err, t, "delete snapshot "+name)
 			}
 		}
