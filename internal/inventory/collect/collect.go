@@ -58,8 +58,9 @@ type Collector struct {
 	// Concurrency bounds targets collected at once (default 4).
 	Concurrency int
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu      sync.Mutex
+	cache   map[string]cached
+	flights flights // one collection per scope at a time (flight.go)
 }
 
 type cached struct {
@@ -74,12 +75,14 @@ func New(reg *targets.Registry, clock func() time.Time) *Collector {
 
 // Invalidate drops cached collections (after a write changed the estate).
 func (c *Collector) Invalidate() {
+	c.flights.forget()
 	c.mu.Lock()
 	c.cache = map[string]cached{}
 	c.mu.Unlock()
 }
 
-// Collect returns the estate in scope, from cache when fresh.
+// Collect returns the estate in scope, from cache when fresh; concurrent
+// callers for one scope share one collection.
 func (c *Collector) Collect(ctx context.Context, s Scope) (*inventory.Estate, error) {
 	key := s.key()
 	c.mu.Lock()
@@ -88,14 +91,13 @@ func (c *Collector) Collect(ctx context.Context, s Scope) (*inventory.Estate, er
 		return hit.estate, nil
 	}
 	c.mu.Unlock()
-	e, err := c.collect(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.cache[key] = cached{at: time.Now(), estate: e}
-	c.mu.Unlock()
-	return e, nil
+	return c.flights.do(ctx, key, func(ctx context.Context) (*inventory.Estate, error) {
+		return c.collect(ctx, s)
+	}, func(e *inventory.Estate) {
+		c.mu.Lock()
+		c.cache[key] = cached{at: time.Now(), estate: e}
+		c.mu.Unlock()
+	})
 }
 
 // targetsIn returns the configured targets in scope; a named target that

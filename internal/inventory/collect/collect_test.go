@@ -2,7 +2,9 @@ package collect_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
@@ -82,5 +84,51 @@ func TestCollectPartialWhenATargetFails(t *testing.T) {
 	}
 	if vms == 0 {
 		t.Error("Nutanix data lost with the ONTAP failure")
+	}
+}
+
+// TestCollectHerdCollectsOnce: 50 simultaneous cold calls make one
+// collection. The simulator proves it: the first two GET /api/cluster
+// requests (one per ONTAP cluster in a collection) fail, so a second
+// collection would come back complete while the first is partial; every
+// caller must get the same partial estate, and a later collection (after
+// invalidation) is complete because the fault is used up.
+func TestCollectHerdCollectsOnce(t *testing.T) {
+	e := testenv.Start(t)
+	e.Faults(
+		fault.Rule{Path: "/api/cluster", ErrorRate: 1, Status: 400, Count: 2},
+		fault.Rule{Latency: 5 * time.Millisecond},
+	)
+	c := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	const callers = 50
+	got := make([]*inventory.Estate, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got[i], errs[i] = c.Collect(context.Background(), collect.Scope{})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || got[i] != got[0] {
+			t.Fatalf("caller %d: %v, estate %p, first %p", i, errs[i], got[i], got[0])
+		}
+	}
+	if n := c.Collections(); n != 1 {
+		t.Fatalf("%d collections for %d callers, want 1", n, callers)
+	}
+	if len(got[0].IncompleteTargets()) != 2 {
+		t.Fatalf("the one collection should have met the fault on both ONTAP clusters: %v", got[0].IncompleteTargets())
+	}
+	c.Invalidate()
+	again, err := c.Collect(context.Background(), collect.Scope{})
+	if err != nil || again.Partial() || c.Collections() != 2 {
+		t.Fatalf("after invalidation: %v, partial %v, collections %d", err, again.IncompleteTargets(), c.Collections())
 	}
 }
