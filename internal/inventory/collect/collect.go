@@ -81,23 +81,10 @@ func (c *Collector) Invalidate() {
 	c.mu.Unlock()
 }
 
-// Collect returns the estate in scope, from cache when fresh; concurrent
-// callers for one scope share one collection.
+// Collect returns the estate in scope: from cache when fresh, else from one
+// collection shared by concurrent callers (flight.go).
 func (c *Collector) Collect(ctx context.Context, s Scope) (*inventory.Estate, error) {
-	key := s.key()
-	c.mu.Lock()
-	if hit, ok := c.cache[key]; ok && time.Since(hit.at) < c.TTL {
-		c.mu.Unlock()
-		return hit.estate, nil
-	}
-	c.mu.Unlock()
-	return c.flights.do(ctx, key, func(ctx context.Context) (*inventory.Estate, error) {
-		return c.collect(ctx, s)
-	}, func(e *inventory.Estate) {
-		c.mu.Lock()
-		c.cache[key] = cached{at: time.Now(), estate: e}
-		c.mu.Unlock()
-	})
+	return c.shared(ctx, s)
 }
 
 // targetsIn returns the configured targets in scope; a named target that

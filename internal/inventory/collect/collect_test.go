@@ -132,3 +132,48 @@ func TestCollectHerdCollectsOnce(t *testing.T) {
 		t.Fatalf("after invalidation: %v, partial %v, collections %d", err, again.IncompleteTargets(), c.Collections())
 	}
 }
+
+// TestCollectServesStaleWhileRefreshing: past its TTL a cached estate is
+// answered at once while one background collection replaces it; an
+// invalidation (a write) is never answered from the old estate.
+func TestCollectServesStaleWhileRefreshing(t *testing.T) {
+	e := testenv.Start(t)
+	c := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	c.TTL = 300 * time.Millisecond
+	first, err := c.Collect(context.Background(), collect.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(c.TTL + 50*time.Millisecond)
+	e.Faults(fault.Rule{Latency: 200 * time.Millisecond}) // the refresh takes a while
+	t0 := time.Now()
+	for range 5 {
+		stale, err := c.Collect(context.Background(), collect.Scope{})
+		if err != nil || stale != first {
+			t.Fatalf("past the TTL: %v, got a new estate %v", err, stale != first)
+		}
+	}
+	if d := time.Since(t0); d > 150*time.Millisecond {
+		t.Errorf("stale answers waited %v for the refresh", d)
+	}
+	if n := c.Collections(); n != 2 {
+		t.Errorf("%d collections, want the first and one refresh", n)
+	}
+	e.Faults()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, _ := c.Collect(context.Background(), collect.Scope{})
+		if got != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh never replaced the stale estate")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.Invalidate()
+	before := c.Collections()
+	if _, err := c.Collect(context.Background(), collect.Scope{}); err != nil || c.Collections() != before+1 {
+		t.Fatalf("after invalidation: %v, collections %d then %d: answered without collecting", err, before, c.Collections())
+	}
+}

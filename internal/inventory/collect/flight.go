@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 )
@@ -20,6 +21,11 @@ import (
 // nobody wants its result any more. A result is cached only if no
 // invalidation (a write) happened while it was collected, so a write never
 // hides behind a collection that started before it.
+//
+// Past its TTL, a cached estate is still answered at once for staleFor
+// while one background collection refreshes it: under load a collection
+// of a large estate takes seconds, and making every analysis call wait for
+// one every TTL would put that on the latency tail.
 type flights struct {
 	mu    sync.Mutex
 	gen   uint64 // bumped by forget (an invalidation)
@@ -31,9 +37,63 @@ type flights struct {
 type flight struct {
 	done    chan struct{}
 	waiters int
-	cancel  context.CancelFunc
-	estate  *inventory.Estate
-	err     error
+	// background flights refresh a stale cache entry that callers were
+	// already given; nobody waits, so nobody's leaving cancels them.
+	background bool
+	cancel     context.CancelFunc
+	estate     *inventory.Estate
+	err        error
+}
+
+// staleFor is how long past its TTL a cached estate is still answered at
+// once while one collection refreshes it in the background. An
+// invalidation (a write) drops the cache, so stale data never hides a
+// write; only age is traded for latency. TTL 0 turns caching off.
+const staleFor = 5 * time.Minute
+
+// shared is Collect: a fresh cache hit; else a stale one (within staleFor)
+// with a background refresh; else the one running collection of the scope.
+func (c *Collector) shared(ctx context.Context, s Scope) (*inventory.Estate, error) {
+	key := s.key()
+	fn := func(ctx context.Context) (*inventory.Estate, error) { return c.collect(ctx, s) }
+	store := func(e *inventory.Estate) {
+		if c.TTL <= 0 {
+			return
+		}
+		c.mu.Lock()
+		c.cache[key] = cached{at: time.Now(), estate: e}
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	hit, ok := c.cache[key]
+	c.mu.Unlock()
+	if ok && c.TTL > 0 {
+		switch age := time.Since(hit.at); {
+		case age < c.TTL:
+			return hit.estate, nil
+		case age < c.TTL+staleFor:
+			c.flights.refresh(ctx, key, fn, store)
+			return hit.estate, nil
+		}
+	}
+	return c.flights.do(ctx, key, fn, store)
+}
+
+// refresh starts a background collection of key unless one is running.
+func (g *flights) refresh(ctx context.Context, key string, fn func(context.Context) (*inventory.Estate, error), store func(*inventory.Estate)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.calls == nil {
+		g.calls = map[string]*flight{}
+	}
+	if _, running := g.calls[key]; running {
+		return
+	}
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	f := &flight{done: make(chan struct{}), cancel: cancel, background: true}
+	g.calls[key] = f
+	g.started.Add(1)
+	go g.run(fctx, key, f, g.gen, fn, store)
 }
 
 // do returns the result of fn for key, joining a collection of key that is
@@ -61,7 +121,7 @@ func (g *flights) do(ctx context.Context, key string, fn func(context.Context) (
 	case <-ctx.Done():
 		g.mu.Lock()
 		f.waiters--
-		if f.waiters == 0 {
+		if f.waiters == 0 && !f.background {
 			// Nobody is left to use the result: stop collecting.
 			f.cancel()
 			if g.calls[key] == f {
