@@ -123,3 +123,52 @@ func TestFlightsForgetKeepsStaleOut(t *testing.T) {
 		t.Errorf("after forget: err %v, started %d, stored %d", err, g.started.Load(), storedN.Load())
 	}
 }
+
+// TestFlightsWritesDoNotPileUp: however many writes come during a
+// collection, callers after them share one queued collection, which
+// starts only when the running one ends.
+func TestFlightsWritesDoNotPileUp(t *testing.T) {
+	var g flights
+	var running, peak atomic.Int32
+	gate := make(chan struct{})
+	fn := func(context.Context) (*inventory.Estate, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		<-gate
+		return &inventory.Estate{}, nil
+	}
+	var stored atomic.Int32
+	store := func(*inventory.Estate) { stored.Add(1) }
+	var wg sync.WaitGroup
+	results := make([]*inventory.Estate, 6)
+	call := func(i int) {
+		defer wg.Done()
+		results[i], _ = g.do(context.Background(), "k", fn, store)
+	}
+	wg.Add(1)
+	go call(0)
+	for g.started.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < 6; i++ { // a write before each later caller
+		g.forget()
+		wg.Add(1)
+		go call(i)
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(gate)
+	wg.Wait()
+	if g.started.Load() != 2 || peak.Load() != 1 {
+		t.Fatalf("%d collections started, %d at once; want 2, one at a time", g.started.Load(), peak.Load())
+	}
+	for i := 2; i < 6; i++ {
+		if results[i] != results[1] || results[1] == results[0] {
+			t.Fatalf("callers after the writes do not share the fresh collection")
+		}
+	}
+	if stored.Load() != 1 {
+		t.Errorf("stored %d results, want only the fresh one", stored.Load())
+	}
+}
