@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"runtime"
@@ -90,6 +91,7 @@ func BenchmarkLoadDemo50x200(b *testing.B) {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	var lat []time.Duration
+	byTool := map[string][]time.Duration{}
 	var errs atomic.Int64
 	var firstErrs sync.Map
 	for b.Loop() {
@@ -107,6 +109,7 @@ func BenchmarkLoadDemo50x200(b *testing.B) {
 				}
 				defer cl.Close()
 				mine := make([]time.Duration, 0, calls)
+				names := make([]string, 0, calls)
 				for j := range calls {
 					name, args := mix(i, j)
 					req := mcp.CallToolRequest{}
@@ -115,6 +118,7 @@ func BenchmarkLoadDemo50x200(b *testing.B) {
 					t0 := time.Now()
 					res, err := cl.CallTool(cctx, req)
 					mine = append(mine, time.Since(t0))
+					names = append(names, name)
 					ccancel()
 					switch {
 					case err != nil:
@@ -127,6 +131,9 @@ func BenchmarkLoadDemo50x200(b *testing.B) {
 				}
 				mu.Lock()
 				lat = append(lat, mine...)
+				for k, n := range names {
+					byTool[n] = append(byTool[n], mine[k])
+				}
 				mu.Unlock()
 			}()
 		}
@@ -143,6 +150,13 @@ func BenchmarkLoadDemo50x200(b *testing.B) {
 		return true
 	})
 	slices.Sort(lat)
+	// Where the tail is: each tool's p99 and max.
+	for _, name := range slices.Sorted(maps.Keys(byTool)) {
+		d := byTool[name]
+		slices.Sort(d)
+		b.Logf("%-34s calls %5d  p50 %6d ms  p99 %6d ms  max %6d ms", name, len(d),
+			d[len(d)/2].Milliseconds(), d[min(len(d)-1, len(d)*99/100)].Milliseconds(), d[len(d)-1].Milliseconds())
+	}
 	pct := func(p float64) float64 {
 		if len(lat) == 0 {
 			return 0
