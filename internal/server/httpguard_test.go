@@ -190,22 +190,29 @@ func TestHTTPConnectionCap(t *testing.T) {
 	}
 }
 
-// countingReader yields n bytes of JSON-ish filler and counts what was read.
+// countingReader yields n bytes of filler and counts what was read; the
+// HTTP client reads it on its own goroutine, hence the atomics.
 type countingReader struct {
-	left, read int64
+	left, read atomic.Int64
+}
+
+func newCountingReader(n int64) *countingReader {
+	r := &countingReader{}
+	r.left.Store(n)
+	return r
 }
 
 func (r *countingReader) Read(p []byte) (int, error) {
-	if r.left == 0 {
+	left := r.left.Load()
+	if left == 0 {
 		return 0, io.EOF
 	}
-	n := int64(len(p))
-	n = min(n, r.left)
+	n := min(int64(len(p)), left)
 	for i := range p[:n] {
 		p[i] = ' '
 	}
-	r.left -= n
-	r.read += n
+	r.left.Add(-n)
+	r.read.Add(n)
 	return int(n), nil
 }
 
@@ -229,7 +236,7 @@ func TestHTTPBodyLimit(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			// A valid initialize padded with spaces up to size.
 			msg := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
-			pad := &countingReader{left: c.size - int64(len(msg))}
+			pad := newCountingReader(c.size - int64(len(msg)))
 			body := io.MultiReader(strings.NewReader(msg), pad)
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -268,8 +275,8 @@ func TestHTTPBodyLimit(t *testing.T) {
 			var after runtime.MemStats
 			runtime.ReadMemStats(&after)
 			if c.size == huge {
-				if pad.read > 32<<20 {
-					t.Errorf("the server took %d MB of a 100 MB body", pad.read>>20)
+				if got := pad.read.Load(); got > 32<<20 {
+					t.Errorf("the server took %d MB of a 100 MB body", got>>20)
 				}
 				if grew := after.TotalAlloc - before.TotalAlloc; grew > 48<<20 {
 					t.Errorf("%d MB allocated while refusing a 100 MB body", grew>>20)
