@@ -91,8 +91,9 @@ type Collector struct {
 	VMStatsWindow time.Duration
 	MaxStatsVMs   int
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu      sync.Mutex
+	cache   map[string]cached
+	flights flights // one collection per scope at a time (flight.go)
 }
 
 type cached struct {
@@ -107,28 +108,16 @@ func New(reg *targets.Registry, clock func() time.Time) *Collector {
 
 // Invalidate drops cached collections (after a write changed the estate).
 func (c *Collector) Invalidate() {
+	c.flights.forget()
 	c.mu.Lock()
 	c.cache = map[string]cached{}
 	c.mu.Unlock()
 }
 
-// Collect returns the estate in scope, from cache when fresh.
+// Collect returns the estate in scope: from cache when fresh, else from one
+// collection shared by concurrent callers (flight.go).
 func (c *Collector) Collect(ctx context.Context, s Scope) (*inventory.Estate, error) {
-	key := s.key()
-	c.mu.Lock()
-	if hit, ok := c.cache[key]; ok && time.Since(hit.at) < c.TTL {
-		c.mu.Unlock()
-		return hit.estate, nil
-	}
-	c.mu.Unlock()
-	e, err := c.collect(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.cache[key] = cached{at: time.Now(), estate: e}
-	c.mu.Unlock()
-	return e, nil
+	return c.shared(ctx, s)
 }
 
 // targetsIn returns the configured targets in scope; a named target that
