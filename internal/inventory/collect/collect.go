@@ -91,9 +91,19 @@ type Collector struct {
 	VMStatsWindow time.Duration
 	MaxStatsVMs   int
 
-	mu      sync.Mutex
-	cache   map[string]cached
+	mu    sync.Mutex
+	cache map[string]cached
+	// parts keeps each target's own contribution for TTL, so that a write
+	// on one target recollects that target only: the estate is rebuilt
+	// from the others' fresh parts (linking is CPU work, the reads are
+	// what costs).
+	parts   map[string]cachedPart
 	flights flights // one collection per scope at a time (flight.go)
+}
+
+type cachedPart struct {
+	at   time.Time
+	part *part
 }
 
 type cached struct {
@@ -103,7 +113,7 @@ type cached struct {
 
 // New returns a collector over reg.
 func New(reg *targets.Registry, clock func() time.Time) *Collector {
-	return &Collector{Targets: reg, Clock: clock, TTL: 30 * time.Second, Concurrency: 4, cache: map[string]cached{}}
+	return &Collector{Targets: reg, Clock: clock, TTL: 30 * time.Second, Concurrency: 4, cache: map[string]cached{}, parts: map[string]cachedPart{}}
 }
 
 // Invalidate drops cached collections (after a write changed the estate).
@@ -111,7 +121,49 @@ func (c *Collector) Invalidate() {
 	c.flights.forget()
 	c.mu.Lock()
 	c.cache = map[string]cached{}
+	c.parts = map[string]cachedPart{}
 	c.mu.Unlock()
+}
+
+// InvalidateTargets drops what was collected from the named targets (a
+// write changed them) and every estate built from it; the other targets'
+// parts are reused by the next collection. No names drops everything.
+func (c *Collector) InvalidateTargets(names ...string) {
+	if len(names) == 0 {
+		c.Invalidate()
+		return
+	}
+	c.flights.forget()
+	c.mu.Lock()
+	c.cache = map[string]cached{}
+	for _, n := range names {
+		delete(c.parts, n)
+	}
+	c.mu.Unlock()
+}
+
+// freshPart returns target's part when it was collected within TTL.
+func (c *Collector) freshPart(target string) *part {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cp, ok := c.parts[target]; ok && c.TTL > 0 && time.Since(cp.at) < c.TTL {
+		return cp.part
+	}
+	return nil
+}
+
+// keepPart remembers a target's part, unless an invalidation happened
+// since its collection began (gen): it may predate the write.
+func (c *Collector) keepPart(target string, p *part, gen uint64) {
+	if p.target.Error != "" || c.flights.generation() != gen {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.parts == nil {
+		c.parts = map[string]cachedPart{}
+	}
+	c.parts[target] = cachedPart{at: time.Now(), part: p}
 }
 
 // Collect returns the estate in scope: from cache when fresh, else from one
@@ -175,10 +227,15 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 		return nil, err
 	}
 	now := c.Clock()
+	gen := c.flights.generation()
 	parts := make([]*part, len(ts))
 	sem := make(chan struct{}, max(1, c.Concurrency))
 	var wg sync.WaitGroup
 	for i, t := range ts {
+		if p := c.freshPart(t.Name); p != nil {
+			parts[i] = p
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -198,6 +255,9 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 				p.target.Error = err.Error()
 			}
 			parts[i] = p
+			if ctx.Err() == nil {
+				c.keepPart(t.Name, p, gen)
+			}
 		}()
 	}
 	wg.Wait()

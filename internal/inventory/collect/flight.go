@@ -189,3 +189,11 @@ func (c *Collector) shared(ctx context.Context, s Scope) (*inventory.Estate, err
 	}
 	return c.flights.do(ctx, key, fn, store)
 }
+
+// generation is the number of invalidations so far: a collection that
+// began at another generation may predate a write.
+func (g *flights) generation() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.gen
+}
