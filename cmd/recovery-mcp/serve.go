@@ -16,6 +16,9 @@ func newServeCmd() *cobra.Command {
 		transport     string
 		addr          string
 		authTokenFile string
+		maxBody       int64
+		maxPerClient  int
+		maxConns      int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -47,17 +50,28 @@ func newServeCmd() *cobra.Command {
 				logger.Info("serving MCP on stdio", "tools", len(s.Visible()))
 				return s.ServeStdio(ctx, os.Stdin, os.Stdout)
 			}
-			token, err := readAuthToken(authTokenFile, s)
+			tokens, err := readAuthTokens(authTokenFile, s)
 			if err != nil {
 				return err
 			}
-			o := server.HTTPOptions{Transport: transport, Addr: addr, AuthToken: token, AllowedOrigins: s.Config().HTTP.AllowedOrigins}
+			limits := server.LimitsFromConfig(s.Config().HTTP)
+			if cmd.Flags().Changed("max-body-bytes") {
+				limits.MaxBodyBytes = maxBody
+			}
+			if cmd.Flags().Changed("max-requests-per-client") {
+				limits.MaxRequestsPerClient = maxPerClient
+			}
+			if cmd.Flags().Changed("max-connections") {
+				limits.MaxConnections = maxConns
+			}
+			token := len(tokens) > 0
+			o := server.HTTPOptions{Transport: transport, Addr: addr, AuthTokens: tokens, AllowedOrigins: s.Config().HTTP.AllowedOrigins, Limits: limits}
 			return s.ServeHTTP(ctx, o, func(bound string) {
 				endpoints := "/sse and /message"
 				if transport == "http" {
 					endpoints = "/mcp (streamable HTTP), /sse and /message (legacy SSE)"
 				}
-				logger.Info("serving MCP over HTTP", "addr", bound, "endpoints", endpoints, "auth", token != "", "tools", len(s.Visible()))
+				logger.Info("serving MCP over HTTP", "addr", bound, "endpoints", endpoints, "auth", token, "clients", len(tokens), "tools", len(s.Visible()))
 			})
 		},
 	}
@@ -65,30 +79,45 @@ func newServeCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&transport, "transport", "stdio", "stdio, sse (legacy SSE at /sse + /message) or http (streamable HTTP at /mcp plus legacy SSE)")
 	fl.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address for sse and http; a non-loopback address requires an auth token")
-	fl.StringVar(&authTokenFile, "auth-token-file", "", "file holding the bearer token HTTP clients must send; env RECOVERY_MCP_AUTH_TOKEN holds the token itself")
+	fl.StringVar(&authTokenFile, "auth-token-file", "", "file holding the bearer token HTTP clients must send, one per line for several clients; env RECOVERY_MCP_AUTH_TOKEN holds one token itself")
+	fl.Int64Var(&maxBody, "max-body-bytes", server.DefaultHTTPLimits.MaxBodyBytes, "largest HTTP request body; larger ones get 413 (config http.max_body_bytes)")
+	fl.IntVar(&maxPerClient, "max-requests-per-client", server.DefaultHTTPLimits.MaxRequestsPerClient, "requests one client (token, or IP without tokens) may have in progress; more get 429 (config http.max_requests_per_client)")
+	fl.IntVar(&maxConns, "max-connections", server.DefaultHTTPLimits.MaxConnections, "open HTTP connections; more wait to be accepted (config http.max_connections)")
 	return cmd
 }
 
-// readAuthToken returns the bearer token from --auth-token-file, then
-// RECOVERY_MCP_AUTH_TOKEN, then http.auth_token_file in the config.
-func readAuthToken(flagFile string, s *server.Server) (string, error) {
+// readAuthTokens returns the bearer tokens from --auth-token-file, then
+// RECOVERY_MCP_AUTH_TOKEN (one token), then http.auth_token_file in the
+// config. A file holds one token per line, one per client; blank lines and
+// lines starting with # are skipped.
+func readAuthTokens(flagFile string, s *server.Server) ([]string, error) {
 	file := flagFile
 	if file == "" {
 		if tok := strings.TrimSpace(os.Getenv("RECOVERY_MCP_AUTH_TOKEN")); tok != "" {
-			return tok, nil
+			return []string{tok}, nil
 		}
 		file = s.Config().HTTP.AuthTokenFile
 	}
 	if file == "" {
-		return "", nil
+		return nil, nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return "", fmt.Errorf("auth token file: %w", err)
+		return nil, fmt.Errorf("auth token file: %w", err)
 	}
-	tok := strings.TrimSpace(string(b))
-	if len(tok) < 16 {
-		return "", fmt.Errorf("auth token file %s: the token must be at least 16 characters", file)
+	var tokens []string
+	for i, line := range strings.Split(string(b), "\n") {
+		tok := strings.TrimSpace(line)
+		if tok == "" || strings.HasPrefix(tok, "#") {
+			continue
+		}
+		if len(tok) < 16 {
+			return nil, fmt.Errorf("auth token file %s line %d: a token must be at least 16 characters", file, i+1)
+		}
+		tokens = append(tokens, tok)
 	}
-	return tok, nil
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("auth token file %s holds no token", file)
+	}
+	return tokens, nil
 }

@@ -120,6 +120,16 @@ func (s Safety) ConfirmEnabled() bool { return s.ConfirmDestructive == nil || *s
 type HTTP struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	AuthTokenFile  string   `yaml:"auth_token_file"`
+	// Limits; zero keeps the server's default (see the README).
+	ReadHeaderTimeout    Duration `yaml:"read_header_timeout"`
+	ReadTimeout          Duration `yaml:"read_timeout"`
+	WriteTimeout         Duration `yaml:"write_timeout"`
+	IdleTimeout          Duration `yaml:"idle_timeout"`
+	MaxBodyBytes         int64    `yaml:"max_body_bytes"`
+	MaxConnections       int      `yaml:"max_connections"`
+	MaxRequestsPerClient int      `yaml:"max_requests_per_client"`
+	MaxStreamsPerClient  int      `yaml:"max_streams_per_client"`
+	SessionIdleTTL       Duration `yaml:"session_idle_ttl"`
 }
 
 // Duration is a time.Duration written as "30s" or "2m" in YAML.
@@ -399,6 +409,14 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Workflows.validate(c.Source); err != nil {
 		return err
+	}
+	for key, v := range map[string]int64{
+		"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_connections": int64(c.HTTP.MaxConnections),
+		"http.max_requests_per_client": int64(c.HTTP.MaxRequestsPerClient), "http.max_streams_per_client": int64(c.HTTP.MaxStreamsPerClient),
+	} {
+		if v < 0 {
+			return &Error{Source: c.Source, Key: key, Msg: fmt.Sprintf("%d: want a positive number (0 or absent: the default)", v)}
+		}
 	}
 	for i, o := range c.HTTP.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {

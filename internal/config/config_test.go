@@ -56,6 +56,8 @@ safety:
   write_parallelism: 2
 http:
   allowed_origins: ["https://chat.example.com"]
+  max_body_bytes: 1048576
+  read_timeout: 5s
 `)
 	cfg, err := Load(context.Background(), p, env(map[string]string{"PC_PASS": "env-secret", "UM_PASS": "um-secret"}))
 	if err != nil {
@@ -73,6 +75,8 @@ http:
 		{"ontap default port", o1.Port, 443},
 		{"password from file, newline trimmed", o1.Password.Reveal(), "file-secret"},
 		{"timeout", o1.Timeout.D().String(), "30s"},
+		{"http body limit", cfg.HTTP.MaxBodyBytes, int64(1 << 20)},
+		{"http read timeout", cfg.HTTP.ReadTimeout.D().String(), "5s"},
 		{"max concurrency", o1.MaxConcurrency, 8},
 		{"password from command", o2.Password.Reveal(), "cmd-secret"},
 		{"default timeout", o2.Timeout.D().String(), "1m0s"},
@@ -111,6 +115,8 @@ func TestLoadErrorsNameFileKeyAndProblem(t *testing.T) {
 		{"bad duration", "targets:\n  - {name: a, kind: ontap, host: h, timeout: soon}\n", nil, []string{":2:", "duration"}},
 		{"api_version on aiqum", "targets:\n  - {name: a, kind: aiqum, host: h, api_version: v4.0}\n", nil, []string{"targets[0].api_version", "nutanix targets only"}},
 		{"bad origin", "http:\n  allowed_origins: [chat.example.com]\n", nil, []string{"http.allowed_origins[0]"}},
+		{"negative body limit", "http:\n  max_body_bytes: -1\n", nil, []string{"http.max_body_bytes"}},
+		{"negative client limit", "http:\n  max_requests_per_client: -2\n", nil, []string{"http.max_requests_per_client"}},
 		{"zero parallelism takes the default", "safety:\n  write_parallelism: 0\n  confirm_destructive: true\n", nil, nil},
 	}
 	for _, c := range cases {

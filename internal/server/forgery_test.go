@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
@@ -175,4 +176,48 @@ func issueStateFor(t *testing.T, s *testServer, tool string, args map[string]any
 		t.Fatal(err)
 	}
 	return st
+}
+
+// TestConfirmTokenDoesNotCrossHTTPClients issues a confirm token to one
+// bearer token's client and presents it from another's: refused, and the
+// audit names each caller by a principal, never by its token.
+func TestConfirmTokenDoesNotCrossHTTPClients(t *testing.T) {
+	s := newTestServer(t, nil)
+	g := startGuarded(t, s.Server, HTTPLimits{})
+	ctx := context.Background()
+	dial := func(token string) *client.Client {
+		cl, err := client.NewStreamableHttpClient(g.url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cl.Close() })
+		if err := cl.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		init := mcp.InitializeRequest{}
+		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+		init.Params.ClientInfo = mcp.Implementation{Name: "http-client", Version: "1"}
+		if _, err := cl.Initialize(ctx, init); err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	a, b := dial(testToken), dial(otherToken)
+	args := map[string]any{"name": "x"}
+	tok := structuredMap(t, callTool(t, a, "probe_delete", args))["confirm_token"].(string)
+	if res := callTool(t, b, "probe_delete", map[string]any{"name": "x", "confirm_token": tok}); !res.IsError || s.ran.Load() != 0 {
+		t.Fatalf("another client's token confirmed the call: %s", text(res))
+	}
+	if res := callTool(t, a, "probe_delete", map[string]any{"name": "x", "confirm_token": tok}); res.IsError || s.ran.Load() != 1 {
+		t.Fatalf("the token's own client: %s", text(res))
+	}
+	audit := s.audit.String()
+	for _, want := range []string{safety.TokenPrincipal(testToken), safety.TokenPrincipal(otherToken)} {
+		if !strings.Contains(audit, `"principal":"`+want+`"`) {
+			t.Errorf("audit lacks principal %s", want)
+		}
+	}
+	if strings.Contains(audit, testToken) || strings.Contains(audit, otherToken) {
+		t.Errorf("audit holds a bearer token:\n%s", audit)
+	}
 }

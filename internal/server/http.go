@@ -8,15 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 )
 
 // HTTPOptions configures the SSE and streamable HTTP transports.
@@ -27,8 +32,39 @@ type HTTPOptions struct {
 	Addr      string
 	// AuthToken, when set, is required as "Authorization: Bearer <token>".
 	AuthToken string
+	// AuthTokens are further accepted tokens, one per client: sessions and
+	// concurrency limits are per token.
+	AuthTokens []string
 	// AllowedOrigins are browser origins allowed besides loopback ones.
 	AllowedOrigins []string
+	// Limits bounds timeouts, body size, connections, per-client
+	// concurrency and sessions; zero fields take DefaultHTTPLimits.
+	Limits HTTPLimits
+}
+
+// LimitsFromConfig returns the limits the http: section sets; unset ones
+// stay zero and take the defaults.
+func LimitsFromConfig(h config.HTTP) HTTPLimits {
+	return HTTPLimits{
+		ReadHeaderTimeout: h.ReadHeaderTimeout.D(), ReadTimeout: h.ReadTimeout.D(), WriteTimeout: h.WriteTimeout.D(),
+		IdleTimeout: h.IdleTimeout.D(), MaxBodyBytes: h.MaxBodyBytes, MaxConnections: h.MaxConnections,
+		MaxRequestsPerClient: h.MaxRequestsPerClient, MaxStreamsPerClient: h.MaxStreamsPerClient,
+		SessionIdleTTL: h.SessionIdleTTL.D(),
+	}
+}
+
+// tokens returns every accepted token.
+func (o HTTPOptions) tokens() []string {
+	var out []string
+	if o.AuthToken != "" {
+		out = append(out, o.AuthToken)
+	}
+	for _, t := range o.AuthTokens {
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // IsLoopback reports whether addr (host:port) binds only to loopback.
@@ -49,31 +85,40 @@ var ErrNeedToken = errors.New("refusing to serve MCP on a non-loopback address w
 
 // HTTPHandler returns the handler for the HTTP transports: /mcp (streamable
 // HTTP, transport "http" only), /sse and /message (legacy SSE) and /healthz,
-// behind the Origin check and, when a token is set, the bearer check.
+// behind, from the outside in: per-request read and write deadlines, the
+// Origin check, the bearer check when tokens are set, the body limit, the
+// per-client concurrency limit and the session checks (httpguard.go).
 func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
+	l := o.Limits.withDefaults()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
+	sseOwners := &sseSessions{}
 	sse := mcpserver.NewSSEServer(s.MCP,
 		mcpserver.WithSSEEndpoint("/sse"),
 		mcpserver.WithMessageEndpoint("/message"),
 		mcpserver.WithKeepAlive(true),
+		mcpserver.WithSessionIDGenerator(sseOwners.generate),
 	)
-	mux.Handle("/sse", sse.SSEHandler())
-	mux.Handle("/message", fillStandardHeaders(sse.MessageHandler()))
+	mux.Handle("/sse", sseOwners.stream(sse.SSEHandler()))
+	mux.Handle("/message", sseOwners.message(fillStandardHeaders(sse.MessageHandler())))
 	if o.Transport != "sse" {
-		mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(s.MCP,
+		sess := newSessions(l)
+		mux.Handle("/mcp", sess.guard(mcpserver.NewStreamableHTTPServer(s.MCP,
 			mcpserver.WithStreamableHTTPLogger(s.opts.Logger),
 			mcpserver.WithHeartbeatInterval(30*time.Second),
-		))
+			mcpserver.WithSessionIdManagerResolver(sess),
+			mcpserver.WithSessionIdleTTL(l.SessionIdleTTL),
+		)))
 	}
-	var h http.Handler = mux
-	if o.AuthToken != "" {
-		h = requireBearer(o.AuthToken, h)
+	limiter := &clientLimiter{}
+	h := readBody(l, limiter.limit(l, mux))
+	if toks := o.tokens(); len(toks) > 0 {
+		h = requireBearer(toks, h)
 	}
-	return checkOrigin(o.AllowedOrigins, h)
+	return deadlines(l, checkOrigin(o.AllowedOrigins, h))
 }
 
 // fillStandardHeaders adds the Mcp-Method and Mcp-Name headers that protocol
@@ -115,22 +160,40 @@ func fillStandardHeaders(next http.Handler) http.Handler {
 const maxMessageBytes = 10 << 20
 
 // requireBearer answers 401 with WWW-Authenticate unless the request carries
-// the token; /healthz stays open for load balancers. The comparison takes
-// constant time.
-func requireBearer(token string, next http.Handler) http.Handler {
-	want := []byte(token)
+// one of the tokens; /healthz stays open for load balancers. The scheme is
+// matched case-insensitively (RFC 7235); every token is compared, each in
+// constant time. The matching token's position names the client.
+func requireBearer(tokens []string, next http.Handler) http.Handler {
+	want := make([][]byte, len(tokens))
+	principals := make([]string, len(tokens))
+	for i, t := range tokens {
+		want[i] = []byte(t)
+		principals[i] = safety.TokenPrincipal(t)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+		scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		match := -1
+		if strings.EqualFold(scheme, "Bearer") {
+			g := []byte(strings.TrimSpace(got))
+			for i, t := range want {
+				if subtle.ConstantTimeCompare(g, t) == 1 {
+					match = i
+				}
+			}
+		}
+		if match < 0 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="recovery-mcp", error="invalid_token", error_description="send Authorization: Bearer <token>"`)
 			http.Error(w, "unauthorized: this server requires a bearer token", http.StatusUnauthorized)
 			return
 		}
-		next.ServeHTTP(w, r)
+		// Who calls, for confirmation grants and the audit: a hash of the
+		// token, stable across restarts and replicas, never the token.
+		r = r.WithContext(safety.WithPrincipal(r.Context(), principals[match]))
+		next.ServeHTTP(w, withClient(r, "token-"+strconv.Itoa(match+1)))
 	})
 }
 
@@ -168,22 +231,19 @@ func originAllowed(origin string, allowed []string) bool {
 // ServeHTTP serves the HTTP transports on o.Addr until ctx ends, then shuts
 // down gracefully. ready, if not nil, receives the bound address.
 func (s *Server) ServeHTTP(ctx context.Context, o HTTPOptions, ready func(addr string)) error {
-	if !IsLoopback(o.Addr) && o.AuthToken == "" {
+	if !IsLoopback(o.Addr) && len(o.tokens()) == 0 {
 		return ErrNeedToken
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
-	srv := &http.Server{
-		Handler:           s.HTTPHandler(o),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv, lln := s.newHTTPServer(o, ln)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(lln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -195,4 +255,18 @@ func (s *Server) ServeHTTP(ctx context.Context, o HTTPOptions, ready func(addr s
 		}
 		return nil
 	}
+}
+
+// newHTTPServer returns the server and the connection-limited listener it
+// serves. There is no server-wide ReadTimeout or WriteTimeout: they would
+// cut streams; deadlines sets them per request instead.
+func (s *Server) newHTTPServer(o HTTPOptions, ln net.Listener) (*http.Server, *limitListener) {
+	l := o.Limits.withDefaults()
+	return &http.Server{
+		Handler:           s.HTTPHandler(o),
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(slogWriter{s.opts.Logger.With("component", "http")}, "", 0),
+	}, newLimitListener(ln, l.MaxConnections)
 }

@@ -118,7 +118,11 @@ func New(opts Options) (*Server, error) {
 		DisableDestructive: opts.DisableDestructive,
 		ConfirmDestructive: cfg.Safety.ConfirmEnabled(),
 	}
-	env.Collector = collect.New(env.Targets, opts.Clock)
+	// The collector reads through its own clients, so a collection has its
+	// own max_concurrency lane per target: in the shared one it queued
+	// behind every interactive call's requests (50 sessions of listings
+	// starved the one collection that 50 analysis calls were waiting for).
+	env.Collector = collect.New(targets.New(cfg.Targets, opts.Logger), opts.Clock)
 	env.Rules = cfg.Analysis
 	if reflect.ValueOf(env.Rules).IsZero() { // a configuration built in code
 		env.Rules = analysis.DefaultRules()

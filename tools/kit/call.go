@@ -35,11 +35,12 @@ type Call struct {
 	progress    float64
 	progressSet bool
 	taskID      string
-	outcome     string // set by Confirm when the call stops before acting
-	note        string // why, for the audit record, when the result says otherwise
-	id          string // audit id of a non-read call
-	sent        bool   // a sending record was written
-	principal   string // who called (safety.PrincipalFrom)
+	outcome     string   // set by Confirm when the call stops before acting
+	note        string   // why, for the audit record, when the result says otherwise
+	id          string   // audit id of a non-read call
+	sent        bool     // a sending record was written
+	principal   string   // who called (safety.PrincipalFrom)
+	touched     []string // every target resolved, whose cached estate a write drops
 }
 
 // Request returns the raw MCP request.
@@ -55,6 +56,9 @@ func (c *Call) Target(ctx context.Context, kind, name string) (config.Target, er
 		return config.Target{}, InvalidArgs(err.Error())
 	}
 	c.target = t.Name
+	if !slices.Contains(c.touched, t.Name) {
+		c.touched = append(c.touched, t.Name)
+	}
 	if c.tool.Tier != safety.Read && c.release == nil && c.Env.Locks != nil {
 		if c.Env.Locks.Busy(t.Name) {
 			c.Progress(ctx, 0, 0, "waiting for another write on "+t.Name+" to finish")

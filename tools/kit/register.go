@@ -52,7 +52,7 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 			c.release()
 		}
 		if t.Tier != safety.Read && env.Collector != nil && c.outcome == "" {
-			env.Collector.Invalidate() // the estate may have changed
+			env.Collector.InvalidateTargets(c.touched...) // what it acted on may have changed
 		}
 		t.audit(env, c, res, start)
 	}()

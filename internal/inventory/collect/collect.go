@@ -93,6 +93,17 @@ type Collector struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+	// parts keeps each target's own contribution for TTL, so that a write
+	// on one target recollects that target only: the estate is rebuilt
+	// from the others' fresh parts (linking is CPU work, the reads are
+	// what costs).
+	parts   map[string]cachedPart
+	flights flights // one collection per scope at a time (flight.go)
+}
+
+type cachedPart struct {
+	at   time.Time
+	part *part
 }
 
 type cached struct {
@@ -102,33 +113,63 @@ type cached struct {
 
 // New returns a collector over reg.
 func New(reg *targets.Registry, clock func() time.Time) *Collector {
-	return &Collector{Targets: reg, Clock: clock, TTL: 30 * time.Second, Concurrency: 4, cache: map[string]cached{}}
+	return &Collector{Targets: reg, Clock: clock, TTL: 30 * time.Second, Concurrency: 4, cache: map[string]cached{}, parts: map[string]cachedPart{}}
 }
 
 // Invalidate drops cached collections (after a write changed the estate).
 func (c *Collector) Invalidate() {
+	c.flights.forget()
 	c.mu.Lock()
 	c.cache = map[string]cached{}
+	c.parts = map[string]cachedPart{}
 	c.mu.Unlock()
 }
 
-// Collect returns the estate in scope, from cache when fresh.
+// InvalidateTargets drops what was collected from the named targets (a
+// write changed them) and every estate built from it; the other targets'
+// parts are reused by the next collection. No names drops everything.
+func (c *Collector) InvalidateTargets(names ...string) {
+	if len(names) == 0 {
+		c.Invalidate()
+		return
+	}
+	c.flights.forget()
+	c.mu.Lock()
+	c.cache = map[string]cached{}
+	for _, n := range names {
+		delete(c.parts, n)
+	}
+	c.mu.Unlock()
+}
+
+// freshPart returns target's part when it was collected within TTL.
+func (c *Collector) freshPart(target string) *part {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cp, ok := c.parts[target]; ok && c.TTL > 0 && time.Since(cp.at) < c.TTL {
+		return cp.part
+	}
+	return nil
+}
+
+// keepPart remembers a target's part, unless an invalidation happened
+// since its collection began (gen): it may predate the write.
+func (c *Collector) keepPart(target string, p *part, gen uint64) {
+	if p.target.Error != "" || c.flights.generation() != gen {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.parts == nil {
+		c.parts = map[string]cachedPart{}
+	}
+	c.parts[target] = cachedPart{at: time.Now(), part: p}
+}
+
+// Collect returns the estate in scope: from cache when fresh, else from one
+// collection shared by concurrent callers (flight.go).
 func (c *Collector) Collect(ctx context.Context, s Scope) (*inventory.Estate, error) {
-	key := s.key()
-	c.mu.Lock()
-	if hit, ok := c.cache[key]; ok && time.Since(hit.at) < c.TTL {
-		c.mu.Unlock()
-		return hit.estate, nil
-	}
-	c.mu.Unlock()
-	e, err := c.collect(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.cache[key] = cached{at: time.Now(), estate: e}
-	c.mu.Unlock()
-	return e, nil
+	return c.shared(ctx, s)
 }
 
 // targetsIn returns the configured targets in scope; a named target that
@@ -186,10 +227,15 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 		return nil, err
 	}
 	now := c.Clock()
+	gen := c.flights.generation()
 	parts := make([]*part, len(ts))
 	sem := make(chan struct{}, max(1, c.Concurrency))
 	var wg sync.WaitGroup
 	for i, t := range ts {
+		if p := c.freshPart(t.Name); p != nil {
+			parts[i] = p
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -209,6 +255,9 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 				p.target.Error = err.Error()
 			}
 			parts[i] = p
+			if ctx.Err() == nil {
+				c.keepPart(t.Name, p, gen)
+			}
 		}()
 	}
 	wg.Wait()

@@ -2,7 +2,9 @@ package collect_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
@@ -82,5 +84,96 @@ func TestCollectPartialWhenATargetFails(t *testing.T) {
 	}
 	if vms == 0 {
 		t.Error("Nutanix data lost with the ONTAP failure")
+	}
+}
+
+// TestCollectHerdCollectsOnce: 50 simultaneous cold calls make one
+// collection. The simulator proves it: the first two GET /api/cluster
+// requests (one per ONTAP cluster in a collection) fail, so a second
+// collection would come back complete while the first is partial; every
+// caller must get the same partial estate, and a later collection (after
+// invalidation) is complete because the fault is used up.
+func TestCollectHerdCollectsOnce(t *testing.T) {
+	e := testenv.Start(t)
+	e.Faults(
+		fault.Rule{Path: "/api/cluster", ErrorRate: 1, Status: 400, Count: 2},
+		fault.Rule{Latency: 5 * time.Millisecond},
+	)
+	c := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	const callers = 50
+	got := make([]*inventory.Estate, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got[i], errs[i] = c.Collect(context.Background(), collect.Scope{})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || got[i] != got[0] {
+			t.Fatalf("caller %d: %v, estate %p, first %p", i, errs[i], got[i], got[0])
+		}
+	}
+	if n := c.Collections(); n != 1 {
+		t.Fatalf("%d collections for %d callers, want 1", n, callers)
+	}
+	if len(got[0].IncompleteTargets()) != 2 {
+		t.Fatalf("the one collection should have met the fault on both ONTAP clusters: %v", got[0].IncompleteTargets())
+	}
+	c.Invalidate()
+	again, err := c.Collect(context.Background(), collect.Scope{})
+	if err != nil || again.Partial() || c.Collections() != 2 {
+		t.Fatalf("after invalidation: %v, partial %v, collections %d", err, again.IncompleteTargets(), c.Collections())
+	}
+}
+
+// TestCollectServesStaleWhileRefreshing: past its TTL a cached estate is
+// answered at once while one background collection replaces it; an
+// invalidation (a write) is never answered from the old estate.
+func TestCollectServesStaleWhileRefreshing(t *testing.T) {
+	e := testenv.Start(t)
+	c := collect.New(e.Server.Env.Targets, e.Server.Env.Clock)
+	c.TTL = 300 * time.Millisecond
+	first, err := c.Collect(context.Background(), collect.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(c.TTL + 50*time.Millisecond)
+	e.Faults(fault.Rule{Latency: 200 * time.Millisecond}) // the refresh takes a while
+	t0 := time.Now()
+	for range 5 {
+		stale, err := c.Collect(context.Background(), collect.Scope{})
+		if err != nil || stale != first {
+			t.Fatalf("past the TTL: %v, got a new estate %v", err, stale != first)
+		}
+	}
+	if d := time.Since(t0); d > 150*time.Millisecond {
+		t.Errorf("stale answers waited %v for the refresh", d)
+	}
+	if n := c.Collections(); n != 2 {
+		t.Errorf("%d collections, want the first and one refresh", n)
+	}
+	e.Faults()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, _ := c.Collect(context.Background(), collect.Scope{})
+		if got != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh never replaced the stale estate")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.Invalidate()
+	before := c.Collections()
+	if _, err := c.Collect(context.Background(), collect.Scope{}); err != nil || c.Collections() != before+1 {
+		t.Fatalf("after invalidation: %v, collections %d then %d: answered without collecting", err, before, c.Collections())
 	}
 }
