@@ -50,7 +50,7 @@ func newServeCmd() *cobra.Command {
 				logger.Info("serving MCP on stdio", "tools", len(s.Visible()))
 				return s.ServeStdio(ctx, os.Stdin, os.Stdout)
 			}
-			tokens, err := readAuthTokens(authTokenFile, s)
+			tokens, principals, err := readAuthTokens(authTokenFile, s)
 			if err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ func newServeCmd() *cobra.Command {
 				limits.MaxConnections = maxConns
 			}
 			token := len(tokens) > 0
-			o := server.HTTPOptions{Transport: transport, Addr: addr, AuthTokens: tokens, AllowedOrigins: s.Config().HTTP.AllowedOrigins, Limits: limits}
+			o := server.HTTPOptions{Transport: transport, Addr: addr, AuthTokens: tokens, Principals: principals, AllowedOrigins: s.Config().HTTP.AllowedOrigins, Limits: limits}
 			return s.ServeHTTP(ctx, o, func(bound string) {
 				endpoints := "/sse and /message"
 				if transport == "http" {
@@ -90,34 +90,48 @@ func newServeCmd() *cobra.Command {
 // RECOVERY_MCP_AUTH_TOKEN (one token), then http.auth_token_file in the
 // config. A file holds one token per line, one per client; blank lines and
 // lines starting with # are skipped.
-func readAuthTokens(flagFile string, s *server.Server) ([]string, error) {
+//
+// A line may name the token's principal after it, "TOKEN principal=NAME":
+// the audit, confirmation grants and workflow approvals then know the
+// caller as NAME (workflows.roles grants NAME its roles) instead of
+// token:<hash>.
+func readAuthTokens(flagFile string, s *server.Server) ([]string, map[string]string, error) {
 	file := flagFile
 	if file == "" {
 		if tok := strings.TrimSpace(os.Getenv("RECOVERY_MCP_AUTH_TOKEN")); tok != "" {
-			return []string{tok}, nil
+			return []string{tok}, nil, nil
 		}
 		file = s.Config().HTTP.AuthTokenFile
 	}
 	if file == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("auth token file: %w", err)
+		return nil, nil, fmt.Errorf("auth token file: %w", err)
 	}
 	var tokens []string
+	names := map[string]string{}
 	for i, line := range strings.Split(string(b), "\n") {
-		tok := strings.TrimSpace(line)
-		if tok == "" || strings.HasPrefix(tok, "#") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
 		}
+		tok := fields[0]
 		if len(tok) < 16 {
-			return nil, fmt.Errorf("auth token file %s line %d: a token must be at least 16 characters", file, i+1)
+			return nil, nil, fmt.Errorf("auth token file %s line %d: a token must be at least 16 characters", file, i+1)
+		}
+		for _, f := range fields[1:] {
+			name, ok := strings.CutPrefix(f, "principal=")
+			if !ok || name == "" || strings.HasPrefix(name, "token:") || name == "local" {
+				return nil, nil, fmt.Errorf("auth token file %s line %d: after the token, only principal=NAME (not local or token:...)", file, i+1)
+			}
+			names[tok] = name
 		}
 		tokens = append(tokens, tok)
 	}
 	if len(tokens) == 0 {
-		return nil, fmt.Errorf("auth token file %s holds no token", file)
+		return nil, nil, fmt.Errorf("auth token file %s holds no token", file)
 	}
-	return tokens, nil
+	return tokens, names, nil
 }

@@ -20,6 +20,8 @@ func TestReadAuthTokens(t *testing.T) {
 		{"one per client", "# bots\ntoken-aaaaaaaaaaaaaaaa\n\n  token-bbbbbbbbbbbbbbbb  \r\n", []string{"token-aaaaaaaaaaaaaaaa", "token-bbbbbbbbbbbbbbbb"}, ""},
 		{"short token", "token-aaaaaaaaaaaaaaaa\nshort\n", nil, "line 2"},
 		{"empty", "# nothing\n", nil, "no token"},
+		{"named", "token-aaaaaaaaaaaaaaaa principal=alice\ntoken-bbbbbbbbbbbbbbbb\n", []string{"token-aaaaaaaaaaaaaaaa", "token-bbbbbbbbbbbbbbbb"}, ""},
+		{"bad name", "token-aaaaaaaaaaaaaaaa role=admin\n", nil, "principal=NAME"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -27,7 +29,7 @@ func TestReadAuthTokens(t *testing.T) {
 			if err := os.WriteFile(p, []byte(c.file), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			got, err := readAuthTokens(p, nil)
+			got, names, err := readAuthTokens(p, nil)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err %v, want %q", err, c.err)
@@ -36,6 +38,9 @@ func TestReadAuthTokens(t *testing.T) {
 			}
 			if err != nil || !slices.Equal(got, c.want) {
 				t.Fatalf("got %q, %v", got, err)
+			}
+			if c.name == "named" && (names["token-aaaaaaaaaaaaaaaa"] != "alice" || names["token-bbbbbbbbbbbbbbbb"] != "") {
+				t.Errorf("principals %v", names)
 			}
 		})
 	}

@@ -35,6 +35,9 @@ type HTTPOptions struct {
 	// AuthTokens are further accepted tokens, one per client: sessions and
 	// concurrency limits are per token.
 	AuthTokens []string
+	// Principals name the callers of tokens (token -> name); a token
+	// without a name is known as token:<hash>.
+	Principals map[string]string
 	// AllowedOrigins are browser origins allowed besides loopback ones.
 	AllowedOrigins []string
 	// Limits bounds timeouts, body size, connections, per-client
@@ -116,7 +119,7 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	limiter := &clientLimiter{}
 	h := readBody(l, limiter.limit(l, mux))
 	if toks := o.tokens(); len(toks) > 0 {
-		h = requireBearer(toks, h)
+		h = requireBearer(toks, o.Principals, h)
 	}
 	return deadlines(l, checkOrigin(o.AllowedOrigins, h))
 }
@@ -163,12 +166,15 @@ const maxMessageBytes = 10 << 20
 // one of the tokens; /healthz stays open for load balancers. The scheme is
 // matched case-insensitively (RFC 7235); every token is compared, each in
 // constant time. The matching token's position names the client.
-func requireBearer(tokens []string, next http.Handler) http.Handler {
+func requireBearer(tokens []string, names map[string]string, next http.Handler) http.Handler {
 	want := make([][]byte, len(tokens))
 	principals := make([]string, len(tokens))
 	for i, t := range tokens {
 		want[i] = []byte(t)
 		principals[i] = safety.TokenPrincipal(t)
+		if n := names[t]; n != "" {
+			principals[i] = n
+		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
