@@ -46,6 +46,7 @@ func newServeCmd() *cobra.Command {
 			// Calls a stop cut off are settled against their targets
 			// while the server already answers.
 			go s.ReconcileAudit(ctx)
+			go s.RecordHistory(ctx)
 			if transport == "stdio" {
 				logger.Info("serving MCP on stdio", "tools", len(s.Visible()))
 				return s.ServeStdio(ctx, os.Stdin, os.Stdout)

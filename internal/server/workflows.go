@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
@@ -27,7 +29,9 @@ type workflowEngine struct {
 	workflow.Orchestrator
 	embedded *workflow.Engine
 	db       *store.DB
-	temporal client.Client
+	// persistent: the state lives in a file, so history outlives the process.
+	persistent bool
+	temporal   client.Client
 }
 
 func (w *workflowEngine) close() error {
@@ -72,10 +76,13 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 			return nil, fmt.Errorf("workflows.state_file: %w", err)
 		}
 	}
-	db, err := store.Open(ctx, path)
+	db, err := store.Open(ctx, path, store.HistoryMigrations...)
 	if err != nil {
 		return nil, fmt.Errorf("workflows.state_file: %w", err)
 	}
+	// The same state file keeps the estate history (capacity and lag
+	// samples) that turns predictions from guesses into trends.
+	env.Collector.History = db
 	e, err := workflow.New(ctx, workflow.Options{
 		DB:         db,
 		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
@@ -110,7 +117,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		}
 		env.Tokens.WithStore(g)
 	}
-	return &workflowEngine{Orchestrator: e, embedded: e, db: db}, nil
+	return &workflowEngine{Orchestrator: e, embedded: e, db: db, persistent: path != ":memory:"}, nil
 }
 
 // tierRole is the role a principal needs to list and call a tool.
@@ -195,4 +202,21 @@ func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	<-ctx.Done()
 	w.Stop()
 	return nil
+}
+
+// historyEvery is how often a long-running server collects the estate only
+// to record its history (capacity and lag samples), so days-to-full and
+// lag trends have points even when nobody asks for an analysis.
+const historyEvery = 15 * time.Minute
+
+// RecordHistory collects the estate every historyEvery until ctx ends, when
+// the history has a state file to go to (not in the demo, whose clock
+// stands still, nor in memory). serve runs it.
+func (s *Server) RecordHistory(ctx context.Context) {
+	if s.wf == nil || !s.wf.persistent || s.Env.Collector.History == nil {
+		return
+	}
+	s.Env.Collector.RunPeriodic(ctx, historyEvery, collect.Scope{}, func(err error) {
+		s.opts.Logger.Warn("periodic collection for the estate history failed", "err", err)
+	})
 }
