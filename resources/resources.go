@@ -47,7 +47,7 @@ func Register(s *server.MCPServer, env *kit.Env) {
 			if err != nil {
 				return nil, err
 			}
-			rep := analysis.Health(e, env.Rules)
+			rep := e.Memo("health", func() any { return analysis.Health(e, env.Rules) }).(analysis.HealthReport) // shared with backup_health
 			md := tanalysis.HealthMarkdown(rep, rep.Findings, false)
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
 		})

@@ -3,6 +3,7 @@ package inventory
 import (
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -126,6 +127,8 @@ type Estate struct {
 	AIQUMEvents []AIQUMEvent `json:"aiqum_events,omitempty"`
 
 	idx atomic.Pointer[Index]
+	// derived memoizes what pure engines compute from this estate (Memo).
+	derived sync.Map
 }
 
 // Target is a configured Prism Central or ONTAP cluster and how collecting

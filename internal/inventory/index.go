@@ -52,8 +52,27 @@ func (e *Estate) Index() *Index {
 	return e.idx.Load()
 }
 
-// Reindex drops the cached index; the next Index call rebuilds it.
-func (e *Estate) Reindex() { e.idx.Store(nil) }
+// Reindex drops the cached index and memoized results; the next Index call
+// rebuilds it.
+func (e *Estate) Reindex() {
+	e.idx.Store(nil)
+	e.derived.Clear()
+}
+
+// Memo returns what compute derives from the estate under key, computing it
+// once: a collected estate is not changed afterwards, and the engines over
+// it are pure, so fifty callers asking for its health in the same second
+// share one computation. Callers must treat the result as read-only, and
+// the key must name everything besides the estate that the result depends
+// on (engine, rules, arguments). Concurrent first calls may both compute;
+// one result wins and is returned to both.
+func (e *Estate) Memo(key string, compute func() any) any {
+	if v, ok := e.derived.Load(key); ok {
+		return v
+	}
+	v, _ := e.derived.LoadOrStore(key, compute())
+	return v
+}
 
 func buildIndex(e *Estate) *Index {
 	ix := &Index{

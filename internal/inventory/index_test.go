@@ -129,3 +129,21 @@ func TestNormalizeAndJSON(t *testing.T) {
 		t.Fatal("round trip")
 	}
 }
+
+func TestMemoComputesOncePerEstate(t *testing.T) {
+	e := &Estate{}
+	calls := 0
+	for range 3 {
+		if got := e.Memo("k", func() any { calls++; return 42 }).(int); got != 42 {
+			t.Fatalf("memo gave %d", got)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("computed %d times, want 1", calls)
+	}
+	e.Reindex()
+	e.Memo("k", func() any { calls++; return 43 })
+	if calls != 2 {
+		t.Errorf("Reindex kept the memo")
+	}
+}

@@ -138,7 +138,7 @@ func backupHealth() kit.Tool {
 		if err != nil {
 			return HealthResult{}, err
 		}
-		rep := eng.Health(e, c.Env.Rules)
+		rep := health(e, c.Env.Rules)
 		min := eng.Severity(a.MinSeverity)
 		var kept []eng.Finding
 		for _, f := range rep.Findings {
@@ -202,7 +202,7 @@ func findUnprotected() kit.Tool {
 		if err != nil {
 			return UnprotectedList{}, err
 		}
-		rep := eng.Health(e, c.Env.Rules)
+		rep := health(e, c.Env.Rules)
 		ix := e.Index()
 		var items []Unprotected
 		for _, f := range rep.Findings {
@@ -295,7 +295,7 @@ func predictFailures() kit.Tool {
 				return PredictResult{}, kit.Fail(kit.KindNotFound, err, "Use a name from nutanix_list_vms or ontap_list_volumes, or its id.")
 			}
 		} else {
-			ps = eng.Predict(e, c.Env.Rules)
+			ps = e.Memo("predict", func() any { return eng.Predict(e, c.Env.Rules) }).([]eng.Prediction)
 		}
 		res := PredictResult{AsOf: e.AsOf, Partial: e.Partial(), Total: len(ps), md: a.Format == "markdown"}
 		res.Predictions, res.Truncated = cut(ps, a.Limit)
@@ -482,4 +482,11 @@ func AuditRecords(env *kit.Env) []inventory.AuditRecord {
 		out = append(out, inventory.AuditRecord{Time: r.Time, Tool: r.Tool, Tier: string(r.Tier), Target: r.Target, Outcome: r.Outcome})
 	}
 	return out
+}
+
+// health is the estate's health report, computed once per collected estate
+// (the engine is pure and the estate is not changed after collection): the
+// analysis tools and resources share it until the next collection.
+func health(e *inventory.Estate, r eng.Rules) eng.HealthReport {
+	return e.Memo("health", func() any { return eng.Health(e, r) }).(eng.HealthReport)
 }
