@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,37 +33,8 @@ task_faults:
   - {target: pc-prod, operation: CreateRecoveryPoint, count: 1, stuck: true}
 `)
 	// The backends outlive the server: a separate simulator process.
-	sim := exec.Command(bin, "sim", "--scenario", scenario, "--addr", "127.0.0.1:0")
-	out, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.Stderr = io.Discard
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("sim printed no targets: %v", err)
-	}
-	var targets map[string]any
-	if err := json.Unmarshal([]byte(line), &targets); err != nil {
-		t.Fatalf("sim output %q: %v", line, err)
-	}
-	// Passwords go in files: a config file never holds one.
-	for _, v := range targets["targets"].([]any) {
-		tg := v.(map[string]any)
-		pw := filepath.Join(dir, "pw-"+tg["name"].(string))
-		write(t, pw, tg["password"].(string))
-		delete(tg, "password")
-		tg["password_file"] = pw
-	}
 	audit := filepath.Join(dir, "audit.jsonl")
-	targets["safety"] = map[string]any{"audit_file": audit}
-	cfg, _ := json.Marshal(targets) // JSON is YAML
-	config := filepath.Join(dir, "config.yaml")
-	write(t, config, string(cfg))
+	config := simConfig(t, bin, dir, []string{"--scenario", scenario}, map[string]any{"safety": map[string]any{"audit_file": audit}})
 
 	// First life: two writes that wait forever, then kill -9.
 	srv, cl := startConfigured(t, bin, config)
@@ -197,4 +169,46 @@ func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// simConfig starts `recovery-mcp sim` as its own process (so the backends
+// outlive any server killed in a test) and writes a config file for its
+// targets into dir, passwords in files beside it, with extra top-level
+// sections added. It returns the config file's path.
+func simConfig(t *testing.T, bin, dir string, simArgs []string, extra map[string]any) string {
+	t.Helper()
+	sim := exec.Command(bin, append([]string{"sim", "--addr", "127.0.0.1:0"}, simArgs...)...)
+	out, err := sim.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Stderr = io.Discard
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("sim printed no targets: %v", err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(line), &cfg); err != nil {
+		t.Fatalf("sim output %q: %v", line, err)
+	}
+	// Passwords go in files: a config file never holds one.
+	for _, v := range cfg["targets"].([]any) {
+		tg := v.(map[string]any)
+		pw := filepath.Join(dir, "pw-"+tg["name"].(string))
+		write(t, pw, tg["password"].(string))
+		delete(tg, "password")
+		tg["password_file"] = pw
+	}
+	maps.Copy(cfg, extra)
+	raw, err := json.Marshal(cfg) // JSON is YAML
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "config.yaml")
+	write(t, config, string(raw))
+	return config
 }

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -23,35 +20,7 @@ import (
 func TestWorkflowSurvivesKill(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	sim := exec.Command(bin, "sim", "--addr", "127.0.0.1:0")
-	out, err := sim.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.Stderr = io.Discard
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Process.Kill(); _ = sim.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("sim printed no targets: %v", err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal([]byte(line), &cfg); err != nil {
-		t.Fatalf("sim output %q: %v", line, err)
-	}
-	for _, v := range cfg["targets"].([]any) {
-		tg := v.(map[string]any)
-		pw := filepath.Join(dir, "pw-"+tg["name"].(string))
-		write(t, pw, tg["password"].(string))
-		delete(tg, "password")
-		tg["password_file"] = pw
-	}
-	cfg["workflows"] = map[string]any{"state_file": filepath.Join(dir, "state.db")}
-	raw, _ := json.Marshal(cfg)
-	config := filepath.Join(dir, "config.yaml")
-	write(t, config, string(raw))
+	config := simConfig(t, bin, dir, nil, map[string]any{"workflows": map[string]any{"state_file": filepath.Join(dir, "state.db")}})
 
 	call := func(c *client.Client, tool string, args map[string]any) map[string]any {
 		t.Helper()
