@@ -128,7 +128,7 @@ func (t *Tokens) WithStore(s GrantStore) *Tokens {
 	return t
 }
 
-// storeTimeout bounds a GrantStore call (Tokens' API has no context).
+// storeTimeout bounds a GrantStore call within the caller's context.
 const storeTimeout = 10 * time.Second
 
 // NewTokens returns a store whose grants last ttl. now is time.Now outside
@@ -141,13 +141,17 @@ func NewTokens(ttl time.Duration, now func() time.Time) *Tokens {
 }
 
 // Issue returns a new confirm token for b and when it expires.
-func (t *Tokens) Issue(b Binding) (string, time.Time, error) { return t.issue(kindToken, b) }
+func (t *Tokens) Issue(ctx context.Context, b Binding) (string, time.Time, error) {
+	return t.issue(ctx, kindToken, b)
+}
 
 // IssueState returns the request state of an elicitation sent for b; the
 // answer is accepted only with it (RedeemState), in the same session.
-func (t *Tokens) IssueState(b Binding) (string, time.Time, error) { return t.issue(kindState, b) }
+func (t *Tokens) IssueState(ctx context.Context, b Binding) (string, time.Time, error) {
+	return t.issue(ctx, kindState, b)
+}
 
-func (t *Tokens) issue(kind string, b Binding) (string, time.Time, error) {
+func (t *Tokens) issue(ctx context.Context, kind string, b Binding) (string, time.Time, error) {
 	call, effect, err := b.digests(kind == kindState)
 	if err != nil {
 		return "", time.Time{}, err
@@ -159,7 +163,7 @@ func (t *Tokens) issue(kind string, b Binding) (string, time.Time, error) {
 	code := kind + hex.EncodeToString(buf[:])
 	if t.store != nil {
 		exp := t.now().Add(t.ttl)
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 		defer cancel()
 		if err := t.store.Put(ctx, code, Grant{Kind: kind, Call: call, Effect: effect, Expires: exp}); err != nil {
 			return "", time.Time{}, fmt.Errorf("store confirmation grant: %w", err)
@@ -183,33 +187,33 @@ func (t *Tokens) issue(kind string, b Binding) (string, time.Time, error) {
 // A token presented for another call stays valid for the call it
 // previewed; one whose call matches but whose effect changed is used up and
 // fails with ErrEffectChanged.
-func (t *Tokens) Redeem(code string, b Binding) error {
+func (t *Tokens) Redeem(ctx context.Context, code string, b Binding) error {
 	if !strings.HasPrefix(code, kindToken) {
 		return ErrTokenUnknown
 	}
-	return t.redeem(kindToken, code, b)
+	return t.redeem(ctx, kindToken, code, b)
 }
 
 // RedeemState checks an elicitation answer's request state against b, as
 // Redeem does for tokens. Any failure but ErrEffectChanged is ErrUnsolicited.
-func (t *Tokens) RedeemState(state string, b Binding) error {
+func (t *Tokens) RedeemState(ctx context.Context, state string, b Binding) error {
 	if !strings.HasPrefix(state, kindState) {
 		return ErrUnsolicited
 	}
-	err := t.redeem(kindState, state, b)
+	err := t.redeem(ctx, kindState, state, b)
 	if err != nil && !errors.Is(err, ErrEffectChanged) {
 		return fmt.Errorf("%w (%v)", ErrUnsolicited, err)
 	}
 	return err
 }
 
-func (t *Tokens) redeem(kind, code string, b Binding) error {
+func (t *Tokens) redeem(ctx context.Context, kind, code string, b Binding) error {
 	call, effect, err := b.digests(kind == kindState)
 	if err != nil {
 		return err
 	}
 	if t.store != nil {
-		return t.redeemStored(kind, code, call, effect)
+		return t.redeemStored(ctx, kind, code, call, effect)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -232,8 +236,8 @@ func (t *Tokens) redeem(kind, code string, b Binding) error {
 
 // redeemStored is redeem over the GrantStore, with the same outcomes; a
 // grant another replica took first is unknown.
-func (t *Tokens) redeemStored(kind, code, call, effect string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+func (t *Tokens) redeemStored(ctx context.Context, kind, code, call, effect string) error {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	g, ok, err := t.store.Get(ctx, code)
 	if err != nil {

@@ -24,22 +24,31 @@ func TestTokens(t *testing.T) {
 		run  func(tk *Tokens, code string) error
 		want error
 	}{
-		{"redeems once", func(tk *Tokens, code string) error { return tk.Redeem(code, b) }, nil},
-		{"replay refused", func(tk *Tokens, code string) error { _ = tk.Redeem(code, b); return tk.Redeem(code, b) }, ErrTokenUnknown},
-		{"other arguments refused", func(tk *Tokens, code string) error { return tk.Redeem(code, other) }, ErrTokenMismatch},
-		{"mismatch leaves token valid", func(tk *Tokens, code string) error { _ = tk.Redeem(code, other); return tk.Redeem(code, b) }, nil},
+		{"redeems once", func(tk *Tokens, code string) error { return tk.Redeem(context.Background(), code, b) }, nil},
+		{"replay refused", func(tk *Tokens, code string) error {
+			_ = tk.Redeem(context.Background(), code, b)
+			return tk.Redeem(context.Background(), code, b)
+		}, ErrTokenUnknown},
+		{"other arguments refused", func(tk *Tokens, code string) error { return tk.Redeem(context.Background(), code, other) }, ErrTokenMismatch},
+		{"mismatch leaves token valid", func(tk *Tokens, code string) error {
+			_ = tk.Redeem(context.Background(), code, other)
+			return tk.Redeem(context.Background(), code, b)
+		}, nil},
 		{"other target refused", func(tk *Tokens, code string) error {
 			bb := b
 			bb.Target = "ontap-dr"
-			return tk.Redeem(code, bb)
+			return tk.Redeem(context.Background(), code, bb)
 		}, ErrTokenMismatch},
-		{"expired", func(tk *Tokens, code string) error { clk.t = clk.t.Add(6 * time.Minute); return tk.Redeem(code, b) }, ErrTokenExpired},
-		{"unknown", func(tk *Tokens, _ string) error { return tk.Redeem("ct_nope", b) }, ErrTokenUnknown},
+		{"expired", func(tk *Tokens, code string) error {
+			clk.t = clk.t.Add(6 * time.Minute)
+			return tk.Redeem(context.Background(), code, b)
+		}, ErrTokenExpired},
+		{"unknown", func(tk *Tokens, _ string) error { return tk.Redeem(context.Background(), "ct_nope", b) }, ErrTokenUnknown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tk := NewTokens(5*time.Minute, clk.now)
-			code, exp, err := tk.Issue(b)
+			code, exp, err := tk.Issue(context.Background(), b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,12 +66,12 @@ func TestTokensAreUniqueAndArgOrderFree(t *testing.T) {
 	tk := NewTokens(time.Minute, nil)
 	b1 := Binding{Tool: "x", Args: map[string]any{"a": 1.0, "b": "two"}}
 	b2 := Binding{Tool: "x", Args: map[string]any{"b": "two", "a": 1.0}}
-	c1, _, _ := tk.Issue(b1)
-	c2, _, _ := tk.Issue(b1)
+	c1, _, _ := tk.Issue(context.Background(), b1)
+	c2, _, _ := tk.Issue(context.Background(), b1)
 	if c1 == c2 {
 		t.Fatal("two tokens are equal")
 	}
-	if err := tk.Redeem(c1, b2); err != nil {
+	if err := tk.Redeem(context.Background(), c1, b2); err != nil {
 		t.Fatalf("same arguments in another order: %v", err)
 	}
 }
@@ -153,15 +162,15 @@ func TestGrantsBindPrincipalSessionAndEffect(t *testing.T) {
 			if c.state {
 				issue, redeem = tk.IssueState, tk.RedeemState
 			}
-			code, _, err := issue(base)
+			code, _, err := issue(context.Background(), base)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := redeem(code, c.use); !errors.Is(got, c.want) {
+			if got := redeem(context.Background(), code, c.use); !errors.Is(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 			if c.want == ErrEffectChanged {
-				if again := redeem(code, base); again == nil {
+				if again := redeem(context.Background(), code, base); again == nil {
 					t.Error("a grant refused for a changed effect is still usable")
 				}
 			}
@@ -169,12 +178,12 @@ func TestGrantsBindPrincipalSessionAndEffect(t *testing.T) {
 	}
 	// A token is no request state, nor the other way round.
 	tk := NewTokens(time.Minute, nil)
-	ct, _, _ := tk.Issue(base)
-	if err := tk.RedeemState(ct, base); !errors.Is(err, ErrUnsolicited) {
+	ct, _, _ := tk.Issue(context.Background(), base)
+	if err := tk.RedeemState(context.Background(), ct, base); !errors.Is(err, ErrUnsolicited) {
 		t.Errorf("token as state: %v", err)
 	}
-	cs, _, _ := tk.IssueState(base)
-	if err := tk.Redeem(cs, base); !errors.Is(err, ErrTokenUnknown) {
+	cs, _, _ := tk.IssueState(context.Background(), base)
+	if err := tk.Redeem(context.Background(), cs, base); !errors.Is(err, ErrTokenUnknown) {
 		t.Errorf("state as token: %v", err)
 	}
 }

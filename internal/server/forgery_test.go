@@ -170,7 +170,7 @@ func TestElicitationAskedAgainWhenTheEffectChangesMeanwhile(t *testing.T) {
 // no session in the 2026-07-28 era, world 0).
 func issueStateFor(t *testing.T, s *testServer, tool string, args map[string]any) string {
 	t.Helper()
-	st, _, err := s.Env.Tokens.IssueState(safety.Binding{Tool: tool, Target: "ontap-a", Args: args, Principal: "local",
+	st, _, err := s.Env.Tokens.IssueState(context.Background(), safety.Binding{Tool: tool, Target: "ontap-a", Args: args, Principal: "local",
 		Effect: map[string]any{"world": s.world.Load()}})
 	if err != nil {
 		t.Fatal(err)

@@ -32,23 +32,23 @@ func TestConfirmGrantsSharedThroughTheStore(t *testing.T) {
 	}
 	a, b := tokens(), tokens()
 	bind := safety.Binding{Tool: "ontap_restore_volume", Target: "ontap-prod", Args: map[string]any{"volume": "v"}, Principal: "token:x", Effect: "e1"}
-	code, _, err := a.Issue(bind)
+	code, _, err := a.Issue(context.Background(), bind)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := bind
 	other.Args = map[string]any{"volume": "w"}
-	if err := b.Redeem(code, other); !errors.Is(err, safety.ErrTokenMismatch) {
+	if err := b.Redeem(context.Background(), code, other); !errors.Is(err, safety.ErrTokenMismatch) {
 		t.Errorf("other call: %v", err)
 	}
-	if err := b.Redeem(code, bind); err != nil {
+	if err := b.Redeem(context.Background(), code, bind); err != nil {
 		t.Fatalf("redeem on the other replica: %v", err)
 	}
-	if err := a.Redeem(code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
+	if err := a.Redeem(context.Background(), code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
 		t.Errorf("second redeem: %v", err)
 	}
 	for range 20 {
-		code, _, err := a.Issue(bind)
+		code, _, err := a.Issue(context.Background(), bind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestConfirmGrantsSharedThroughTheStore(t *testing.T) {
 		ok := 0
 		for _, tk := range []*safety.Tokens{a, b, a, b} {
 			wg.Go(func() {
-				if tk.Redeem(code, bind) == nil {
+				if tk.Redeem(context.Background(), code, bind) == nil {
 					mu.Lock()
 					ok++
 					mu.Unlock()
@@ -71,11 +71,11 @@ func TestConfirmGrantsSharedThroughTheStore(t *testing.T) {
 	}
 	changed := bind
 	changed.Effect = "e2"
-	code, _, _ = a.Issue(bind)
-	if err := b.Redeem(code, changed); !errors.Is(err, safety.ErrEffectChanged) {
+	code, _, _ = a.Issue(context.Background(), bind)
+	if err := b.Redeem(context.Background(), code, changed); !errors.Is(err, safety.ErrEffectChanged) {
 		t.Errorf("changed effect: %v", err)
 	}
-	if err := a.Redeem(code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
+	if err := a.Redeem(context.Background(), code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
 		t.Errorf("a grant used up by a changed effect was honoured: %v", err)
 	}
 }

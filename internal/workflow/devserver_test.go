@@ -180,7 +180,7 @@ func TestTemporalDevServer(t *testing.T) {
 	tb := safety.NewTokens(time.Minute, nil).WithStore(&workflow.TemporalGrants{C: b.C})
 	bind := safety.Binding{Tool: "workflow_decide", Args: map[string]any{"id": "run_x"}, Principal: "token:p", Effect: "e"}
 	for i := range 3 {
-		code, _, err := ta.Issue(bind)
+		code, _, err := ta.Issue(context.Background(), bind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestTemporalDevServer(t *testing.T) {
 		ok := 0
 		for _, tk := range []*safety.Tokens{ta, tb, tb} {
 			wg.Go(func() {
-				if tk.Redeem(code, bind) == nil {
+				if tk.Redeem(context.Background(), code, bind) == nil {
 					mu.Lock()
 					ok++
 					mu.Unlock()
@@ -200,7 +200,7 @@ func TestTemporalDevServer(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("round %d: a grant was honoured %d times", i, ok)
 		}
-		if err := ta.Redeem(code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
+		if err := ta.Redeem(context.Background(), code, bind); !errors.Is(err, safety.ErrTokenUnknown) {
 			t.Errorf("a used grant: %v", err)
 		}
 	}

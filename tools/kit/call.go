@@ -161,14 +161,14 @@ func (c *Call) Confirm(ctx context.Context, action string, preview, effect any) 
 	binding := safety.Binding{Tool: c.tool.Name, Target: c.target, Args: c.args,
 		Principal: safety.PrincipalFrom(ctx), Session: sessionID(ctx), Effect: effect}
 	if c.token != "" {
-		err := c.Env.Tokens.Redeem(c.token, binding)
+		err := c.Env.Tokens.Redeem(ctx, c.token, binding)
 		switch {
 		case err == nil:
 			return nil
 		case errors.Is(err, safety.ErrEffectChanged):
 			c.outcome = safety.OutcomeRefused
 			c.note = "confirm_token refused: the state changed since the preview"
-			return c.askToken(action, preview, binding,
+			return c.askToken(ctx, action, preview, binding,
 				"Not done: what this call would change is no longer what the confirmed preview showed (the state changed meanwhile), so the token was not honoured. Nothing was changed. Show the user this new preview; if they agree, call %[1]s again with the same arguments plus the new confirm_token (valid %[2]s, single use).")
 		default:
 			c.outcome = safety.OutcomeRefused
@@ -176,11 +176,11 @@ func (c *Call) Confirm(ctx context.Context, action string, preview, effect any) 
 		}
 	}
 	if len(c.req.Params.InputResponses) > 0 || c.req.Params.RequestState != "" {
-		err := c.Env.Tokens.RedeemState(c.req.Params.RequestState, binding)
+		err := c.Env.Tokens.RedeemState(ctx, c.req.Params.RequestState, binding)
 		switch {
 		case errors.Is(err, safety.ErrEffectChanged):
 			// The user answered about a state that no longer holds: ask again.
-			return c.elicit(binding, "The state changed while you were being asked; this is the current preview.\n\n"+action, preview)
+			return c.elicit(ctx, binding, "The state changed while you were being asked; this is the current preview.\n\n"+action, preview)
 		case err != nil:
 			c.outcome = safety.OutcomeRefused
 			return &Error{Kind: KindConfirm, Msg: err.Error() + ". Nothing was changed.",
@@ -198,17 +198,17 @@ func (c *Call) Confirm(ctx context.Context, action string, preview, effect any) 
 		}, "Cancelled: the user did not confirm "+lowerFirst(action)+". Nothing was changed."))
 	}
 	if clientCanElicit(ctx) {
-		return c.elicit(binding, action, preview)
+		return c.elicit(ctx, binding, action, preview)
 	}
 	c.outcome = safety.OutcomeConfirmationRequired
-	return c.askToken(action, preview, binding,
+	return c.askToken(ctx, action, preview, binding,
 		"Confirmation required: %[3]s. Show the preview to the user; if they agree, call %[1]s again with the same arguments plus confirm_token (valid %[2]s, single use).")
 }
 
 // elicit asks the user through the client, with a fresh request state bound
 // to this call, so that only the answer to this question confirms it.
-func (c *Call) elicit(b safety.Binding, action string, preview any) error {
-	state, _, err := c.Env.Tokens.IssueState(b)
+func (c *Call) elicit(ctx context.Context, b safety.Binding, action string, preview any) error {
+	state, _, err := c.Env.Tokens.IssueState(ctx, b)
 	if err != nil {
 		return err
 	}
@@ -230,8 +230,8 @@ func (c *Call) elicit(b safety.Binding, action string, preview any) error {
 
 // askToken answers with the preview and a new single-use confirm token.
 // format gets the tool name, the token's lifetime and the action.
-func (c *Call) askToken(action string, preview any, b safety.Binding, format string) error {
-	code, exp, err := c.Env.Tokens.Issue(b)
+func (c *Call) askToken(ctx context.Context, action string, preview any, b safety.Binding, format string) error {
+	code, exp, err := c.Env.Tokens.Issue(ctx, b)
 	if err != nil {
 		return err
 	}
