@@ -111,8 +111,7 @@ func Define[A, R any](m Meta, h func(ctx contextT, c *Call, args A) (R, error)) 
 	if err != nil {
 		panic(fmt.Sprintf("kit: tool %s input schema: %v", m.Name, err))
 	}
-	out := outputSchema[R]()
-	outRaw, err := outputSchemaJSON(out)
+	outRaw, err := outputSchema[R]()
 	if err != nil {
 		panic(fmt.Sprintf("kit: tool %s output schema: %v", m.Name, err))
 	}

@@ -55,9 +55,7 @@ var commonParams = map[string]string{
 	"page":   "0-based; pass next_page to continue.",
 }
 
-// outputSchema reflects R's top level only, without descriptions: nested
-// objects are just "object" and arrays of objects just "array". The field
-// lists of results are in each tool's structured content and text; the
+// outputSchema describes R's top level only. The field lists of results are in each tool's structured content and text; the
 // whole tools/list is paid for on every conversation, and its budget (50 KB
 // for every toolset together) is spent on what helps a model choose and
 // call a tool: descriptions and input schemas. Output schemas set no
@@ -65,31 +63,22 @@ var commonParams = map[string]string{
 // ({confirmation_required, confirm_token, preview}) validates too; the
 // confirm_token argument's description and the server instructions name
 // those keys once instead of in every confirmable tool's output schema.
-func outputSchema[R any]() *jsonschema.Schema {
-	var s *jsonschema.Schema
+//
+// So the schema names the top-level fields only, each the empty schema {}:
+// what a result holds is told by its names and the data itself, and types
+// would cost 3.5 KB of every tools/list.
+func outputSchema[R any]() (json.RawMessage, error) {
+	var names []string
 	if reflect.TypeFor[R]().Kind() == reflect.Struct {
-		s = reflector(true).Reflect(new(R))
-	} else {
-		s = &jsonschema.Schema{Type: "object"}
-	}
-	s.Version = ""
-	compact(s, 1)
-	return s
-}
-
-// outputSchemaJSON renders the output schema with property names only
-// (each an empty schema, {}): what a result holds is told by its names and
-// the data itself, and types would cost 3.5 KB of every tools/list.
-func outputSchemaJSON(s *jsonschema.Schema) (json.RawMessage, error) {
-	var order []string
-	if s.Properties != nil {
-		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
-			order = append(order, p.Key)
+		if s := reflector(true).Reflect(new(R)); s.Properties != nil {
+			for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+				names = append(names, p.Key)
+			}
 		}
 	}
 	var b strings.Builder
 	b.WriteString(`{"type":"object","properties":{`)
-	for i, k := range order {
+	for i, k := range names {
 		name, err := json.Marshal(k)
 		if err != nil {
 			return nil, err
@@ -102,32 +91,4 @@ func outputSchemaJSON(s *jsonschema.Schema) (json.RawMessage, error) {
 	}
 	b.WriteString("}}")
 	return json.RawMessage(b.String()), nil
-}
-
-const maxOutputDepth = 1
-
-func compact(s *jsonschema.Schema, depth int) {
-	if s == nil {
-		return
-	}
-	s.Description = ""
-	s.Title = ""
-	s.Required = nil
-	s.AdditionalProperties = nil
-	if s.Type == "object" && depth > maxOutputDepth {
-		s.Properties = nil
-		return
-	}
-	if s.Type == "array" && s.Items != nil && s.Items.Type == "object" && depth > maxOutputDepth {
-		s.Items = nil
-		return
-	}
-	if s.Properties != nil {
-		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
-			compact(p.Value, depth+1)
-		}
-	}
-	if s.Items != nil {
-		compact(s.Items, depth)
-	}
 }
