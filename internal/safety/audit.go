@@ -30,7 +30,7 @@ type Record struct {
 	Tier     Tier           `json:"tier"`
 	Target   string         `json:"target,omitempty"`
 	Args     map[string]any `json:"arguments,omitempty"`
-	Outcome  string         `json:"outcome,omitempty"` // ok, error, confirmation_required, cancelled, refused; found, absent, unknown when reconciled
+	Outcome  string         `json:"outcome,omitempty"` // ok, error, confirmation_required, input_required, cancelled, refused; found, absent, unknown when reconciled
 	Message  string         `json:"message,omitempty"`
 	TaskID   string         `json:"task_id,omitempty"`
 	Duration float64        `json:"duration_s,omitempty"`
@@ -57,6 +57,9 @@ const (
 	OutcomeConfirmationRequired = "confirmation_required"
 	OutcomeCancelled            = "cancelled"
 	OutcomeRefused              = "refused"
+	// OutcomeInputRequired: the user was asked to confirm (elicitation);
+	// the answer comes with a new call.
+	OutcomeInputRequired = "input_required"
 	// Reconciled outcomes of a call interrupted by a stop.
 	OutcomeFound   = "found"
 	OutcomeAbsent  = "absent"

@@ -184,3 +184,30 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// unfinishedCalls returns the audit ids that have an intent but no
+// outcome: a call that ended must never look cut off.
+func unfinishedCalls(t *testing.T, audit string) []string {
+	t.Helper()
+	open := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(audit), "\n") {
+		var r safety.Record
+		if line == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		switch r.Phase {
+		case safety.PhaseIntent:
+			open[r.ID] = true
+		case safety.PhaseOutcome:
+			delete(open, r.ID)
+		}
+	}
+	var ids []string
+	for id := range open {
+		ids = append(ids, id)
+	}
+	return ids
+}

@@ -163,6 +163,9 @@ func TestConfirmByElicitation(t *testing.T) {
 				if !strings.Contains(s.audit.String(), want) {
 					t.Errorf("audit lacks %s: %s", want, s.audit.String())
 				}
+				if open := unfinishedCalls(t, s.audit.String()); len(open) > 0 {
+					t.Errorf("calls %v look cut off (intent without outcome):\n%s", open, s.audit.String())
+				}
 			})
 		}
 	}

@@ -213,7 +213,7 @@ func (c *Call) elicit(ctx context.Context, b safety.Binding, action string, prev
 		return err
 	}
 	if c.outcome == "" {
-		c.outcome = "input_required"
+		c.outcome = safety.OutcomeInputRequired
 	}
 	msg := action + "\n\n" + previewText(preview) + "\n\nThis cannot be undone. Confirm?"
 	return interrupt(server.NewInputRequestBuilder(state).Elicit(elicitID, mcp.ElicitationParams{

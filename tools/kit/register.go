@@ -39,7 +39,8 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		}
 		c.args[k] = v
 	}
-	if t.Tier != safety.Read && argsErr == nil && !env.ReadOnly && !(env.DisableDestructive && t.Tier == safety.Destructive) {
+	refusal := t.refusal(env, argsErr)
+	if t.Tier != safety.Read && refusal == nil {
 		c.id = newCallID()
 		c.write(safety.Record{Time: start.UTC(), Phase: safety.PhaseIntent, Args: c.args})
 	}
@@ -57,17 +58,9 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		t.audit(env, c, res, start)
 	}()
 
-	if argsErr != nil {
+	if refusal != nil {
 		c.outcome = safety.OutcomeRefused
-		return errorResult(argsErr)
-	}
-	if env.ReadOnly && t.Tier != safety.Read {
-		c.outcome = safety.OutcomeRefused
-		return errorResult(Refused(fmt.Sprintf("refused: %s changes data and this server runs with --read-only. Nothing was changed.", t.Name)))
-	}
-	if env.DisableDestructive && t.Tier == safety.Destructive {
-		c.outcome = safety.OutcomeRefused
-		return errorResult(Refused(fmt.Sprintf("refused: %s is destructive and this server runs with --disable-destructive. Nothing was changed.", t.Name)))
+		return errorResult(refusal)
 	}
 	out, err := t.run(ctx, c)
 	if err != nil {
@@ -82,6 +75,20 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		return errorResult(err)
 	}
 	return render(out, t.Name, t.Tier != safety.Read)
+}
+
+// refusal is why the call may not run at all: arguments that are not an
+// object, or the server's mode.
+func (t *Tool) refusal(env *Env, argsErr error) error {
+	switch {
+	case argsErr != nil:
+		return argsErr
+	case env.ReadOnly && t.Tier != safety.Read:
+		return Refused(fmt.Sprintf("refused: %s changes data and this server runs with --read-only. Nothing was changed.", t.Name))
+	case env.DisableDestructive && t.Tier == safety.Destructive:
+		return Refused(fmt.Sprintf("refused: %s is destructive and this server runs with --disable-destructive. Nothing was changed.", t.Name))
+	}
+	return nil
 }
 
 // requestArgs returns the call's arguments, which must be a JSON object
@@ -134,7 +141,7 @@ func (c *Call) Sending(lookup map[string]string) {
 }
 
 func (t *Tool) audit(env *Env, c *Call, res *mcp.CallToolResult, start time.Time) {
-	if t.Tier == safety.Read || env.Audit == nil || c.outcome == "input_required" {
+	if t.Tier == safety.Read || env.Audit == nil {
 		return
 	}
 	outcome := c.outcome
