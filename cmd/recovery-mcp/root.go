@@ -141,12 +141,23 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		}
 		opts, stop = d.DemoOptions(opts), d.Close
 	} else {
-		cfg, err := config.Load(ctx, f.configFile, getenv)
+		kinds, err := server.Vendors()
 		if err != nil {
 			return nil, nil, err
 		}
+		cfg, err := config.Load(ctx, f.configFile, getenv, kinds.Config())
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Vendors = kinds
 		if len(cfg.Targets) == 0 {
-			logger.Warn("no targets configured: pass --config FILE, set NUTANIX_HOST or ONTAP_HOST, or try --demo")
+			var hosts []string
+			for _, k := range kinds.Kinds() {
+				if p := k.EnvPrefix(); p != "" {
+					hosts = append(hosts, p+"HOST")
+				}
+			}
+			logger.Warn("no targets configured: pass --config FILE, set " + strings.Join(hosts, " or ") + ", or try --demo")
 		}
 		opts.Config = cfg
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 	"github.com/recovery-mcp/recovery-mcp/prompts"
 	"github.com/recovery-mcp/recovery-mcp/resources"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -56,6 +57,9 @@ type Options struct {
 	// FastPolling polls tasks and jobs every few milliseconds (the demo's
 	// simulated clock advances per poll).
 	FastPolling bool
+	// Vendors are the storage kinds the server handles (nil: Vendors(),
+	// the built-in ones); tests add a kind of their own.
+	Vendors *vendors.Registry
 	// PassiveWorkflows records workflow starts and decisions in a state
 	// file without executing runs: the serving process sharing the file
 	// executes them (one-shot CLI commands).
@@ -97,6 +101,13 @@ func New(opts Options) (*Server, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
+	if opts.Vendors == nil {
+		v, err := Vendors()
+		if err != nil {
+			return nil, err
+		}
+		opts.Vendors = v
+	}
 	cfg := opts.Config
 	auditor := safety.NewAuditor(nil)
 	if cfg.Safety.AuditFile != "" {
@@ -107,7 +118,7 @@ func New(opts Options) (*Server, error) {
 		auditor = a
 	}
 	env := &kit.Env{
-		Targets:            targets.New(cfg.Targets, opts.Logger),
+		Targets:            targets.New(cfg.Targets, opts.Vendors, opts.Logger),
 		Tokens:             safety.NewTokens(cfg.Safety.ConfirmTTL.D(), opts.Now),
 		Audit:              auditor,
 		Locks:              safety.NewWriteLocks(cfg.Safety.WriteParallelism),
@@ -122,7 +133,7 @@ func New(opts Options) (*Server, error) {
 	// own max_concurrency lane per target: in the shared one it queued
 	// behind every interactive call's requests (50 sessions of listings
 	// starved the one collection that 50 analysis calls were waiting for).
-	env.Collector = collect.New(targets.New(cfg.Targets, opts.Logger), opts.Clock)
+	env.Collector = collect.New(targets.New(cfg.Targets, opts.Vendors, opts.Logger), opts.Clock)
 	env.Rules = cfg.Analysis
 	if reflect.ValueOf(env.Rules).IsZero() { // a configuration built in code
 		env.Rules = analysis.DefaultRules()

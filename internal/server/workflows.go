@@ -186,6 +186,10 @@ func hooks(cfg *config.Config) map[string]workflow.Hook {
 // ends: `recovery-mcp worker`. It executes the workflow steps against the
 // configured targets.
 func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	kinds, err := Vendors()
+	if err != nil {
+		return err
+	}
 	c, err := temporalClient(cfg.Workflows.Temporal, logger)
 	if err != nil {
 		return err
@@ -193,7 +197,7 @@ func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	defer c.Close()
 	tq := cfg.Workflows.Temporal.WithDefaults().TaskQueue
 	w := worker.New(c, tq, worker.Options{})
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg)},
+	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, kinds, logger), Hooks: hooks(cfg)},
 		Policies: policies(cfg)}).Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("temporal worker: %w", err)

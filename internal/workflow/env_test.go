@@ -21,6 +21,10 @@ import (
 	simontap "github.com/recovery-mcp/recovery-mcp/internal/sim/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
+	vaiqum "github.com/recovery-mcp/recovery-mcp/internal/vendors/aiqum"
+	vnutanix "github.com/recovery-mcp/recovery-mcp/internal/vendors/nutanix"
+	vontap "github.com/recovery-mcp/recovery-mcp/internal/vendors/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
@@ -102,13 +106,17 @@ func startEstate(t testing.TB, est *fleet.Estate) ([]simTarget, *counter, *fleet
 }
 
 func registry(ts []simTarget) *targets.Registry {
-	cfg := &config.Config{}
+	kinds, err := vendors.NewRegistry(vnutanix.Kind{}, vontap.Kind{}, vaiqum.Kind{})
+	if err != nil {
+		panic(err) // three distinct names
+	}
+	cfg := &config.Config{Kinds: kinds.Config()}
 	for _, s := range ts {
 		cfg.Targets = append(cfg.Targets, config.Target{Name: s.Name, Kind: s.Kind, Host: s.Host, Port: s.Port, Username: s.User,
 			Password: config.NewSecret(s.Pass), PlainHTTP: true})
 	}
 	cfg.ApplyDefaults()
-	r := targets.New(cfg.Targets, nil)
+	r := targets.New(cfg.Targets, kinds, nil)
 	r.SetPolling(5*time.Millisecond, 50*time.Millisecond)
 	r.SetRetryWait(5*time.Millisecond, 50*time.Millisecond)
 	return r
