@@ -35,7 +35,7 @@ import (
 
 // Names of the built-in kinds of target, for the vendor tools that speak
 // to one kind. The rules of each kind live in its package under
-// internal/vendor; config attaches none to these names.
+// internal/vendors; config attaches none to these names.
 const (
 	KindNutanix = "nutanix"
 	KindONTAP   = "ontap"
@@ -45,7 +45,7 @@ const (
 )
 
 // Kind is what the configuration knows of one kind of target. Each storage
-// kind implements it in its package under internal/vendor; the server
+// kind implements it in its package under internal/vendors; the server
 // passes the list to Load, so config checks every kind generically and
 // imports none of them.
 type Kind interface {

@@ -14,10 +14,10 @@ import (
 )
 
 // storageKind is one storage kind as the server wires it: the kind
-// (configuration rules, client, probe, collection; internal/vendor/<kind>)
+// (configuration rules, client, probe, collection; internal/vendors/<kind>)
 // and, at the tools layer, its toolset and the reconciler of its calls cut
 // off by a stop. This list is the one place that names every kind: a new
-// kind is its package under internal/vendor, its toolset under tools, and
+// kind is its package under internal/vendors, its toolset under tools, and
 // one line here.
 type storageKind struct {
 	kind vendors.Kind

@@ -1,5 +1,5 @@
 // Package targets resolves the configured targets by name and hands out
-// one backend client per target, built by its kind (internal/vendor) on
+// one backend client per target, built by its kind (internal/vendors) on
 // first use and shared by every tool and collector. It names no kind: the
 // kinds come in as a vendors.Registry.
 package targets

@@ -5,12 +5,15 @@
 // optionally, discovery of further targets, cross-target linking and the
 // listing of its running operations.
 //
-// Each kind is one package under internal/vendor/<kind> with a value that
-// implements Kind. The server builds a Registry of them explicitly at start
+// Each kind is one package under internal/vendors/<kind> with a value that
+// implements Kind (the directory is not named vendor: the go command treats
+// a vendor directory as vendored modules). The server builds a Registry of them explicitly at start
 // (internal/server.Vendors) and passes it down: config.Load gets its
 // config.Kind facet, targets.New its clients and probes, the collector its
 // readers. No package keeps a registry in a global, and generic code
-// (config, targets, collect, the core tools) never names a kind.
+// (config, targets, collect, the core tools) never names a kind: the
+// layering test (cmd/recovery-mcp/layers_test.go) forbids it to import a
+// kind's package or a vendor client.
 //
 // The facets sit at the layer that uses them, so the dependency rule holds:
 // config.Kind (layer config) is embedded here; the MCP toolset and the

@@ -1,5 +1,5 @@
 // Package collect fills the vendor-neutral inventory.Estate from the
-// configured targets: every target is read by its kind (internal/vendor:
+// configured targets: every target is read by its kind (internal/vendors:
 // Prism Centrals, ONTAP clusters direct or behind an AIQUM's gateway, AIQUM
 // servers' open events, and any kind registered later) concurrently
 // (bounded), a target that fails leaves a partial estate that says so, the
