@@ -307,6 +307,9 @@ type NutanixTaskOutcome struct {
 	AddVolumeGroups []NutanixVolumeGroup
 	// RevertVM replaces the VM with the same ext id (revert).
 	RevertVM *NutanixVM
+	// UpdateVolumeGroup replaces the volume group with the same ext id
+	// (category association).
+	UpdateVolumeGroup *NutanixVolumeGroup
 }
 
 // NutanixTaskFault makes the next Count tasks of Operation ("" for any
@@ -693,6 +696,7 @@ func CloneNutanixVM(vm NutanixVM) NutanixVM {
 // CloneNutanixVolumeGroup returns a deep copy of vg.
 func CloneNutanixVolumeGroup(vg NutanixVolumeGroup) NutanixVolumeGroup {
 	vg.Disks = append([]NutanixDisk(nil), vg.Disks...)
+	vg.Categories = append([]string(nil), vg.Categories...)
 	return vg
 }
 

@@ -335,6 +335,16 @@ func (s *Server) route(rc *reqCtx) {
 		case is("config", "volume-groups", "*", "disks"):
 			rc.onlyGet(func() { rc.listVolumeGroupDisks(p[2]) })
 			return
+		case is("config", "volume-groups", "*", "category-associations"):
+			rc.onlyGet(func() { rc.listVGCategoryAssociations(p[2]) }) // protect.go
+			return
+		case is("config", "volume-groups", "*", "$actions", "associate-category"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.associateVGCategory(p[2]) // protect.go
+			return
 		}
 	case "clustermgmt":
 		switch {
@@ -446,6 +456,11 @@ func applyOutcome(pc *fleet.PrismCentral, o fleet.NutanixTaskOutcome) {
 	if o.RevertVM != nil {
 		if vm := pc.VMByExtID(o.RevertVM.ExtID); vm != nil {
 			*vm = fleet.CloneNutanixVM(*o.RevertVM)
+		}
+	}
+	if o.UpdateVolumeGroup != nil {
+		if vg := pc.VolumeGroupByExtID(o.UpdateVolumeGroup.ExtID); vg != nil {
+			*vg = fleet.CloneNutanixVolumeGroup(*o.UpdateVolumeGroup)
 		}
 	}
 }
