@@ -77,7 +77,14 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			}
 			return err
 		},
-		func() error { cats, catErr = cl.ListAllCategories(ctx, opts); return nil },
+		func() error {
+			// detailedAssociations names the volume groups of each category
+			// in the same pages (v4 volume groups carry no categories).
+			o := opts
+			o.Expand = "detailedAssociations"
+			cats, catErr = cl.ListAllCategories(ctx, o)
+			return nil
+		},
 		func() error {
 			tasks, tasksComplete, taskErr = taskHistory(ctx, cl, now, cmp.Or(c.TaskWindow, defaultTaskWindow), cmp.Or(c.MaxTasks, defaultMaxTasks))
 			return nil
@@ -89,8 +96,16 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	// Categories as "key:value" tags; a protection policy's scope is the
 	// categories it selects.
 	catName := map[string]string{}
+	vgTags := map[string][]string{} // volume group ext id -> its category tags now
+	assocKnown := false             // the categories came with their associations
 	for _, c := range cats {
 		catName[c.ExtID] = categoryTag(c.Key + "/" + c.Value)
+		assocKnown = assocKnown || len(c.DetailedAssociations) > 0
+		for _, a := range c.DetailedAssociations {
+			if a.ResourceType == nutanix.ResourceVolumeGroup {
+				vgTags[a.ResourceID] = append(vgTags[a.ResourceID], catName[c.ExtID])
+			}
+		}
 	}
 	scope := map[string]string{} // category tag -> policy name (first policy wins)
 	policyName := map[string]string{}
@@ -139,7 +154,7 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		v := &vgs[i]
 		p.estate.Entities = append(p.estate.Entities, inventory.Entity{
 			Kind: inventory.EntityVolumeGroup, ID: v.ExtID, Name: v.Name, Target: t.Name, Site: t.Site,
-			Cluster: clusterName[v.ClusterReference], Tags: derivedTags(v.Name),
+			Cluster: clusterName[v.ClusterReference], Tags: append(derivedTags(v.Name), vgTags[v.ExtID]...),
 		})
 	}
 	for i := range p.estate.Entities {
@@ -147,10 +162,12 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	}
 
 	// Volume groups: v4 has no policy field on them, and the policy
-	// protects them by category. Their categories come from their newest
-	// recovery point (volumeGroupCategories); the policy is the one whose
-	// scope holds one of them, else that of the VMs in their newest
-	// recovery point.
+	// protects them by category. Their categories are the categories'
+	// detailedAssociations (read above, what they carry now), and the
+	// policy is the one whose scope holds one of them. Only when Prism
+	// Central did not give the associations do the categories come from
+	// their newest recovery point (volumeGroupCategories), and the policy,
+	// failing those, from the VMs in their newest recovery point.
 	vgPolicy := map[string]time.Time{}
 	vgCats := map[string]time.Time{}
 	for i := range rps {
@@ -190,14 +207,14 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			x.Location = locationOf(local, m.VolumeGroupExtID)
 			if e := local[m.VolumeGroupExtID]; e != nil {
 				x.EntityName = e.Name
-				if len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
+				if !assocKnown && len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
 					vgCats[e.ID] = rp.CreationTime
 					e.Tags = derivedTags(e.Name)
 					for _, c := range m.VolumeGroupCategories {
 						e.Tags = append(e.Tags, categoryTag(c))
 					}
 				}
-				if policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
+				if !assocKnown && policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
 					e.Policy, vgPolicy[e.ID] = policy, rp.CreationTime
 				}
 			}

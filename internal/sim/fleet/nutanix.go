@@ -537,7 +537,9 @@ func SmallNutanix(e *Estate) {
 			CreateTime:    created.Add(time.Duration(i+3) * 24 * time.Hour),
 		}
 		if i == 0 {
+			// A policy protects the volume groups of its categories.
 			vg.ProtectionPolicyExtID = policy.ExtID
+			vg.Categories = []string{"Protection/Gold"}
 		}
 		for j, gib := range []int64{256, 256} {
 			vg.Disks = append(vg.Disks, NutanixDisk{
