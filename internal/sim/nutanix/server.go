@@ -1,6 +1,8 @@
 // Package nutanix is an HTTP simulator of the Prism Central v4 APIs that
 // recovery-mcp uses (dataprotection recovery points, prism tasks and domain
-// managers, vmm VMs and revert, volumes volume groups, clustermgmt clusters,
+// managers and categories (with $expand=associations|detailedAssociations),
+// vmm VMs, revert and associate-categories, volumes volume groups with
+// associate-category and category-associations, clustermgmt clusters,
 // datapolicies protection policies), serving one fleet.PrismCentral of a
 // fleet.Estate. Other packages import it as simnutanix.
 //
