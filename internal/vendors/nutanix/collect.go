@@ -79,7 +79,14 @@ func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vend
 			}
 			return err
 		},
-		func() error { cats, catErr = cl.ListAllCategories(ctx, opts); return nil },
+		func() error {
+			// detailedAssociations names the volume groups of each category
+			// in the same pages (v4 volume groups carry no categories).
+			o := opts
+			o.Expand = "detailedAssociations"
+			cats, catErr = cl.ListAllCategories(ctx, o)
+			return nil
+		},
 		func() error {
 			tasks, tasksComplete, taskErr = taskHistory(ctx, cl, now, cmp.Or(c.TaskWindow, defaultTaskWindow), cmp.Or(c.MaxTasks, defaultMaxTasks))
 			return nil
@@ -91,8 +98,16 @@ func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vend
 	// Categories as "key:value" tags; a protection policy's scope is the
 	// categories it selects.
 	catName := map[string]string{}
+	vgTags := map[string][]string{} // volume group ext id -> its category tags now
+	assocKnown := false             // the categories came with their associations
 	for _, c := range cats {
 		catName[c.ExtID] = categoryTag(c.Key + "/" + c.Value)
+		assocKnown = assocKnown || len(c.DetailedAssociations) > 0
+		for _, a := range c.DetailedAssociations {
+			if a.ResourceType == nutanix.ResourceVolumeGroup {
+				vgTags[a.ResourceID] = append(vgTags[a.ResourceID], catName[c.ExtID])
+			}
+		}
 	}
 	scope := map[string]string{} // category tag -> policy name (first policy wins)
 	policyName := map[string]string{}
@@ -141,7 +156,7 @@ func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vend
 		v := &vgs[i]
 		p.Estate.Entities = append(p.Estate.Entities, inventory.Entity{
 			Kind: inventory.EntityVolumeGroup, ID: v.ExtID, Name: v.Name, Target: t.Name, Site: t.Site,
-			Cluster: clusterName[v.ClusterReference], Tags: vendors.DerivedTags(v.Name),
+			Cluster: clusterName[v.ClusterReference], Tags: append(vendors.DerivedTags(v.Name), vgTags[v.ExtID]...),
 		})
 	}
 	for i := range p.Estate.Entities {
@@ -149,10 +164,12 @@ func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vend
 	}
 
 	// Volume groups: v4 has no policy field on them, and the policy
-	// protects them by category. Their categories come from their newest
-	// recovery point (volumeGroupCategories); the policy is the one whose
-	// scope holds one of them, else that of the VMs in their newest
-	// recovery point.
+	// protects them by category. Their categories are the categories'
+	// detailedAssociations (read above, what they carry now), and the
+	// policy is the one whose scope holds one of them. Only when Prism
+	// Central did not give the associations do the categories come from
+	// their newest recovery point (volumeGroupCategories), and the policy,
+	// failing those, from the VMs in their newest recovery point.
 	vgPolicy := map[string]time.Time{}
 	vgCats := map[string]time.Time{}
 	for i := range rps {
@@ -192,14 +209,14 @@ func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vend
 			x.Location = locationOf(local, m.VolumeGroupExtID)
 			if e := local[m.VolumeGroupExtID]; e != nil {
 				x.EntityName = e.Name
-				if len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
+				if !assocKnown && len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
 					vgCats[e.ID] = rp.CreationTime
 					e.Tags = vendors.DerivedTags(e.Name)
 					for _, c := range m.VolumeGroupCategories {
 						e.Tags = append(e.Tags, categoryTag(c))
 					}
 				}
-				if policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
+				if !assocKnown && policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
 					e.Policy, vgPolicy[e.ID] = policy, rp.CreationTime
 				}
 			}
