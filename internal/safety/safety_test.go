@@ -111,7 +111,7 @@ func TestWriteLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !l.Busy("a") || l.Busy("b") {
+	if !l.Busy(context.Background(), "a") || l.Busy(context.Background(), "b") {
 		t.Fatal("busy state wrong")
 	}
 	if _, err := l.Acquire(context.Background(), "b"); err != nil {
@@ -129,6 +129,42 @@ func TestWriteLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel2()
+}
+
+// Layered holds both layers or neither: a shared layer that cannot be
+// had gives the local slot back.
+func TestLayeredWriteLocks(t *testing.T) {
+	local, shared := NewWriteLocks(1), NewWriteLocks(1)
+	l := Layered{Local: local, Shared: shared}
+	ctx := context.Background()
+	relShared, err := shared.Acquire(ctx, "a") // another replica writes on a
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Busy(ctx, "a") || l.Busy(ctx, "b") {
+		t.Fatal("busy state wrong")
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.Acquire(short, "a"); err == nil {
+		t.Fatal("acquired a target whose shared slot is held")
+	}
+	if local.Busy(ctx, "a") {
+		t.Fatal("a failed shared acquire kept the local slot")
+	}
+	relShared()
+	rel, err := l.Acquire(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !local.Busy(ctx, "a") || !shared.Busy(ctx, "a") {
+		t.Fatal("a layered hold must hold both layers")
+	}
+	rel()
+	rel()
+	if local.Busy(ctx, "a") || shared.Busy(ctx, "a") {
+		t.Fatal("release left a layer held")
+	}
 }
 
 func TestGrantsBindPrincipalSessionAndEffect(t *testing.T) {
