@@ -60,6 +60,10 @@ type Options struct {
 	// file without executing runs: the serving process sharing the file
 	// executes them (one-shot CLI commands).
 	PassiveWorkflows bool
+	// WriteLease is how long a write's lease on a target in a shared state
+	// file lasts without renewal (default 15s): a server killed mid-write
+	// holds the target no longer than this.
+	WriteLease time.Duration
 }
 
 // Server is a built MCP server and what it shares with its tools.

@@ -61,7 +61,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		// Confirm tokens live in Temporal too: any replica honours one, once.
 		env.Tokens.WithStore(&workflow.TemporalGrants{C: c})
 		return &workflowEngine{temporal: c, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
-			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks},
 			HasRole:    cfg.Workflows.HasRole, Policies: policies(cfg)}}, nil
 	}
 	path := cfg.Workflows.StatePath()
@@ -83,9 +83,19 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 	// The same state file keeps the estate history (capacity and lag
 	// samples) that turns predictions from guesses into trends.
 	env.Collector.History = db
+	if path != ":memory:" {
+		// Servers sharing the state file serialise writes per target
+		// through leases in it: tool calls and workflow steps alike.
+		l, err := store.NewLeases(ctx, db, store.LeaseOptions{Slots: cfg.Safety.WriteParallelism, TTL: opts.WriteLease, Logger: opts.Logger})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("workflows.state_file: %w", err)
+		}
+		env.Locks = safety.Layered{Local: env.Locks, Shared: l}
+	}
 	e, err := workflow.New(ctx, workflow.Options{
 		DB:         db,
-		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks},
 		Policies:   policies(cfg),
 		Now:        opts.Now,
 		Logger:     opts.Logger,
