@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/user"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +285,29 @@ func TestAuditFileSurvivesRestartAndShowsUnfinishedCalls(t *testing.T) {
 	defer c.Close()
 	if left := c.Unfinished(); len(left) != 1 || left[0].Intent().ID != "c3" {
 		t.Errorf("third life: %+v", left)
+	}
+}
+
+func TestLocalPrincipal(t *testing.T) {
+	known := func() (*user.User, error) { return &user.User{Username: "alice"}, nil }
+	unknown := func() (*user.User, error) { return nil, errors.New("user: unknown userid 4242") }
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, tc := range []struct {
+		name    string
+		current func() (*user.User, error)
+		env     map[string]string
+		want    string
+	}{
+		{"the OS user", known, map[string]string{"USER": "bob"}, "alice"},
+		{"no user database: $USER", unknown, map[string]string{"USER": "bob", "USERNAME": "carol"}, "bob"},
+		{"Windows-style $USERNAME", unknown, map[string]string{"USERNAME": "carol"}, "carol"},
+		{"blank $USER skipped", unknown, map[string]string{"USER": "  ", "USERNAME": "carol"}, "carol"},
+		{"nothing names one", unknown, nil, "local"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := localPrincipal(tc.current, env(tc.env)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
