@@ -50,8 +50,8 @@ type LockRequest struct {
 
 // LockState is a lock workflow's state, carried across continue-as-new.
 type LockState struct {
-	Slots   int                  `json:"slots"`
-	Holders map[string]time.Time `json:"holders,omitempty"` // request id -> lapses at
+	Slots   int                      `json:"slots"`
+	Holders map[string]time.Time     `json:"holders,omitempty"` // request id -> lapses at
 	TTLs    map[string]time.Duration `json:"ttls,omitempty"`
 	Queue   []LockRequest            `json:"queue,omitempty"`
 }
