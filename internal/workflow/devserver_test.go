@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +19,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
+	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
@@ -28,6 +34,14 @@ type workerSpec struct {
 	Address, Namespace, TaskQueue string
 	Targets                       []simTarget
 	Crash                         string `json:",omitempty"`
+	// Hold, instead of running a worker, takes the write lock of this
+	// target and holds it until the process is killed.
+	Hold    string        `json:",omitempty"`
+	LockTTL time.Duration `json:",omitempty"`
+}
+
+func (s workerSpec) locks(c client.Client) *workflow.TemporalLocks {
+	return &workflow.TemporalLocks{C: c, TaskQueue: s.TaskQueue + "-locks", TTL: s.LockTTL}
 }
 
 // workerMain is a Temporal worker process for the end-to-end test.
@@ -42,8 +56,25 @@ func workerMain() int {
 		fmt.Println("ERROR", err)
 		return 2
 	}
+	if s.Hold != "" {
+		if _, err := s.locks(c).Acquire(context.Background(), s.Hold); err != nil {
+			fmt.Println("ERROR", err)
+			return 2
+		}
+		fmt.Println("PAUSED") // holding: the test kills it now
+		select {}
+	}
+	// As `recovery-mcp worker` does: the steps take the write locks kept
+	// in Temporal, and the process runs the lock workflows too.
+	lw := worker.New(c, s.TaskQueue+"-locks", worker.Options{})
+	workflow.RegisterLocks(lw)
+	if err := lw.Start(); err != nil {
+		fmt.Println("ERROR", err)
+		return 2
+	}
 	w := worker.New(c, s.TaskQueue, worker.Options{})
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: registry(s.Targets)}, Hook: func(p string) {
+	locks := safety.Layered{Local: safety.NewWriteLocks(1), Shared: s.locks(c)}
+	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: registry(s.Targets), Locks: locks}, Hook: func(p string) {
 		fmt.Println("POINT", p)
 		if p == s.Crash {
 			fmt.Println("PAUSED")
@@ -204,6 +235,118 @@ func TestTemporalDevServer(t *testing.T) {
 			t.Errorf("a used grant: %v", err)
 		}
 	}
+}
+
+// TestTemporalWriteLocks: writes from two replicas (separate clients) to
+// one target through the write locks kept in Temporal never overlap, as
+// the simulator's jobs show; a process killed while holding the lock
+// leaves a grant that lapses, and the other replica then proceeds.
+func TestTemporalWriteLocks(t *testing.T) {
+	cli := temporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: quietLogger()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ts, _, est := startSims(t)
+	spec := workerSpec{Address: srv.FrontendHostPort(), Namespace: "default", TaskQueue: "recovery-mcp-locktest", Targets: ts, LockTTL: 2 * time.Second}
+	// This process runs the lock workflows, as a server replica does.
+	lw := worker.New(srv.Client(), spec.TaskQueue+"-locks", worker.Options{})
+	workflow.RegisterLocks(lw)
+	if err := lw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer lw.Stop()
+	replica := func() *workflow.TemporalLocks {
+		cl, err := client.Dial(client.Options{HostPort: spec.Address, Namespace: spec.Namespace, Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return spec.locks(cl)
+	}
+	a, b := replica(), replica()
+	reg := registry(ts)
+	var wg sync.WaitGroup
+	for i, l := range []*workflow.TemporalLocks{a, b, a, b} {
+		wg.Go(func() {
+			for j := range 2 {
+				rel, err := l.Acquire(ctx, "ontap-prod")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				cl, tname, v, err := resolveVolume(ctx, reg, "ontap-prod", "vol_hr")
+				if err == nil {
+					_, _, err = ops.EnsureSnapshot(ctx, cl, tname, v, ontap.SnapshotCreate{Name: fmt.Sprintf("w%d_%d", i, j)}, nil)
+				}
+				rel()
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	overlaps, jobs := jobOverlaps(est, "ontap-prod")
+	if jobs != 8 || len(overlaps) > 0 {
+		t.Errorf("%d snapshot jobs (want 8); overlapping: %v", jobs, overlaps)
+	}
+
+	spec.Hold = "ontap-prod"
+	holder := startWorker(t, spec)
+	holder.waitKilled(t) // SIGKILL while holding
+	if !a.Busy(ctx, "ontap-prod") {
+		t.Error("the killed holder's grant vanished at once; it should lapse after its TTL")
+	}
+	wait, cancelWait := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelWait()
+	rel, err := a.Acquire(wait, "ontap-prod")
+	if err != nil {
+		t.Fatalf("the killed holder's grant never lapsed: %v", err)
+	}
+	rel()
+}
+
+// resolveVolume is the ONTAP client of target and its volume named name.
+func resolveVolume(ctx context.Context, reg *targets.Registry, target, name string) (*ontap.Client, string, *ontap.Volume, error) {
+	tg, err := reg.Resolve(config.KindONTAP, target)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	cl, err := reg.ONTAP(tg)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	v, err := ops.ResolveVolume(ctx, cl, tg.Name, name, "")
+	return cl, tg.Name, v, err
+}
+
+// jobOverlaps lists the snapshot jobs of cluster queued before the job
+// queued before them had ended (in the simulator's time).
+func jobOverlaps(est *fleet.Estate, cluster string) ([]string, int) {
+	var jobs []fleet.OntapJob
+	for _, c := range est.OntapClusters {
+		if c.Name == cluster {
+			c.Mu.Lock()
+			for _, j := range c.Jobs {
+				if j.Op == "snapshot.create" {
+					jobs = append(jobs, *j)
+				}
+			}
+			c.Mu.Unlock()
+		}
+	}
+	slices.SortStableFunc(jobs, func(x, y fleet.OntapJob) int { return x.QueueTime.Compare(y.QueueTime) })
+	var out []string
+	for i := 1; i < len(jobs); i++ {
+		if jobs[i].QueueTime.Before(jobs[i-1].EndTime) {
+			out = append(out, jobs[i].Args["name"]+" during "+jobs[i-1].Args["name"])
+		}
+	}
+	return out, len(jobs)
 }
 
 type workerProc struct {
