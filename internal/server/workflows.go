@@ -209,7 +209,7 @@ func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	tq := cfg.Workflows.Temporal.WithDefaults().TaskQueue
 	w := worker.New(c, tq, worker.Options{})
 	locks := safety.Layered{Local: safety.NewWriteLocks(cfg.Safety.WriteParallelism), Shared: temporalLocks(c, cfg, 0, logger)}
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg), Locks: locks},
+	(&workflow.TemporalWorker{Client: c, Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg), Locks: locks},
 		Policies: policies(cfg)}).Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("temporal worker: %w", err)

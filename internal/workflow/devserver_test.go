@@ -74,7 +74,7 @@ func workerMain() int {
 	}
 	w := worker.New(c, s.TaskQueue, worker.Options{})
 	locks := safety.Layered{Local: safety.NewWriteLocks(1), Shared: s.locks(c)}
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: registry(s.Targets), Locks: locks}, Hook: func(p string) {
+	(&workflow.TemporalWorker{Client: c, Activities: &workflow.Activities{Targets: registry(s.Targets), Locks: locks}, Hook: func(p string) {
 		fmt.Println("POINT", p)
 		if p == s.Crash {
 			fmt.Println("PAUSED")
@@ -308,6 +308,65 @@ func TestTemporalWriteLocks(t *testing.T) {
 		t.Fatalf("the killed holder's grant never lapsed: %v", err)
 	}
 	rel()
+}
+
+// TestTemporalStepProgress: while a long step runs on a worker, another
+// replica reading the run sees what the step is doing (the step's own
+// progress messages, relayed by signal), not only its name: this is what
+// workflow_start and workflow_get relay to MCP clients as progress
+// notifications while they wait.
+func TestTemporalStepProgress(t *testing.T) {
+	cli := temporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: quietLogger()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ts, c, est := startSims(t)
+	c.mu.Lock()
+	c.jobPoll = 4 * time.Second // the clone step waits this long for its job
+	c.mu.Unlock()
+	spec := workerSpec{Address: srv.FrontendHostPort(), Namespace: "default", TaskQueue: "recovery-mcp-progress", Targets: ts}
+	startWorker(t, spec)
+	e := &workflow.TemporalEngine{C: srv.Client(), TaskQueue: spec.TaskQueue, Namespace: spec.Namespace,
+		Activities: &workflow.Activities{Targets: registry(ts), Clock: est.Clock.Now}}
+	r, err := e.Start(ctx, workflow.StartRequest{Kind: "recovery_testing", Principal: "alice", Params: json.RawMessage(`{"target":"ontap-prod","volume":"vol_hr"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := client.Dial(client.Options{HostPort: spec.Address, Namespace: spec.Namespace, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	replica := &workflow.TemporalEngine{C: other, TaskQueue: spec.TaskQueue, Namespace: spec.Namespace}
+	var seen []string
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		got, err := replica.Describe(ctx, r.ID)
+		if err == nil && (len(seen) == 0 || seen[len(seen)-1] != got.Progress) {
+			seen = append(seen, got.Progress)
+		}
+		if err == nil && got.Status.Finished() {
+			if got.Status != workflow.StatusSucceeded {
+				t.Fatalf("drill %s: %s", got.Status, got.Error)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drill did not finish; progress seen %q", seen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	inStep := false
+	for _, p := range seen {
+		inStep = inStep || strings.HasPrefix(p, "clone: job ")
+	}
+	if !inStep {
+		t.Errorf("no in-step progress of the clone seen by the other replica: %q", seen)
+	}
 }
 
 // resolveVolume is the ONTAP client of target and its volume named name.
