@@ -90,7 +90,7 @@ func workerMain() int {
 
 // temporalCLI is the temporal CLI binary (.ci/run installs it): required
 // when CI is set, else the test skips without it.
-func temporalCLI(t *testing.T) string {
+func temporalCLI(t testing.TB) string {
 	p := os.Getenv("TEMPORAL_CLI")
 	if p == "" {
 		if home, err := os.UserHomeDir(); err == nil {
@@ -366,6 +366,35 @@ func TestTemporalStepProgress(t *testing.T) {
 	}
 	if !inStep {
 		t.Errorf("no in-step progress of the clone seen by the other replica: %q", seen)
+	}
+}
+
+// BenchmarkTemporalLockAcquireRelease is what a write pays for the lock
+// kept in Temporal when nobody else holds it: a signal-with-start, the
+// granted query (polled until the lock workflow's task has run) and the
+// release signal, on a local dev server.
+func BenchmarkTemporalLockAcquireRelease(b *testing.B) {
+	cli := temporalCLI(b)
+	ctx := context.Background()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: quietLogger()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	spec := workerSpec{TaskQueue: "recovery-mcp-bench"}
+	lw := worker.New(srv.Client(), spec.TaskQueue+"-locks", worker.Options{})
+	workflow.RegisterLocks(lw)
+	if err := lw.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer lw.Stop()
+	l := spec.locks(srv.Client())
+	for b.Loop() {
+		rel, err := l.Acquire(ctx, "ontap-prod")
+		if err != nil {
+			b.Fatal(err)
+		}
+		rel()
 	}
 }
 
