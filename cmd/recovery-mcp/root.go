@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/server"
 )
 
@@ -23,6 +24,15 @@ func newRootCmd() *cobra.Command {
 		Short:         "MCP server for backup and recovery on Nutanix Prism Central and NetApp ONTAP",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Commands act as the OS user who runs them (approve records who
+		// approved; call is audited under that name), as on stdio.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			cmd.SetContext(safety.WithPrincipal(ctx, safety.LocalPrincipal()))
+		},
 	}
 	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd(), newWorkerCmd())
 	return root

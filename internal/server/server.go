@@ -64,6 +64,10 @@ type Options struct {
 	// file without executing runs: the serving process sharing the file
 	// executes them (one-shot CLI commands).
 	PassiveWorkflows bool
+	// WriteLease is how long a write's lease on a target in a shared state
+	// file lasts without renewal (default 15s): a server killed mid-write
+	// holds the target no longer than this.
+	WriteLease time.Duration
 }
 
 // Server is a built MCP server and what it shares with its tools.
@@ -289,6 +293,10 @@ func (s *Server) Close() error {
 // protocol goes to out; mcp-go's own errors go to the logger (stderr).
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	std := mcpserver.NewStdioServer(s.MCP)
+	// The stdio client is the OS user who started the server: every call
+	// (audit, approvals, roles) is theirs.
+	who := safety.LocalPrincipal()
+	std.SetContextFunc(func(ctx context.Context) context.Context { return safety.WithPrincipal(ctx, who) })
 	std.SetErrorLogger(log.New(slogWriter{s.opts.Logger}, "", 0))
 	err := std.Listen(ctx, in, out)
 	if err != nil && ctx.Err() != nil {

@@ -39,10 +39,19 @@ type simTarget struct {
 type counter struct {
 	mu sync.Mutex
 	n  map[string]int
+	// jobPoll delays each ONTAP job poll, making a step that waits for a
+	// job last a while.
+	jobPoll time.Duration
 }
 
 func (c *counter) wrap(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		delay := c.jobPoll
+		c.mu.Unlock()
+		if delay > 0 && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/cluster/jobs/") {
+			time.Sleep(delay)
+		}
 		if r.Method != http.MethodGet {
 			key := name + " " + r.Method + " " + r.URL.Path
 			if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/snapmirror/relationships/") {
