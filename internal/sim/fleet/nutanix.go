@@ -307,6 +307,9 @@ type NutanixTaskOutcome struct {
 	AddVolumeGroups []NutanixVolumeGroup
 	// RevertVM replaces the VM with the same ext id (revert).
 	RevertVM *NutanixVM
+	// PowerOnVMExtID is powered on; DeleteVMExtID is removed.
+	PowerOnVMExtID string
+	DeleteVMExtID  string
 }
 
 // NutanixTaskFault makes the next Count tasks of Operation ("" for any
@@ -328,6 +331,8 @@ const (
 	OpRestoreRecoveryPoint   = "RestoreRecoveryPoint"
 	OpReplicateRecoveryPoint = "EntitySnapshotReplicate"
 	OpRevertVM               = "RevertVm"
+	OpDeleteVM               = "DeleteVm"
+	OpPowerOnVM              = "PowerOnVm"
 )
 
 const (
