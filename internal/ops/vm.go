@@ -91,25 +91,39 @@ func DeleteVMIfExists(ctx context.Context, cl *nutanix.Client, target, name, req
 	return true, nil
 }
 
-// VMTags are the VM's categories as "key:value" tags (as inventory and
-// the analysis tier rules name them).
-func VMTags(ctx context.Context, cl *nutanix.Client, target string, vm *nutanix.VM) ([]string, error) {
-	if len(vm.Categories) == 0 {
-		return nil, nil
-	}
+// CategoryTags maps every category's ext_id to its "key:value" tag (lower
+// case, as inventory and the analysis tier rules name them).
+func CategoryTags(ctx context.Context, cl *nutanix.Client, target string) (map[string]string, error) {
 	cats, err := cl.ListAllCategories(ctx, nutanix.ListOptions{})
 	if err != nil {
 		return nil, NutanixError(err, target, "list categories")
 	}
-	byID := make(map[string]nutanix.Category, len(cats))
+	out := make(map[string]string, len(cats))
 	for _, c := range cats {
-		byID[c.ExtID] = c
+		out[c.ExtID] = strings.ToLower(c.Key + ":" + c.Value)
 	}
-	var tags []string
+	return out, nil
+}
+
+// TagsOf are the VM's categories as tags, from CategoryTags.
+func TagsOf(vm *nutanix.VM, tags map[string]string) []string {
+	var out []string
 	for _, r := range vm.Categories {
-		if c, ok := byID[r.ExtID]; ok {
-			tags = append(tags, strings.ToLower(c.Key+":"+c.Value))
+		if t, ok := tags[r.ExtID]; ok {
+			out = append(out, t)
 		}
 	}
-	return tags, nil
+	return out
+}
+
+// VMTags are the VM's categories as "key:value" tags.
+func VMTags(ctx context.Context, cl *nutanix.Client, target string, vm *nutanix.VM) ([]string, error) {
+	if len(vm.Categories) == 0 {
+		return nil, nil
+	}
+	tags, err := CategoryTags(ctx, cl, target)
+	if err != nil {
+		return nil, err
+	}
+	return TagsOf(vm, tags), nil
 }

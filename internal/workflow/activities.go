@@ -12,6 +12,7 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
@@ -43,6 +44,9 @@ type Activities struct {
 	// HTTP posts webhooks (default http.DefaultClient with the hook's
 	// timeout).
 	HTTP *http.Client
+	// Tiers classify VMs into business tiers for drill RTO targets (the
+	// config's analysis.tiers; nil: the analysis defaults).
+	Tiers *analysis.TierRules
 }
 
 func (a *Activities) now() time.Time {

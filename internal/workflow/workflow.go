@@ -70,6 +70,10 @@ type PlanStep struct {
 	Action      string   `json:"action"`
 	Entities    []string `json:"entities,omitempty"`
 	Destructive bool     `json:"destructive,omitempty"`
+	// Cleanup marks a step that removes what the run itself made (a drill
+	// or test clone, under the run's own name): not destructive of
+	// anything that existed before the run, so it needs no approval.
+	Cleanup bool `json:"cleanup,omitempty"`
 }
 
 // Step is one journalled step of a run.
