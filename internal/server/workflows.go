@@ -61,7 +61,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		// Confirm tokens live in Temporal too: any replica honours one, once.
 		env.Tokens.WithStore(&workflow.TemporalGrants{C: c})
 		return &workflowEngine{temporal: c, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
-			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Tiers: &cfg.Analysis.Tiers},
 			HasRole:    cfg.Workflows.HasRole, Policies: policies(cfg)}}, nil
 	}
 	path := cfg.Workflows.StatePath()
@@ -85,7 +85,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 	env.Collector.History = db
 	e, err := workflow.New(ctx, workflow.Options{
 		DB:         db,
-		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Tiers: &cfg.Analysis.Tiers},
 		Policies:   policies(cfg),
 		Now:        opts.Now,
 		Logger:     opts.Logger,
@@ -193,7 +193,7 @@ func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	defer c.Close()
 	tq := cfg.Workflows.Temporal.WithDefaults().TaskQueue
 	w := worker.New(c, tq, worker.Options{})
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg)},
+	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg), Tiers: &cfg.Analysis.Tiers},
 		Policies: policies(cfg)}).Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("temporal worker: %w", err)

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
@@ -123,5 +125,50 @@ func TestDRDrillReportsAFailingEntity(t *testing.T) {
 	}
 	if n := c.matching("ontap-dr DELETE /api/storage/volumes/"); n != 1 {
 		t.Errorf("%d clone deletes, want 1", n)
+	}
+}
+
+// TestVMDrillTierTarget: a VM drill's RTO target is its tier's (the
+// configured analysis tier rules, else the defaults), unless the run
+// names one.
+func TestVMDrillTierTarget(t *testing.T) {
+	cases := []struct {
+		name     string
+		tiers    *analysis.TierRules
+		extra    string
+		tier     int
+		targetS  int64
+		passWant bool
+	}{
+		{"default rules: production is tier 2", nil, "", 2, 4 * 3600, true},
+		{"configured rules: sql-* is tier 1", &analysis.TierRules{DefaultTier: 3, Rules: []analysis.TierRule{{Tier: 1, Names: []string{"sql-*"}}}}, "", 1, 3600, true},
+		{"the run's own target, missed", nil, `,"rto_target_s":60`, 2, 60, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts, _, est := startSims(t)
+			// The engine's clock moves 30 s at every reading: a drill of a
+			// few steps takes minutes.
+			clock := &fakeNow{t: time.Now()}
+			e, _ := newEngine(t, filepath.Join(t.TempDir(), "s.db"), ts, est, func(o *workflow.Options) {
+				o.Activities.Tiers = c.tiers
+				o.Now = func() time.Time { clock.add(30 * time.Second); return clock.now() }
+			})
+			defer e.Close()
+			r, err := e.Start(context.Background(), workflow.StartRequest{Kind: "recovery_testing", Principal: "alice",
+				Params: json.RawMessage(`{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"` + c.extra + `}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = await(t, e, r.ID)
+			var res workflow.VMDrillResult
+			mustJSON(t, r.Result, &res)
+			if res.Tier != c.tier || res.RTOTargetS != c.targetS || res.Passed != c.passWant {
+				t.Errorf("tier %d target %d passed %v, want %d %d %v", res.Tier, res.RTOTargetS, res.Passed, c.tier, c.targetS, c.passWant)
+			}
+			if !c.passWant && !strings.Contains(strings.Join(res.Recommendations, " "), "exceeds tier") {
+				t.Errorf("no RTO recommendation: %v", res.Recommendations)
+			}
+		})
 	}
 }

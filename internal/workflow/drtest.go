@@ -202,8 +202,8 @@ func (a *Activities) vmPointOf(ctx context.Context, primary, drTarget, ref strin
 // section's tiers; the defaults when none are configured).
 func (a *Activities) tierOf(name, target string, tags []string) int {
 	rules := analysis.DefaultTierRules()
-	if a.Tiers != nil {
-		rules = *a.Tiers
+	if a.Tiers != nil && (len(a.Tiers.Rules) > 0 || a.Tiers.DefaultTier > 0) {
+		rules = *a.Tiers // a zero value (a config built in code) keeps the defaults
 	}
 	tier, _ := rules.Classify(&inventory.Entity{Kind: inventory.EntityVM, Name: name, Target: target, Tags: tags})
 	return tier
