@@ -10,6 +10,7 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
@@ -168,6 +169,55 @@ func TestVMDrillTierTarget(t *testing.T) {
 			}
 			if !c.passWant && !strings.Contains(strings.Join(res.Recommendations, " "), "exceeds tier") {
 				t.Errorf("no RTO recommendation: %v", res.Recommendations)
+			}
+		})
+	}
+}
+
+// TestVMDrillCleansUpAfterAFailure: when the clone does not boot (the
+// power-on task fails) the drill fails, says why, and still deletes the
+// VM it restored; when the delete itself fails the run fails too rather
+// than reporting a clean drill.
+func TestVMDrillCleansUpAfterAFailure(t *testing.T) {
+	cases := []struct {
+		name, op, want string
+		leftover       bool
+	}{
+		{"power-on fails", fleet.OpPowerOnVM, "power on vm", false},
+		{"delete fails", fleet.OpDeleteVM, "delete vm", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts, _, est := startSims(t)
+			pc := est.PrismCentralByName("pc-dr")
+			pc.Mu.Lock()
+			pc.TaskFaults = append(pc.TaskFaults, fleet.NutanixTaskFault{Operation: c.op, Count: 1, Message: "Injected: host has no capacity."})
+			pc.Mu.Unlock()
+			e, _ := newEngine(t, filepath.Join(t.TempDir(), "s.db"), ts, est, nil)
+			defer e.Close()
+			r, err := e.Start(context.Background(), workflow.StartRequest{Kind: "recovery_testing", Principal: "alice",
+				Params: json.RawMessage(`{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = await(t, e, r.ID)
+			if r.Status != workflow.StatusFailed || !strings.Contains(r.Error, c.want) || !strings.Contains(r.Error, "no capacity") {
+				t.Fatalf("run %s: %q, want failed with %q", r.Status, r.Error, c.want)
+			}
+			cleanup := r.Steps[len(r.Steps)-1]
+			if cleanup.Name != "cleanup" {
+				t.Fatalf("last step %s, want cleanup", cleanup.Name)
+			}
+			left := 0
+			pc.Mu.Lock()
+			for _, vm := range pc.VMs {
+				if strings.HasPrefix(vm.Name, "rmcp_") {
+					left++
+				}
+			}
+			pc.Mu.Unlock()
+			if (left > 0) != c.leftover {
+				t.Errorf("%d drill VMs left, want leftover=%v", left, c.leftover)
 			}
 		})
 	}
