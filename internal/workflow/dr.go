@@ -435,9 +435,11 @@ func runVMTest(ctx context.Context, x *Exec, p drParams) (any, error) {
 		return nil, err
 	}
 	_, verr := Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
-	var chk vmCheck
+	// The check runs even when the boot failed, so the steps are the same
+	// on every path (a replay after a crash meets the journal's order).
+	chk, cerr := Do(ctx, x, "validate", false, verifyVM(x, pt.On, c))
 	if verr == nil {
-		chk, verr = Do(ctx, x, "validate", false, verifyVM(x, pt.On, c))
+		verr = cerr
 	}
 	if _, err := Do(ctx, x, "cleanup", false, cleanupVMClone(x, pt.On, name)); err != nil {
 		return nil, err

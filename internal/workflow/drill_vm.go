@@ -66,9 +66,11 @@ func runVMDrill(ctx context.Context, x *Exec, p drillParams) (any, error) {
 		return nil, err
 	}
 	booted, verr := Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
-	var chk vmCheck
+	// The check runs even when the boot failed, so the steps are the same
+	// on every path (a replay after a crash meets the journal's order).
+	chk, cerr := Do(ctx, x, "verify", false, verifyVM(x, pt.On, c))
 	if verr == nil {
-		chk, verr = Do(ctx, x, "verify", false, verifyVM(x, pt.On, c))
+		verr = cerr
 	}
 	// The clone goes whatever the verification found.
 	cleaned, err := Do(ctx, x, "cleanup", false, cleanupVMClone(x, pt.On, name))
