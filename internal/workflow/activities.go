@@ -12,6 +12,7 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
@@ -47,6 +48,9 @@ type Activities struct {
 	// Locks serialise writes per target with the tool calls (and, when
 	// shared, with other servers and workers); nil: none.
 	Locks safety.WriteLocker
+	// Tiers classify VMs into business tiers for drill RTO targets (the
+	// config's analysis.tiers; nil: the analysis defaults).
+	Tiers *analysis.TierRules
 }
 
 // Hold takes target's write slot for a step that changes it, waiting (and

@@ -50,6 +50,27 @@
 //   - Dry runs compute the plan (steps, entities, destructive steps
 //     marked) with read-only calls and store it as a run with status
 //     "planned", so the plan can be read back like any run.
+//   - Drills and test failovers are made of one set of pieces (drtest.go):
+//     a volume is tested on a FlexClone of its destination's newest
+//     snapshot, a VM is restored from its newest recovery point (the DR
+//     replica when a DR Prism Central is named) under the run's own name,
+//     powered on with the vmm power-on action and checked ON, and every
+//     copy is deleted again by that name. disaster_recovery type test and
+//     recovery_testing types vm and dr use them, so there is one clone,
+//     one restore and one cleanup path to get right. Cleanup steps delete
+//     only the run's own copies and are marked cleanup, not destructive:
+//     they need no approval.
+//   - A full-DR drill (recovery_testing type dr) journals its group in the
+//     select step and then tests the entities one after the other, each
+//     step named after its entity (clone:svm:vol, restore:vm, ...). An
+//     entity's failure is journalled as the step's output, not as a
+//     failed step, so a replay after a crash takes the same path, the
+//     drill goes on with the others and the report carries the failure.
+//   - RTO is measured on the engine's clock from the run's start (single
+//     entity drills) or from the entity's clone/restore to its validation
+//     (per entity in a full-DR drill); the group's RTO runs from the start
+//     to the last entity validated. A VM's RTO target is its analysis
+//     tier's (TierRTOTargets), unless the run names rto_target_s.
 package workflow
 
 import (
@@ -88,6 +109,10 @@ type PlanStep struct {
 	Action      string   `json:"action"`
 	Entities    []string `json:"entities,omitempty"`
 	Destructive bool     `json:"destructive,omitempty"`
+	// Cleanup marks a step that removes what the run itself made (a drill
+	// or test clone, under the run's own name): not destructive of
+	// anything that existed before the run, so it needs no approval.
+	Cleanup bool `json:"cleanup,omitempty"`
 }
 
 // Step is one journalled step of a run.

@@ -310,6 +310,9 @@ type NutanixTaskOutcome struct {
 	// UpdateVolumeGroup replaces the volume group with the same ext id
 	// (category association).
 	UpdateVolumeGroup *NutanixVolumeGroup
+	// PowerOnVMExtID is powered on; DeleteVMExtID is removed.
+	PowerOnVMExtID string
+	DeleteVMExtID  string
 }
 
 // NutanixTaskFault makes the next Count tasks of Operation ("" for any
@@ -331,6 +334,8 @@ const (
 	OpRestoreRecoveryPoint   = "RestoreRecoveryPoint"
 	OpReplicateRecoveryPoint = "EntitySnapshotReplicate"
 	OpRevertVM               = "RevertVm"
+	OpDeleteVM               = "DeleteVm"
+	OpPowerOnVM              = "PowerOnVm"
 )
 
 const (

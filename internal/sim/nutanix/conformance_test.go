@@ -159,6 +159,10 @@ func sdkStatus(err error) string {
 	if errors.As(err, &gp) {
 		return gp.Status
 	}
+	var gv vmmclient.GenericOpenAPIError
+	if errors.As(err, &gv) {
+		return gv.Status
+	}
 	return ""
 }
 
@@ -326,6 +330,45 @@ func TestConformanceOfficialSDK(t *testing.T) {
 	}
 	if v := newVM.GetData().(vmmconfig.Vm); *v.Name != "sql-prod-01-restored" || *v.Cluster.ExtId != prodCluster {
 		t.Fatalf("restored VM = %s on %s", *v.Name, *v.Cluster.ExtId)
+	}
+
+	// The restored VM is off: PowerOnVm, then DeleteVmById, each with the
+	// VM's current ETag and answered with a task (a recovery drill's
+	// boot check and cleanup).
+	clone := newVM.GetData().(vmmconfig.Vm)
+	if clone.PowerState == nil || *clone.PowerState != vmmconfig.POWERSTATE_OFF {
+		t.Fatalf("restored VM power state = %v, want OFF", clone.PowerState)
+	}
+	if _, err := vms.PowerOnVm(ptr(newVMs[0]), map[string]any{"If-Match": ptr("stale-etag")}); err == nil || !strings.HasPrefix(sdkStatus(err), "412") {
+		t.Fatalf("PowerOnVm with a stale If-Match: err = %v, want 412", err)
+	}
+	powered, err := vms.PowerOnVm(ptr(newVMs[0]), map[string]any{"If-Match": ptr(vmc.GetEtag(&clone))})
+	if err != nil {
+		t.Fatalf("PowerOnVm: %v", err)
+	}
+	pref, ok := powered.GetData().(vmmtask.TaskReference)
+	if !ok {
+		t.Fatalf("PowerOnVm data is %T", powered.GetData())
+	}
+	waitSDKTask(t, tasks, *pref.ExtId)
+	if newVM, err = vms.GetVmById(ptr(newVMs[0])); err != nil {
+		t.Fatalf("GetVmById after power-on: %v", err)
+	}
+	clone = newVM.GetData().(vmmconfig.Vm)
+	if *clone.PowerState != vmmconfig.POWERSTATE_ON {
+		t.Fatalf("power state after PowerOnVm = %v", *clone.PowerState)
+	}
+	deletedVM, err := vms.DeleteVmById(ptr(newVMs[0]), map[string]any{"If-Match": ptr(vmc.GetEtag(&clone))})
+	if err != nil {
+		t.Fatalf("DeleteVmById: %v", err)
+	}
+	dref, ok := deletedVM.GetData().(vmmtask.TaskReference)
+	if !ok {
+		t.Fatalf("DeleteVmById data is %T", deletedVM.GetData())
+	}
+	waitSDKTask(t, tasks, *dref.ExtId)
+	if _, err := vms.GetVmById(ptr(newVMs[0])); err == nil || !strings.HasPrefix(sdkStatus(err), "404") {
+		t.Fatalf("GetVmById after DeleteVmById: err = %v, want 404", err)
 	}
 
 	// Replicate to the paired Prism Central and read the replica there.

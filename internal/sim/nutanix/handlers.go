@@ -27,6 +27,8 @@ const (
 	replicateBaseTime  = 30 * time.Second
 	replicatePerEntity = 10 * time.Second
 	revertTime         = 30 * time.Second
+	vmDeleteTime       = 8 * time.Second
+	powerOnTime        = 5 * time.Second
 	maxRPEntities      = 32
 	maxBodyBytes       = 1 << 20
 )
@@ -1189,5 +1191,60 @@ func (rc *reqCtx) revertVM(id string) {
 		r.RevertedFrom = found.ExtID
 		t.Outcome.RevertVM = &r
 	}
+	rc.writeTaskRef(t)
+}
+
+// deleteVM serves DELETE /vmm/{v}/ahv/config/vms/{extId} (vmm
+// DeleteVmById): If-Match with the VM's ETag, answered 202 with a
+// prism.v4.config.TaskReference; the VM is gone once the task succeeds. A
+// powered-on VM is deleted too (AHV powers it off first).
+func (rc *reqCtx) deleteVM(id string) {
+	rc.respType = "vmm.v4.ahv.config.DeleteVmApiResponse"
+	reqID, ok := rc.mutation()
+	if !ok {
+		return
+	}
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	defer pc.Mu.Unlock()
+	vm := pc.VMByExtID(id)
+	if vm == nil {
+		rc.notFound("VM", id)
+		return
+	}
+	if !rc.ifMatchOK(etagOf(vm)) {
+		return
+	}
+	t := rc.newTask(pc, reqID, fleet.OpDeleteVM, "Delete VM", vmDeleteTime)
+	t.ClusterExtIDs = []string{vm.ClusterExtID}
+	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
+	t.Outcome.DeleteVMExtID = vm.ExtID
+	rc.writeTaskRef(t)
+}
+
+// powerOnVM serves POST /vmm/{v}/ahv/config/vms/{extId}/$actions/power-on
+// (vmm PowerOnVm): no body, If-Match with the VM's ETag, a task. Powering
+// on a VM that is already on succeeds without change.
+func (rc *reqCtx) powerOnVM(id string) {
+	rc.respType = "vmm.v4.ahv.config.PowerOnVmApiResponse"
+	reqID, ok := rc.mutation()
+	if !ok {
+		return
+	}
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	defer pc.Mu.Unlock()
+	vm := pc.VMByExtID(id)
+	if vm == nil {
+		rc.notFound("VM", id)
+		return
+	}
+	if !rc.ifMatchOK(etagOf(vm)) {
+		return
+	}
+	t := rc.newTask(pc, reqID, fleet.OpPowerOnVM, "Power On VM", powerOnTime)
+	t.ClusterExtIDs = []string{vm.ClusterExtID}
+	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
+	t.Outcome.PowerOnVMExtID = vm.ExtID
 	rc.writeTaskRef(t)
 }

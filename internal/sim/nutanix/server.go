@@ -306,7 +306,21 @@ func (s *Server) route(rc *reqCtx) {
 			rc.onlyGet(rc.listVMs)
 			return
 		case is("ahv", "config", "vms", "*"):
-			rc.onlyGet(func() { rc.getVM(p[3]) })
+			switch m {
+			case http.MethodGet:
+				rc.getVM(p[3])
+			case http.MethodDelete:
+				rc.deleteVM(p[3])
+			default:
+				rc.methodNotAllowed()
+			}
+			return
+		case is("ahv", "config", "vms", "*", "$actions", "power-on"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.powerOnVM(p[3])
 			return
 		case is("ahv", "stats", "vms", "*"):
 			rc.onlyGet(func() { rc.vmStats(p[3]) })
@@ -464,6 +478,17 @@ func applyOutcome(pc *fleet.PrismCentral, o fleet.NutanixTaskOutcome) {
 		if vg := pc.VolumeGroupByExtID(o.UpdateVolumeGroup.ExtID); vg != nil {
 			*vg = fleet.CloneNutanixVolumeGroup(*o.UpdateVolumeGroup)
 		}
+	}
+	if id := o.PowerOnVMExtID; id != "" {
+		if vm := pc.VMByExtID(id); vm != nil && vm.PowerState != "ON" {
+			vm.PowerState = "ON"
+			if vm.HostExtID == "" {
+				vm.HostExtID = fleet.NewNutanixID(vm.ClusterExtID, "host", 0)
+			}
+		}
+	}
+	if id := o.DeleteVMExtID; id != "" {
+		pc.VMs = slices.DeleteFunc(pc.VMs, func(vm *fleet.NutanixVM) bool { return vm.ExtID == id })
 	}
 }
 
