@@ -252,7 +252,7 @@ func restoreVMClone(x *Exec, pt vmPoint, name string) StepFunc[vmClone] {
 		if err != nil {
 			return vmClone{}, err
 		}
-		release, err := a.Hold(ctx, pt.On, pr)
+		release, err := a.Hold(ctx, t, pr)
 		if err != nil {
 			return vmClone{}, err
 		}
@@ -275,7 +275,7 @@ func bootVM(x *Exec, on string, c vmClone) StepFunc[bool] {
 		if err != nil {
 			return false, err
 		}
-		release, err := a.Hold(ctx, on, pr)
+		release, err := a.Hold(ctx, t, pr)
 		if err != nil {
 			return false, err
 		}
@@ -323,7 +323,7 @@ func cleanupVMClone(x *Exec, on, name string) StepFunc[bool] {
 		if err != nil {
 			return false, err
 		}
-		release, err := a.Hold(ctx, on, pr)
+		release, err := a.Hold(ctx, t, pr)
 		if err != nil {
 			return false, err
 		}
