@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -52,11 +53,15 @@ func TestMentionedToolsExist(t *testing.T) {
 	for _, p := range prompts.All() {
 		prompt[p.Name] = true
 	}
+	// Field names (the json names of struct fields in these sources:
+	// arguments and result fields such as a drill's nutanix_target) are
+	// named in errors as fields, not as tools.
+	fields := map[string]bool{}
 	bad := map[string][]string{} // unknown name -> where
 	check := func(where, text string) {
 		for _, w := range toolWordRE.FindAllString(text, -1) {
 			first, _, _ := strings.Cut(w, "_")
-			if prefixes[first] && !names[w] && !notTools[w] && !prompt[w] && !slices.Contains(bad[w], where) {
+			if prefixes[first] && !names[w] && !notTools[w] && !prompt[w] && !fields[w] && !slices.Contains(bad[w], where) {
 				bad[w] = append(bad[w], where)
 			}
 		}
@@ -69,6 +74,7 @@ func TestMentionedToolsExist(t *testing.T) {
 		check("tools/list "+tool.Name, string(b))
 	}
 	fset := token.NewFileSet()
+	var files []*ast.File
 	for _, dir := range toolSources {
 		err := filepath.WalkDir(filepath.Join("..", "..", dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -78,19 +84,35 @@ func TestMentionedToolsExist(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			ast.Inspect(f, func(n ast.Node) bool {
-				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					if s, err := strconv.Unquote(lit.Value); err == nil {
-						check(fset.Position(lit.Pos()).String(), s)
-					}
-				}
-				return true
-			})
+			files = append(files, f)
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	tags := map[*ast.BasicLit]bool{}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if fl, ok := n.(*ast.Field); ok && fl.Tag != nil {
+				tags[fl.Tag] = true
+				if tag, err := strconv.Unquote(fl.Tag.Value); err == nil {
+					name, _, _ := strings.Cut(reflect.StructTag(tag).Get("json"), ",")
+					fields[name] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING && !tags[lit] {
+				if s, err := strconv.Unquote(lit.Value); err == nil {
+					check(fset.Position(lit.Pos()).String(), s)
+				}
+			}
+			return true
+		})
 	}
 	for w, where := range bad {
 		t.Errorf("%s is no tool, yet mentioned at %s", w, strings.Join(where, ", "))
