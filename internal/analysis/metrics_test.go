@@ -323,3 +323,38 @@ func TestMetricsDeterministic(t *testing.T) {
 		t.Error("two runs over the same input differ")
 	}
 }
+
+// Retention thins old copies by design: gaps are measured only over what
+// the policy keeps in full (retention count x shortest schedule).
+func TestMetricsRPORetentionWindow(t *testing.T) {
+	e, _, p := metricsFixture()
+	e.Policies[0].RetentionCount = 6 // gold: 6 x 4h = the last 24h
+	e.Policies[1].RetentionCount = 3 // daily: 3 x 24h = the last 72h
+	e.Normalize()
+	r := Metrics(MetricsInput{Estate: e, Period: p, Rules: DefaultRules()})
+	byID := map[string]EntityRPO{}
+	for _, er := range r.RPOEntities {
+		byID[er.Entity.ID] = er
+	}
+	tests := []struct {
+		id       string
+		achieved float64
+		points   int
+		covered  time.Time
+	}{
+		// after now-24h = from+312h: 315..335, 6 points, gaps 4h, last 1h
+		{"vm-a", 4 * 3600, 6, p.From.Add(315 * hr)},
+		// after now-72h = from+264h: 286, 310, 334; the 48h gap early in
+		// the period is before the window
+		{"vol-b", 24 * 3600, 3, p.From.Add(286 * hr)},
+	}
+	for _, tc := range tests {
+		er := byID[tc.id]
+		if er.AchievedSeconds == nil || *er.AchievedSeconds != tc.achieved || er.RecoveryPoints != tc.points || !er.CoveredFrom.Equal(tc.covered) || er.ThinnedBefore.IsZero() || !er.Met {
+			t.Errorf("%s: %+v (achieved %v)", tc.id, er, er.AchievedSeconds)
+		}
+	}
+	if m := val(t, r, MetricRPOMet); !near(*m.Value, 200.0/3) {
+		t.Errorf("rpo met %v, want 2/3", *m.Value)
+	}
+}
