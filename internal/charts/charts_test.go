@@ -80,8 +80,14 @@ func TestSpecs(t *testing.T) {
 			decode(t, b)
 		})
 	}
+	// a partial week says how many days it covers
+	s, _ := SuccessRateSpec([]analysis.WeekRate{{Start: to.AddDate(0, 0, -9), End: to.AddDate(0, 0, -7), Rate: f(50), Succeeded: 1, Failed: 1},
+		{Start: to.AddDate(0, 0, -7), End: to, Rate: f(100), Succeeded: 3}}, 98, period)
+	if s.Categories[0] != "Feb 20 (2d)\n1/2" || s.Categories[1] != "Feb 22\n3/3" || s.Series[0].Y[0] != 50 {
+		t.Errorf("weeks %q %v", s.Categories, s.Series[0].Y)
+	}
 	// values in the chosen units
-	s, _ := RPOByTierSpec(tiers, period)
+	s, _ = RPOByTierSpec(tiers, period)
 	if len(s.Categories) != 1 || s.Series[0].Y[0] != 1 || s.Series[1].Y[0] != 2 || s.Series[2].Y[0] != 1 || !strings.Contains(s.Categories[0], "1/2 met") {
 		t.Errorf("rpo spec %+v", s)
 	}
