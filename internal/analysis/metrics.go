@@ -345,6 +345,11 @@ func Metrics(in MetricsInput) MetricsReport {
 	m.efficiency()
 	m.compliance()
 	m.lag()
+	for i := range rep.Metrics {
+		if rep.Metrics[i].Source.Counts == nil {
+			rep.Metrics[i].Source.Counts = map[string]int{} // "counts": {} rather than null
+		}
+	}
 	return rep
 }
 

@@ -287,6 +287,11 @@ func TestMetricsMissing(t *testing.T) {
 			t.Errorf("%s: source note does not carry the runs note", id)
 		}
 	}
+	for _, m := range r.Metrics {
+		if m.Source.Counts == nil {
+			t.Errorf("%s: nil source counts", m.ID)
+		}
+	}
 	if m := val(t, r, MetricDrillRTOMet); m.Missing != "no drill in the period" {
 		t.Errorf("drill missing %q", m.Missing)
 	}

@@ -200,3 +200,26 @@ func TestForecastSpec(t *testing.T) {
 	}
 	decode(t, b)
 }
+
+// BenchmarkRender: one 40-point line chart, spec to PNG bytes.
+func BenchmarkRender(b *testing.B) {
+	var a analysis.LagSeries
+	a.Name, a.RPOSeconds = "svm1:db -> svm2:db_dst", 3600
+	for i := range 40 {
+		a.Points = append(a.Points, analysis.LagPoint{Time: to.AddDate(0, 0, -40+i), LagSeconds: 1800 + 900*math.Sin(float64(i))})
+	}
+	s, err := LagSpec([]analysis.LagSeries{a}, period)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		png, err := Render(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(png)
+	}
+	b.ReportMetric(float64(n), "bytes")
+}
