@@ -299,11 +299,12 @@ type MetricsReport struct {
 	Error string      `json:"error,omitempty"`
 }
 
-// Limits on the report's lists.
+// Limits on the report's lists: a full report stays under 36 KB of JSON,
+// inside a tool result's 40 KB (TestMetricsReportSize).
 const (
-	MaxRPOEntities = 50
-	MaxLagSeries   = 5
-	MaxDrills      = 50
+	MaxRPOEntities = 30
+	MaxLagSeries   = 3
+	MaxDrills      = 30
 )
 
 // Metric returns the metric with id, or nil.
