@@ -27,7 +27,7 @@ func layer(p string) (int, bool) {
 		p == "internal/inventory", p == "internal/inventory/collect",
 		p == "internal/vendors", strings.HasPrefix(p, "internal/vendors/"):
 		return 2, true
-	case p == "internal/workflow", p == "internal/analysis":
+	case p == "internal/workflow", p == "internal/analysis", p == "internal/charts":
 		return 3, true
 	case strings.HasPrefix(p, "tools/"), p == "resources", p == "prompts":
 		return 4, true
@@ -72,6 +72,7 @@ func TestDependencyRule(t *testing.T) {
 	// extra names imports forbidden beyond the layering.
 	extra := map[string][]string{
 		"internal/analysis": {"net/", "os/exec", "database/sql", modPath + "clients/", modPath + "internal/targets", modPath + "internal/store", modPath + "internal/ops"},
+		"internal/charts":   {"net/", "os/exec", "database/sql", modPath + "clients/", modPath + "internal/targets", modPath + "internal/store", modPath + "internal/ops", modPath + "internal/workflow"},
 		"internal/config":   {modPath + "internal/workflow", modPath + "internal/store", modPath + "internal/ops", "go.temporal.io/", modPath + "clients/", modPath + "internal/vendors"},
 		// Generic code handles every storage kind through internal/vendors
 		// and names none: no vendor package, no vendor client.
