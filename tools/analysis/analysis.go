@@ -27,7 +27,7 @@ const Toolset = "analysis"
 
 // Tools returns the toolset.
 func Tools() []kit.Tool {
-	return []kit.Tool{backupHealth(), findUnprotected(), predictFailures(), recommendRecovery(), optimizePolicy(), complianceReport()}
+	return []kit.Tool{backupHealth(), findUnprotected(), predictFailures(), recommendRecovery(), optimizePolicy(), complianceReport(), showDashboard()}
 }
 
 // Scope selects what to analyse.
