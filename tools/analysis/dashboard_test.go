@@ -76,7 +76,11 @@ func TestDashboardMarkdown(t *testing.T) {
 		{"no engine", analysis.DashboardResult{Health: base, Runs: analysis.DashRuns{Note: "no workflow engine"}},
 			[]string{"## Health: 71/100", "| 2 | 3 | 4 | 5 |", "db01 (pc-a)", "_no workflow engine._"}, []string{"Approvals waiting"}},
 		{"partial with runs", analysis.DashboardResult{
-			Health: func() analysis.DashHealth { h := base; h.Partial, h.IncompleteTargets = true, []string{"ontap-dr"}; return h }(),
+			Health: func() analysis.DashHealth {
+				h := base
+				h.Partial, h.IncompleteTargets = true, []string{"ontap-dr"}
+				return h
+			}(),
 			Runs: analysis.DashRuns{Available: true, Counted: 3, ByStatus: map[string]int{"failed": 1, "waiting_approval": 2},
 				Approvals: []analysis.DashApproval{{RunID: "r1", Kind: "disaster_recovery", Step: "break", ApproverRole: "approver", TimeoutAt: "2026-11-01T13:00:00Z"}}}},
 			[]string{"**Partial:** ontap-dr", "## Approvals waiting: 1", "| r1 | disaster_recovery | break | approver |", "## Workflow runs: 3", "- failed: 1\n- waiting_approval: 2"}, []string{"no workflow engine"}},
