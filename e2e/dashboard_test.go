@@ -170,7 +170,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.Errors) > 0 || !h.AppInitialized || h.URI != "ui://recovery-mcp/dashboard" || h.MimeType != "text/html;profile=mcp-app" {
+	if len(h.Errors) > 0 || !h.AppInitialized || h.Height < 400 || h.URI != "ui://recovery-mcp/dashboard" || h.MimeType != "text/html;profile=mcp-app" {
 		t.Fatalf("host view: %+v", h)
 	}
 	if !strings.Contains(string(h.ServerExtensions), `"io.modelcontextprotocol/ui"`) {
@@ -201,7 +201,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("approvals table after refresh lacks the new run %s: %q", run.ID, got)
 	}
 
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +245,7 @@ type hostView struct {
 	URI              string          `json:"uri"`
 	MimeType         string          `json:"mimeType"`
 	ServerExtensions json.RawMessage `json:"serverExtensions"`
+	Height           int             `json:"height"` // from ui/notifications/size-changed
 }
 
 func hostState(ctx context.Context) string {
