@@ -21,8 +21,8 @@ import (
 //   - The page speaks the extension's JSON-RPC over postMessage itself
 //     (ui/initialize, ui/notifications/initialized, tools/call,
 //     ui/notifications/tool-result, size-changed) instead of inlining the
-//     reference SDK's App class: that bundle is over 500 KB, the page is 12.
-//     The browser test in internal/server drives it with the reference
+//     reference SDK's App class: that bundle is over 500 KB, the page 11.
+//     The browser test in e2e (TestDashboardInChromium) drives it with the reference
 //     SDK's host side, so the hand-written view is checked against it.
 //   - Colours are the Okabe-Ito palette (colour-blind safe) and every
 //     severity is also written out.
