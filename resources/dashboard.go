@@ -22,8 +22,9 @@ import (
 //     (ui/initialize, ui/notifications/initialized, tools/call,
 //     ui/notifications/tool-result, size-changed) instead of inlining the
 //     reference SDK's App class: that bundle is over 500 KB, the page 11.
-//     The browser test in e2e (TestDashboardInChromium) drives it with the reference
-//     SDK's host side, so the hand-written view is checked against it.
+//     The browser test in e2e (TestDashboardInChromium) hosts it with the
+//     reference SDK's AppBridge, so the hand-written view is checked
+//     against the reference implementation of the other side.
 //   - Colours are the Okabe-Ito palette (colour-blind safe) and every
 //     severity is also written out.
 
