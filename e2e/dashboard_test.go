@@ -45,7 +45,8 @@ func chromiumFlags(userDataDir string) []chromedp.ExecAllocatorOption {
 		// Keep the sandboxed app frame in the page's process so the test
 		// can read its DOM (cdp.FromNode); the sandbox attribute still
 		// gives it an opaque origin, as a real host does.
-		chromedp.Flag("disable-features", "IsolateSandboxedIframes,site-per-process"),
+		chromedp.Flag("disable-features", "IsolateSandboxedIframes"),
+		chromedp.Flag("disable-site-isolation-trials", true),
 		chromedp.UserDataDir(userDataDir),
 		chromedp.WindowSize(1000, 980),
 	}
