@@ -23,6 +23,7 @@ const (
 	TargetsURI = "recovery://targets"
 	AuditURI   = "recovery://audit"
 	HealthURI  = "recovery://health"
+	MetricsURI = "recovery://metrics"
 )
 
 // Register adds the resources to s.
@@ -52,6 +53,7 @@ func Register(s *server.MCPServer, env *kit.Env) {
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
 		})
 	registerDashboard(s)
+	registerMetrics(s, env)
 	registerTemplates(s, env)
 	registerRuns(s, env)
 }
