@@ -58,8 +58,8 @@ func chromiumFlags(userDataDir string) []chromedp.ExecAllocatorOption {
 // to the recovery-mcp binary serving the demo estate over streamable HTTP,
 // finds show_dashboard's ui:// page, renders it in a sandboxed iframe and
 // hands it the tool's result. The test checks that the page shows the
-// numbers of the tool's structured result (read by a separate Go client,
-// not hard-coded), then changes the server's state (starts a failover that
+// numbers of the tool's structured result (health, findings, every success
+// metric, runs, approvals; read by a separate Go client, not hard-coded), then changes the server's state (starts a failover that
 // waits for approval), clicks Refresh, and checks that the app's tools/call
 // went through the host to the server and the page now shows the new run.
 // A screenshot is kept (see ArtifactsEnv).
@@ -231,6 +231,13 @@ type dashboard struct {
 			Summary string `json:"summary"`
 		} `json:"top_findings"`
 	} `json:"health"`
+	Metrics struct {
+		Period string `json:"period"`
+		Items  []struct {
+			ID   string `json:"id"`
+			Text string `json:"text"`
+		} `json:"items"`
+	} `json:"metrics"`
 	Runs struct {
 		ByStatus  map[string]int `json:"by_status"`
 		Approvals []struct {
@@ -270,6 +277,13 @@ func checkShown(t *testing.T, appText func(string) string, d dashboard) {
 	for _, sev := range []string{"critical", "high", "medium", "low"} {
 		want[`#severity .num[data-key="`+sev+`"]`] = strconv.Itoa(d.Health.Counts[sev])
 	}
+	for _, m := range d.Metrics.Items {
+		want[`#metrics tr[data-metric="`+m.ID+`"] td:nth-child(2)`] = m.Text
+	}
+	if len(d.Metrics.Items) == 0 {
+		t.Error("the tool's result has no metrics")
+	}
+	want["#period"] = d.Metrics.Period
 	for status, n := range d.Runs.ByStatus {
 		want[`#runs .num[data-key="`+status+`"]`] = strconv.Itoa(n)
 	}

@@ -14,11 +14,19 @@ package analysis
 //   - The page refreshes by calling show_dashboard through the host
 //     (tools/call), never by fetching anything itself: it has no network.
 //   - The result holds the few numbers a person reads at a glance (score,
-//     findings by severity, the most severe findings, runs by status, the
-//     runs waiting for approval) and says what it could not show (no
-//     workflow engine) instead of showing zeros.
+//     findings by severity, the most severe findings, the success metrics
+//     of the last 30 days with their targets and sources, runs by status,
+//     the runs waiting for approval) and says what it could not show (no
+//     workflow engine, a metric without data) instead of showing zeros.
+//   - Charts: the text fallback carries two PNG charts (backup success per
+//     week, RPO achieved against target per tier) as image content, drawn
+//     by the same code as get_metrics; the app draws its own from the
+//     structured content. There is no charts argument: every argument is
+//     paid for in tools/list, and get_metrics has one for whoever wants
+//     the numbers without pictures.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -26,6 +34,7 @@ import (
 	"time"
 
 	eng "github.com/recovery-mcp/recovery-mcp/internal/analysis"
+	"github.com/recovery-mcp/recovery-mcp/internal/charts"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -49,8 +58,32 @@ type DashboardArgs struct{}
 // Few top-level fields on purpose: tools/list carries their names for
 // every conversation.
 type DashboardResult struct {
-	Health DashHealth `json:"health"`
-	Runs   DashRuns   `json:"runs"`
+	Health  DashHealth  `json:"health"`
+	Metrics DashMetrics `json:"metrics"`
+	Runs    DashRuns    `json:"runs"`
+	images  []kit.Image
+}
+
+// Images are the PNG charts of the text fallback.
+func (d *DashboardResult) Images() []kit.Image { return d.images }
+
+// DashMetrics are the success metrics of the last 30 days (get_metrics'
+// numbers, estate-wide).
+type DashMetrics struct {
+	Period string       `json:"period"`
+	Items  []DashMetric `json:"items"`
+	Charts []ChartNote  `json:"charts"`
+}
+
+// DashMetric is one metric in a line: its value formatted, or n/a and why.
+type DashMetric struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Value      *float64 `json:"value"`
+	Text       string   `json:"text"`
+	TargetText string   `json:"target_text,omitempty"`
+	Met        *bool    `json:"met,omitempty"`
+	Source     string   `json:"source"`
 }
 
 // DashHealth is the health summary.
@@ -124,7 +157,7 @@ func (d DashboardResult) Text() string { return DashboardMarkdown(d) }
 func showDashboard() kit.Tool {
 	return kit.Define(kit.Meta{
 		Name: "show_dashboard", Title: "Dashboard", Toolset: Toolset, Tier: safety.Read, UI: DashboardURI,
-		Description: "Health score, findings, runs, approvals waiting: MCP App or Markdown.",
+		Description: "Health, findings, metrics, runs, approvals: app or Markdown.",
 	}, func(ctx context.Context, c *kit.Call, _ DashboardArgs) (DashboardResult, error) {
 		return Dashboard(ctx, c.Env)
 	})
@@ -145,6 +178,9 @@ func Dashboard(ctx context.Context, env *kit.Env) (DashboardResult, error) {
 	for _, f := range rep.Findings[:min(dashFindings, len(rep.Findings))] { // most severe first
 		d.Health.Top = append(d.Health.Top, DashFinding{Severity: string(f.Severity), Check: f.Check,
 			Entity: f.Entity.Name, Target: f.Entity.Target, Summary: f.Summary})
+	}
+	if d.Metrics, d.images, err = dashMetrics(ctx, env); err != nil {
+		return DashboardResult{}, err
 	}
 	d.Runs = DashRuns{ByStatus: map[string]int{}, Recent: []DashRun{}, Approvals: []DashApproval{}}
 	if env.Workflows == nil {
@@ -172,6 +208,39 @@ func Dashboard(ctx context.Context, env *kit.Env) (DashboardResult, error) {
 	return d, nil
 }
 
+// dashMetrics gathers the last 30 days' metrics and the two charts of the
+// fallback.
+func dashMetrics(ctx context.Context, env *kit.Env) (DashMetrics, []kit.Image, error) {
+	p, err := MetricsPeriod("30d", "", "", env.Clock())
+	if err != nil {
+		return DashMetrics{}, nil, err
+	}
+	rep, err := GatherMetrics(ctx, env, eng.MetricsScope{}, p)
+	if err != nil {
+		return DashMetrics{}, nil, fmt.Errorf("dashboard: metrics: %w", err)
+	}
+	m := DashMetrics{Period: rep.Period.Label, Items: make([]DashMetric, 0, len(rep.Metrics))}
+	for i := range rep.Metrics {
+		x := &rep.Metrics[i]
+		dm := DashMetric{ID: x.ID, Title: x.Title, Value: x.Value, Text: x.Text(), Met: x.Met, Source: sourceText(x.Source)}
+		if x.Target != nil {
+			dm.TargetText = eng.FormatValue(*x.Target, x.Unit)
+		}
+		m.Items = append(m.Items, dm)
+	}
+	var c chartSet
+	target := 0.0
+	if b := rep.Metric(eng.MetricBackupSuccess); b != nil && b.Target != nil {
+		target = *b.Target
+	}
+	spec, err := charts.SuccessRateSpec(rep.Weekly, target, rep.Period)
+	c.add(charts.ChartSuccessRate, spec, err)
+	spec, err = charts.RPOByTierSpec(rep.RPOTiers, rep.Period)
+	c.add(charts.ChartRPOByTier, spec, err)
+	m.Charts = c.notes
+	return m, c.images, nil
+}
+
 // DashboardMarkdown renders the dashboard for people, in the order the
 // app shows it.
 func DashboardMarkdown(d DashboardResult) string {
@@ -191,6 +260,21 @@ func DashboardMarkdown(d DashboardResult) string {
 	}
 	if d.Health.Partial {
 		fmt.Fprintf(&b, "\n**Partial:** %s not fully collected; their entities are missing, not healthy.\n", strings.Join(d.Health.IncompleteTargets, ", "))
+	}
+	if len(d.Metrics.Items) > 0 {
+		fmt.Fprintf(&b, "\n## Success metrics (%s)\n\n| metric | value | target | met | source |\n|---|---|---|---|---|\n", d.Metrics.Period)
+		for _, m := range d.Metrics.Items {
+			met := "-"
+			if m.Met != nil {
+				met = map[bool]string{true: "yes", false: "**no**"}[*m.Met]
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", m.Title, cell(m.Text), cmp.Or(m.TargetText, "-"), met, cell(m.Source))
+		}
+		for _, c := range d.Metrics.Charts {
+			if c.Included {
+				fmt.Fprintf(&b, "\nChart attached: %s.\n", c.Title)
+			}
+		}
 	}
 	if !d.Runs.Available {
 		fmt.Fprintf(&b, "\n## Workflow runs\n\n_%s._\n", d.Runs.Note)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	eng "github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
 	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
@@ -51,9 +53,37 @@ func TestShowDashboard(t *testing.T) {
 		t.Errorf("approvals %v, want run %v at step break", ap, waiting["id"])
 	}
 
+	// The metrics are get_metrics' numbers for the same 30 days.
+	gm := e.OK("get_metrics", map[string]any{"period": "30d", "charts": false})["report"].(map[string]any)
+	items := d["metrics"].(map[string]any)["items"].([]any)
+	if want := gm["metrics"].([]any); len(items) != len(want) || len(items) == 0 {
+		t.Fatalf("%d metrics, get_metrics has %d", len(items), len(want))
+	}
+	for i, it := range items {
+		got, want := it.(map[string]any), gm["metrics"].([]any)[i].(map[string]any)
+		if got["id"] != want["id"] || got["value"] != want["value"] || got["text"] == "" || got["source"] == nil {
+			t.Errorf("metric %d: %v, get_metrics %v", i, got, want)
+		}
+	}
+	var images int
+	for _, c := range res.Content {
+		if img, ok := c.(mcp.ImageContent); ok && img.MIMEType == "image/png" {
+			images++
+		}
+	}
+	included := 0
+	for _, c := range d["metrics"].(map[string]any)["charts"].([]any) {
+		if c.(map[string]any)["included"] == true {
+			included++
+		}
+	}
+	if images != included || images == 0 {
+		t.Errorf("%d PNG images, %d charts noted as included", images, included)
+	}
+
 	md := testenv.Text(res)
 	for _, s := range []string{"# Backup dashboard", "## Health: " + num(want["score"]) + "/100", "## Approvals waiting: 1",
-		waiting["id"].(string), drill["id"].(string), "| " + num(wc["critical"]) + " | " + num(wc["high"]) + " |"} {
+		waiting["id"].(string), drill["id"].(string), "## Success metrics (last 30 days)", "Chart attached:", "| " + num(wc["critical"]) + " | " + num(wc["high"]) + " |"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("markdown lacks %q:\n%s", s, md)
 		}
