@@ -21,7 +21,7 @@ import (
 //   - The page speaks the extension's JSON-RPC over postMessage itself
 //     (ui/initialize, ui/notifications/initialized, tools/call,
 //     ui/notifications/tool-result, size-changed) instead of inlining the
-//     reference SDK's App class: that bundle is over 500 KB, the page 11.
+//     reference SDK's App class: that bundle is over 500 KB, the page 12.
 //     The browser test in e2e (TestDashboardInChromium) hosts it with the
 //     reference SDK's AppBridge, so the hand-written view is checked
 //     against the reference implementation of the other side.
