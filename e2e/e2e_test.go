@@ -78,7 +78,7 @@ func installClients() {
 		return
 	}
 	if checkInstalled("@modelcontextprotocol/sdk", "@modelcontextprotocol/client", "node",
-		"@modelcontextprotocol/inspector", "@modelcontextprotocol/conformance") == "" {
+		"@modelcontextprotocol/inspector", "@modelcontextprotocol/conformance", "@modelcontextprotocol/ext-apps") == "" {
 		return
 	}
 	npm, err := exec.LookPath("npm")

@@ -1,6 +1,6 @@
 // Package resources exposes read-only views as MCP resources: the
 // configured targets, the recent audit trail, and (with the analysis
-// toolset) the latest health report, plus templates that address one
+// toolset) the latest health report and the dashboard app page, plus templates that address one
 // backend object by URI.
 package resources
 
@@ -52,6 +52,7 @@ func Register(s *server.MCPServer, env *kit.Env) {
 			md := tanalysis.HealthMarkdown(rep, rep.Findings, false)
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
 		})
+	registerDashboard(s)
 	registerMetrics(s, env)
 	registerTemplates(s, env)
 	registerRuns(s, env)

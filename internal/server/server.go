@@ -35,6 +35,9 @@ import (
 // Name is the server's implementation name.
 const Name = "recovery-mcp"
 
+// UIExtension is the MCP Apps extension the server declares.
+const UIExtension = "io.modelcontextprotocol/ui"
+
 // Options selects what the server exposes and how.
 type Options struct {
 	Config             *config.Config
@@ -183,6 +186,8 @@ func New(opts Options) (*Server, error) {
 		mcpserver.WithRecovery(),
 		mcpserver.WithToolFilter(s.filterTools),
 		mcpserver.WithCompletions(),
+		// MCP Apps: show_dashboard links its ui:// page (resources).
+		mcpserver.WithExtensions(map[string]any{UIExtension: map[string]any{"mimeTypes": []string{resources.DashboardMIME}}}),
 		mcpserver.WithPromptCompletionProvider(prompts.Completer{Env: env}),
 	)
 	s.addTools(s.Tools...)

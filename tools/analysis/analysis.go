@@ -28,7 +28,7 @@ const Toolset = "analysis"
 
 // Tools returns the toolset.
 func Tools() []kit.Tool {
-	return []kit.Tool{backupHealth(), findUnprotected(), predictFailures(), recommendRecovery(), optimizePolicy(), complianceReport(), getMetrics()}
+	return []kit.Tool{backupHealth(), findUnprotected(), predictFailures(), recommendRecovery(), optimizePolicy(), complianceReport(), getMetrics(), showDashboard()}
 }
 
 // Scope selects what to analyse.

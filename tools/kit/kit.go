@@ -58,6 +58,11 @@ type Meta struct {
 	// ClosedWorld marks a tool that touches no backend (e.g. pure
 	// analysis over already collected data); vendor tools are open-world.
 	ClosedWorld bool
+	// UI is the ui:// resource of an MCP App (extension
+	// io.modelcontextprotocol/ui) that shows this tool's result; the tool
+	// lists it as _meta.ui.resourceUri. Hosts without the extension ignore
+	// it and show the result's text.
+	UI string
 }
 
 // Destructive reports whether some call of the tool may lose data.
@@ -106,6 +111,9 @@ func Define[A, R any](m Meta, h func(ctx contextT, c *Call, args A) (R, error)) 
 	if m.Title == "" || m.Description == "" || m.Toolset == "" {
 		panic(fmt.Sprintf("kit: tool %s needs a title, a description and a toolset", m.Name))
 	}
+	if m.UI != "" && !strings.HasPrefix(m.UI, "ui://") {
+		panic(fmt.Sprintf("kit: tool %s: UI %q is not a ui:// resource", m.Name, m.UI))
+	}
 	in := inputSchema[A](m.Confirmable())
 	inRaw, err := json.Marshal(in)
 	if err != nil {
@@ -139,7 +147,7 @@ func Define[A, R any](m Meta, h func(ctx contextT, c *Call, args A) (R, error)) 
 // which leaves the default InputSchema beside it and breaks tools/list) and
 // every annotation set.
 func (t Tool) MCP() mcp.Tool {
-	return mcp.Tool{
+	mt := mcp.Tool{
 		Name:            t.Name,
 		Title:           t.Title,
 		Description:     t.Description,
@@ -147,6 +155,10 @@ func (t Tool) MCP() mcp.Tool {
 		RawOutputSchema: t.OutputSchema,
 		Annotations:     t.Annotations(),
 	}
+	if t.UI != "" {
+		mt.Meta = &mcp.Meta{AdditionalFields: map[string]any{"ui": map[string]any{"resourceUri": t.UI}}}
+	}
+	return mt
 }
 
 // FirstSentence returns the description's first sentence, for listings.
