@@ -109,6 +109,8 @@ type Client struct {
 	idMu sync.Mutex
 	id   *Cluster
 	idAt time.Time
+
+	reads shared // GETs in flight, shared by identical concurrent GETs
 }
 
 // IdentityTTL is how long Identity keeps the cluster's name and uuid.
@@ -462,6 +464,10 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if cl.method != http.MethodGet {
+		c.reads.wrote()
+		defer c.reads.wrote()
+	}
 	var body []byte
 	if cl.body != nil {
 		var err error
@@ -527,9 +533,15 @@ func scrub(err error, password string) error {
 	return errors.New(strings.ReplaceAll(err.Error(), password, redacted))
 }
 
-// getJSON performs a safe GET and decodes the body into out.
+// getJSON performs a safe GET and decodes the body into out. An identical
+// GET already in flight is joined rather than sent again (see shared.go).
 func (c *Client) getJSON(ctx context.Context, path string, q url.Values, out any) error {
-	r, err := c.do(ctx, call{method: http.MethodGet, path: path, query: q, class: retrySafe})
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r, err := c.reads.get(ctx, c.url(path, q), func(ctx context.Context) (*response, error) {
+		return c.do(ctx, call{method: http.MethodGet, path: path, query: q, class: retrySafe})
+	})
 	if err != nil {
 		return err
 	}
