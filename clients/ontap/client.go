@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/flight"
 )
 
 // Options configure a Client.
@@ -110,7 +112,7 @@ type Client struct {
 	id   *Cluster
 	idAt time.Time
 
-	reads shared // GETs in flight, shared by identical concurrent GETs
+	reads flight.Group[*response] // GETs in flight, shared by identical concurrent GETs (shared.go)
 }
 
 // IdentityTTL is how long Identity keeps the cluster's name and uuid.
@@ -465,8 +467,8 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		ctx = context.Background()
 	}
 	if cl.method != http.MethodGet {
-		c.reads.wrote()
-		defer c.reads.wrote()
+		c.reads.Wrote()
+		defer c.reads.Wrote()
 	}
 	var body []byte
 	if cl.body != nil {
@@ -539,7 +541,7 @@ func (c *Client) getJSON(ctx context.Context, path string, q url.Values, out any
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r, err := c.reads.get(ctx, c.url(path, q), func(ctx context.Context) (*response, error) {
+	r, err := c.reads.Do(ctx, c.url(path, q), func(ctx context.Context) (*response, error) {
 		return c.do(ctx, call{method: http.MethodGet, path: path, query: q, class: retrySafe})
 	})
 	if err != nil {

@@ -88,14 +88,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // waiters is the number of callers waiting on GETs in flight.
-func (c *Client) waiters() (n int) {
-	c.reads.mu.Lock()
-	defer c.reads.mu.Unlock()
-	for _, f := range c.reads.flights {
-		n += f.waiters
-	}
-	return n
-}
+func (c *Client) waiters() int { return c.reads.Waiters() }
 
 func TestIdenticalGETsInFlightShareOneRequest(t *testing.T) {
 	cases := []struct {
