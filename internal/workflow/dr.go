@@ -195,6 +195,11 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return "", err
 		}
+		release, err := a.Hold(ctx, as.DRTarget, pr)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		if _, err := ops.UpdateMirror(ctx, cl, as.DRTarget, rel, pr); err != nil {
 			if p.Type == "planned" {
 				return "", err
@@ -216,6 +221,11 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 			if err != nil {
 				return false, err
 			}
+			release, err := a.Hold(ctx, as.DRTarget, pr)
+			if err != nil {
+				return false, err
+			}
+			defer release()
 			if st.state == ontap.StatePaused && rel.State == ontap.StateBrokenOff {
 				return false, nil
 			}
@@ -278,6 +288,11 @@ func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, 
 		if as.NewestSnapshot == "" {
 			return cloned{}, &ops.Error{Kind: ops.KindPrecheck, Msg: as.Destination + " has no snapshot to test from"}
 		}
+		release, err := a.Hold(ctx, as.DRTarget, pr)
+		if err != nil {
+			return cloned{}, err
+		}
+		defer release()
 		v, _, err := ops.EnsureClone(ctx, cl, as.DRTarget, dv, as.NewestSnapshot, name, pr)
 		if err != nil {
 			return cloned{}, err
@@ -308,6 +323,11 @@ func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, 
 			return false, err
 		}
 		svm, _, _ := cut(c.Name)
+		release, err := a.Hold(ctx, as.DRTarget, pr)
+		if err != nil {
+			return false, err
+		}
+		defer release()
 		return ops.DeleteVolumeIfExists(ctx, cl, as.DRTarget, svm, name, pr)
 	}); err != nil {
 		return nil, err
@@ -439,6 +459,11 @@ func runVMFailover(ctx context.Context, x *Exec, p drParams) (any, error) {
 		if err != nil {
 			return "", err
 		}
+		release, err := a.Hold(ctx, dt, pr)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		return ops.RestoreVM(ctx, dcl, dt, as.RP, as.VMRP, as.Name+"-dr", key, pr)
 	})
 	if err != nil {

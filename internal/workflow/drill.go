@@ -158,6 +158,11 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return cloned{}, err
 		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return cloned{}, err
+		}
+		defer release()
 		cv, _, err := ops.EnsureClone(ctx, cl, t, v, s.Snapshot, name, pr)
 		if err != nil {
 			return cloned{}, err
@@ -203,6 +208,11 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 			return false, err
 		}
 		svm, _, _ := cut(c.Name)
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return false, err
+		}
+		defer release()
 		if _, err := ops.DeleteVolumeIfExists(ctx, cl, t, svm, name, pr); err != nil {
 			return false, err
 		}

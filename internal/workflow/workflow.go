@@ -7,8 +7,26 @@
 //
 //   - One Orchestrator interface (start, describe, list, approve/reject,
 //     cancel, schedules); the embedded engine (Engine) implements it over
-//     the local store (SQLite). A Temporal engine is not part of this
-//     package yet.
+//     the local store (SQLite), TemporalEngine over a Temporal cluster
+//     (temporal.go).
+//   - Writes stay serialised per target across processes. Steps that
+//     change a target call Activities.Hold with the resolved target, so a
+//     step waits for (and holds off) tool calls and other runs writing to
+//     it. The server gives the activities the same safety.WriteLocker as
+//     its tools: an in-process slot layered over store.Leases (servers on
+//     one state file) or TemporalLocks (locks.go: a lock workflow per
+//     target, the mutex pattern, with grants that lapse unless renewed, so
+//     a killed holder frees the target after its TTL). Hold is explicit in
+//     each writing step rather than automatic per step, because only the
+//     step knows which target it changes (a DR step writes to the DR
+//     cluster, not the run's target) and read steps must not queue behind
+//     writes.
+//   - Temporal steps relay their own progress: a step is a local activity
+//     holding the workflow task open, so its messages are signalled to the
+//     run (at most one a second) and applied at the task heartbeat, which a
+//     3 s workflow task timeout makes come every 2.4 s; queries answered
+//     there give replicas the step's current message. A note of an earlier
+//     step arriving late is dropped.
 //   - Workflows are plain Go functions over an Exec: each x.Step(name, fn)
 //     is journalled. On resume the function runs again from the top and
 //     every completed step returns its journalled output instead of acting

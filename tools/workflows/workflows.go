@@ -111,7 +111,7 @@ func toolError(err error) error {
 		}
 		return &kit.Error{Kind: k, Msg: err.Error(), Err: err}
 	case errors.Is(err, workflow.ErrNotFound):
-		return &kit.Error{Kind: kit.KindNotFound, Msg: err.Error(), Hint: "workflow_list shows the runs."}
+		return &kit.Error{Kind: kit.KindNotFound, Msg: err.Error(), Hint: "workflow_get without id lists the runs."}
 	case errors.Is(err, workflow.ErrUnknownKind):
 		return kit.InvalidArgs(err.Error())
 	case errors.Is(err, workflow.ErrForbidden):

@@ -213,32 +213,75 @@ func (rc *reqCtx) listTasks() {
 // volume groups and protection policies.
 func (rc *reqCtx) listCategories() {
 	rc.respType = "prism.v4.config.ListCategoriesApiResponse"
-	pc := rc.s.pc
-	pc.Mu.Lock()
-	seen := map[string]bool{}
-	var names []string
-	add := func(l []string) {
-		for _, c := range l {
-			if !seen[c] {
-				seen[c] = true
-				names = append(names, c)
+	// $expand=associations adds per-kind counts, detailedAssociations the
+	// entities and policies themselves (prism.v4.config.AssociationDetail),
+	// as Prism Central does; neither is there by default.
+	var summary, detailed bool
+	if x := rc.r.URL.Query().Get("$expand"); x != "" {
+		for _, e := range strings.Split(x, ",") {
+			switch strings.TrimSpace(e) {
+			case "associations":
+				summary = true
+			case "detailedAssociations":
+				detailed = true
+			default:
+				rc.badRequest("$expand: unknown property %q (expandable: associations, detailedAssociations).", e)
+				return
 			}
 		}
 	}
+	type assoc struct{ resourceType, group, id string }
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	by := map[string][]assoc{}
+	var names []string
+	add := func(l []string, a assoc) {
+		for _, c := range l {
+			if _, ok := by[c]; !ok {
+				names = append(names, c)
+			}
+			by[c] = append(by[c], a)
+		}
+	}
 	for _, v := range pc.VMs {
-		add(v.Categories)
+		add(v.Categories, assoc{"VM", "ENTITY", v.ExtID})
 	}
 	for _, v := range pc.VolumeGroups {
-		add(v.Categories)
+		add(v.Categories, assoc{"VOLUMEGROUP", "ENTITY", v.ExtID})
 	}
 	for _, p := range pc.ProtectionPolicies {
-		add(p.Categories)
+		add(p.Categories, assoc{"PROTECTION_RULE", "POLICY", p.ExtID})
 	}
 	pc.Mu.Unlock()
 	slices.Sort(names)
 	items := make([]obj, 0, len(names))
 	for _, n := range names {
-		items = append(items, rc.renderCategory(n))
+		c := rc.renderCategory(n)
+		id := categoryExtID(n)
+		if summary {
+			count := map[assoc]int{}
+			var order []assoc
+			for _, a := range by[n] {
+				k := assoc{a.resourceType, a.group, ""}
+				if count[k] == 0 {
+					order = append(order, k)
+				}
+				count[k]++
+			}
+			l := make([]any, 0, len(order))
+			for _, k := range order {
+				l = append(l, rc.typed("prism.v4.config.AssociationSummary", obj{"categoryId": id, "resourceType": k.resourceType, "resourceGroup": k.group, "count": count[k]}))
+			}
+			c["associations"] = l
+		}
+		if detailed {
+			l := make([]any, 0, len(by[n]))
+			for _, a := range by[n] {
+				l = append(l, rc.typed("prism.v4.config.AssociationDetail", obj{"categoryId": id, "resourceType": a.resourceType, "resourceGroup": a.group, "resourceId": a.id}))
+			}
+			c["detailedAssociations"] = l
+		}
+		items = append(items, c)
 	}
 	rc.writeList(items, listSpec{})
 }

@@ -1,6 +1,8 @@
 // Package nutanix is an HTTP simulator of the Prism Central v4 APIs that
 // recovery-mcp uses (dataprotection recovery points, prism tasks and domain
-// managers, vmm VMs and revert, volumes volume groups, clustermgmt clusters,
+// managers and categories (with $expand=associations|detailedAssociations),
+// vmm VMs, revert and associate-categories, volumes volume groups with
+// associate-category and category-associations, clustermgmt clusters,
 // datapolicies protection policies), serving one fleet.PrismCentral of a
 // fleet.Estate. Other packages import it as simnutanix.
 //
@@ -335,6 +337,16 @@ func (s *Server) route(rc *reqCtx) {
 		case is("config", "volume-groups", "*", "disks"):
 			rc.onlyGet(func() { rc.listVolumeGroupDisks(p[2]) })
 			return
+		case is("config", "volume-groups", "*", "category-associations"):
+			rc.onlyGet(func() { rc.listVGCategoryAssociations(p[2]) }) // protect.go
+			return
+		case is("config", "volume-groups", "*", "$actions", "associate-category"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.associateVGCategory(p[2]) // protect.go
+			return
 		}
 	case "clustermgmt":
 		switch {
@@ -446,6 +458,11 @@ func applyOutcome(pc *fleet.PrismCentral, o fleet.NutanixTaskOutcome) {
 	if o.RevertVM != nil {
 		if vm := pc.VMByExtID(o.RevertVM.ExtID); vm != nil {
 			*vm = fleet.CloneNutanixVM(*o.RevertVM)
+		}
+	}
+	if o.UpdateVolumeGroup != nil {
+		if vg := pc.VolumeGroupByExtID(o.UpdateVolumeGroup.ExtID); vg != nil {
+			*vg = fleet.CloneNutanixVolumeGroup(*o.UpdateVolumeGroup)
 		}
 	}
 }
