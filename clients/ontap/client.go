@@ -111,7 +111,7 @@ type Client struct {
 	id   *Cluster
 	idAt time.Time
 
-	reads flight.Group[*response] // GETs in flight, shared by identical concurrent GETs (shared.go)
+	reads flight.Group[*response] // GETs in flight, shared by identical concurrent GETs
 }
 
 // IdentityTTL is how long Identity keeps the cluster's name and uuid.
@@ -379,7 +379,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 }
 
 // getJSON performs a safe GET and decodes the body into out. An identical
-// GET already in flight is joined rather than sent again (see shared.go).
+// GET already in flight is joined rather than sent again (package doc).
 func (c *Client) getJSON(ctx context.Context, path string, q url.Values, out any) error {
 	if ctx == nil {
 		ctx = context.Background()
