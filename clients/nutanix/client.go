@@ -20,6 +20,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/flight"
 )
 
 // Options configure a Client.
@@ -91,6 +93,10 @@ type Client struct {
 	http    *retryablehttp.Client
 	log     *slog.Logger
 	opts    Options
+	// reads shares a GET identical to one in flight (same URL and query)
+	// between concurrent callers; writes bump its generation (see package
+	// clients/internal/flight).
+	reads flight.Group[*response]
 }
 
 var versionRE = regexp.MustCompile(`^v4\.\d+(\.[ab]\d+)?$`)
@@ -337,8 +343,29 @@ func (c *Client) url(ns, path string, q url.Values) string {
 }
 
 // do sends r (with retries) and decodes the envelope; non-2xx answers
-// become *APIError.
+// become *APIError. A plain GET identical to one in flight takes that
+// one's answer (the decoded envelope is shared: never modified); any other
+// method opens a new generation of shared reads before and after it.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	if r.method != http.MethodGet {
+		c.reads.Wrote()
+		defer c.reads.Wrote()
+		return c.send(ctx, r)
+	}
+	if r.requestID != "" || r.ifMatch != "" {
+		return c.send(ctx, r)
+	}
+	u := c.url(r.ns, r.path, r.query)
+	resp, err := c.reads.Do(ctx, u, func(ctx context.Context) (*response, error) { return c.send(ctx, r) })
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// The caller gave up waiting: say on what, as send does.
+		return nil, fmt.Errorf("nutanix: %s %s: %w", r.method, "/api/"+r.ns+"/"+c.version+"/"+r.path, err)
+	}
+	return resp, err
+}
+
+// send makes one call (with retries).
+func (c *Client) send(ctx context.Context, r request) (*response, error) {
 	var body []byte
 	if r.body != nil {
 		b, err := json.Marshal(r.body)

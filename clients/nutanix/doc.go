@@ -47,6 +47,10 @@
 //     concurrently (at most Options.MaxConcurrency at a time), keeping order.
 //     Filters are built with Eq, And, Any... which quote string values
 //     (a single quote is doubled), so a name can never change the query.
+//   - Shared reads: a GET identical to one in flight (same URL and query,
+//     no NTNX-Request-Id or If-Match) waits for that request and shares its
+//     decoded answer; a write opens a new generation, so no read after it
+//     is answered by a request started before it (clients/internal/flight).
 //   - Replication targets: a recovery point is replicated to a Prism Central
 //     (domain manager) and cluster by ext id. The paired Prism Central and its
 //     cluster are found in a protection policy's replicationLocations

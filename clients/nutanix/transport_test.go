@@ -57,7 +57,8 @@ func TestConnectionsReusedOverHTTP2(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := cl.ListVMs(ctx, nutanix.ListOptions{Limit: 10}); err != nil {
+			// Distinct queries: identical GETs in flight would be shared.
+			if _, err := cl.ListVMs(ctx, nutanix.ListOptions{Limit: 10 + i}); err != nil {
 				t.Error(err)
 			}
 		}()

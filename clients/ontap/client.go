@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/flight"
 	"github.com/recovery-mcp/recovery-mcp/clients/internal/rest"
 )
 
@@ -109,6 +110,8 @@ type Client struct {
 	idMu sync.Mutex
 	id   *Cluster
 	idAt time.Time
+
+	reads flight.Group[*response] // GETs in flight, shared by identical concurrent GETs
 }
 
 // IdentityTTL is how long Identity keeps the cluster's name and uuid.
@@ -352,6 +355,10 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if cl.method != http.MethodGet {
+		c.reads.Wrote()
+		defer c.reads.Wrote()
+	}
 	// Reads ask for plain JSON: ONTAP then leaves out every HAL link but
 	// _links.next, a third of a collection's bytes. Writes keep HAL, whose
 	// job link some clusters only send that way.
@@ -371,9 +378,15 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	return out, nil
 }
 
-// getJSON performs a safe GET and decodes the body into out.
+// getJSON performs a safe GET and decodes the body into out. An identical
+// GET already in flight is joined rather than sent again (package doc).
 func (c *Client) getJSON(ctx context.Context, path string, q url.Values, out any) error {
-	r, err := c.do(ctx, call{method: http.MethodGet, path: path, query: q, class: retrySafe})
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r, err := c.reads.Do(ctx, c.url(path, q), func(ctx context.Context) (*response, error) {
+		return c.do(ctx, call{method: http.MethodGet, path: path, query: q, class: retrySafe})
+	})
 	if err != nil {
 		return err
 	}

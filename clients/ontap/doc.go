@@ -19,6 +19,13 @@
 //     volumes, not one per volume), falling back to per-volume reads on a
 //     cluster that lacks it; Identity keeps the cluster's name and uuid
 //     for IdentityTTL.
+//   - Shared reads (clients/internal/flight): a GET identical to one in
+//     flight (method, URL, query) waits for that request instead of sending
+//     its own, so concurrent tool calls that read the same collections cost
+//     the cluster one request each, and the MaxConcurrency slots (4 by
+//     default, sized to spare the management LIF) go to requests that
+//     differ. Nothing outlives the request (no cache), and a write through
+//     the client starts a new generation that no older GET is joined from.
 //   - Retries (see retryClass): GETs and writes that set an absolute state
 //     (PATCH of a snapshot policy, expiry time or SnapMirror state; DELETE
 //     by UUID) are retried after connection errors, 429 and 502/503/504,

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,7 +57,9 @@ func TestConnectionsReusedOverHTTP2(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := cl.ListVolumes(ctx, &ontap.ListOptions{Fields: []string{"name"}}); err != nil {
+			// Distinct queries: identical GETs in flight would be shared.
+			q := map[string]string{"name": "vol" + strconv.Itoa(i) + "*"}
+			if _, err := cl.ListVolumes(ctx, &ontap.ListOptions{Fields: []string{"name"}, Query: q}); err != nil {
 				t.Error(err)
 			}
 		}()

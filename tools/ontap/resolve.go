@@ -154,9 +154,13 @@ type heldRel struct {
 }
 
 // relationshipsOn lists the relationships the targets hold.
-func relationshipsOn(ctx context.Context, c *kit.Call, targets []config.Target) ([]heldRel, []string) {
+func relationshipsOn(ctx context.Context, c *kit.Call, targets []config.Target, fields ...string) ([]heldRel, []string) {
+	var opts *ontap.ListOptions
+	if fields != nil {
+		opts = &ontap.ListOptions{Fields: fields}
+	}
 	return eachTarget(ctx, c, targets, func(ctx context.Context, t config.Target, cl *ontap.Client) ([]heldRel, error) {
-		rels, err := cl.ListSnapmirrorRelationships(ctx, nil)
+		rels, err := cl.ListSnapmirrorRelationships(ctx, opts)
 		out := make([]heldRel, 0, len(rels))
 		for _, r := range rels {
 			out = append(out, heldRel{Target: t, Rel: r})

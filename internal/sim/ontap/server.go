@@ -182,8 +182,49 @@ type request struct {
 	hal  bool
 }
 
-// ServeHTTP serves the ONTAP REST API under /api.
+// ServeHTTP serves the ONTAP REST API under /api. The request is handled
+// under the estate lock and its answer composed in memory; the answer goes
+// out on the wire after the lock is released, so a slow reader (or a
+// writer goroutine waiting for a CPU) never holds up the cluster's other
+// requests, as a real cluster answers concurrent requests concurrently.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	held := &heldResponse{header: http.Header{}}
+	s.serve(held, r)
+	held.send(w)
+}
+
+// heldResponse is an answer composed under the lock, sent after it.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	return h.body.Write(b)
+}
+
+func (h *heldResponse) send(w http.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	unlock := s.lockAll()
 	defer unlock()

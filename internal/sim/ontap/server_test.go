@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -676,5 +677,57 @@ func TestFilesPagination(t *testing.T) {
 	}
 	if want := len(ev.prod.Volume(fin).Snapshots) + 2; total != want {
 		t.Errorf("walked %d entries, want %d", total, want)
+	}
+}
+
+// stuckWriter is a client that does not read its answer: Write blocks
+// until released.
+type stuckWriter struct {
+	header  http.Header
+	writing chan struct{}
+	release chan struct{}
+}
+
+func (s *stuckWriter) Header() http.Header { return s.header }
+func (s *stuckWriter) WriteHeader(int)     {}
+func (s *stuckWriter) Write(b []byte) (int, error) {
+	close(s.writing)
+	<-s.release
+	return len(b), nil
+}
+
+// TestSlowReaderHoldsNoLock: while one client's answer is stuck on its way
+// out, the estate's clusters (this one and its SnapMirror peer) keep
+// answering other requests.
+func TestSlowReaderHoldsNoLock(t *testing.T) {
+	ev := newEnv(t)
+	stuck := &stuckWriter{header: http.Header{}, writing: make(chan struct{}), release: make(chan struct{})}
+	defer close(stuck.release)
+	req := httptest.NewRequest(http.MethodGet, "/api/storage/volumes?fields=name", nil)
+	req.SetBasicAuth("admin", ev.prod.Password)
+	go ev.prodSim.ServeHTTP(stuck, req)
+	<-stuck.writing
+	for _, c := range []struct{ base, password string }{{ev.prodURL, ev.prod.Password}, {ev.drURL, ev.dr.Password}} {
+		base := c.base
+		done := make(chan int, 1)
+		go func() {
+			r, _ := http.NewRequest(http.MethodGet, base+"/api/cluster?fields=name", nil)
+			r.SetBasicAuth("admin", c.password)
+			res, err := http.DefaultClient.Do(r)
+			if err != nil {
+				done <- 0
+				return
+			}
+			res.Body.Close()
+			done <- res.StatusCode
+		}()
+		select {
+		case status := <-done:
+			if status != http.StatusOK {
+				t.Fatalf("%s: status %d", base, status)
+			}
+		case <-time.After(20 * time.Second): // a hang guard, not a timing assertion
+			t.Fatalf("%s does not answer while another client's answer is stuck", base)
+		}
 	}
 }
