@@ -24,7 +24,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd(), newWorkerCmd())
+	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd(), newWorkerCmd(), newReportCmd())
 	return root
 }
 

@@ -60,6 +60,9 @@ type Options struct {
 	// file without executing runs: the serving process sharing the file
 	// executes them (one-shot CLI commands).
 	PassiveWorkflows bool
+	// RunIDs names new workflow runs (nil: random ids); tests set it for
+	// reproducible reports.
+	RunIDs func() string
 }
 
 // Server is a built MCP server and what it shares with its tools.
