@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	eng "github.com/recovery-mcp/recovery-mcp/internal/analysis"
 )
@@ -69,6 +70,14 @@ func evidenceValue(v any) string {
 	return fmt.Sprint(v)
 }
 
+// tsec is a time to the second (drills and changes happen minutes apart).
+func tsec(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
 func secs(s float64) string {
 	return fmt.Sprintf("%.0f s", s)
 }
@@ -119,7 +128,7 @@ func viewOf(r ComplianceResult) reportView {
 		v.Controls = append(v.Controls, cv)
 	}
 	for _, d := range r.Drills {
-		dv := drillView{Run: d.Run, Kind: d.Kind + " (" + d.Type + ")", Entity: d.Entity, Status: d.Status, Started: ts(d.Started), Ended: ts(d.Ended), RTO: "-", RPO: "-", Result: "-", Evidence: d.Evidence}
+		dv := drillView{Run: d.Run, Kind: d.Kind + " (" + d.Type + ")", Entity: d.Entity, Status: d.Status, Started: tsec(d.Started), Ended: tsec(d.Ended), RTO: "-", RPO: "-", Result: "-", Evidence: d.Evidence}
 		if d.RTOS != nil {
 			dv.RTO = secs(*d.RTOS)
 			if d.RTOTargetS > 0 {
@@ -150,7 +159,7 @@ func viewOf(r ComplianceResult) reportView {
 			b, _ := json.Marshal(c.Args) // maps marshal with sorted keys
 			args = string(b)
 		}
-		v.Changes = append(v.Changes, changeView{Time: ts(c.Time), Tool: c.Tool, Tier: c.Tier, Target: c.Target, Who: who, Outcome: c.Outcome, Task: c.TaskID, Args: args})
+		v.Changes = append(v.Changes, changeView{Time: tsec(c.Time), Tool: c.Tool, Tier: c.Tier, Target: c.Target, Who: who, Outcome: c.Outcome, Task: c.TaskID, Args: args})
 	}
 	return v
 }
