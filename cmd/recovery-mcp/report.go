@@ -49,6 +49,10 @@ period returns the same report.`,
 			if err != nil {
 				return err
 			}
+			args := analysis.ComplianceArgs{Framework: framework, Target: target, Site: site, Period: period}
+			if err := args.Validate(); err != nil {
+				return err
+			}
 			logger, err := newLogger(f.logLevel, f.logFormat, os.Stderr)
 			if err != nil {
 				return err
@@ -60,7 +64,7 @@ period returns the same report.`,
 				return err
 			}
 			defer cleanup()
-			rep, err := analysis.BuildReport(ctx, s.Env, analysis.ComplianceArgs{Framework: framework, Target: target, Site: site, Period: period})
+			rep, err := analysis.BuildReport(ctx, s.Env, args)
 			if err != nil {
 				return fmt.Errorf("compliance report: %w", err)
 			}

@@ -127,13 +127,9 @@ func (r *ComplianceResult) TruncateTo(n int, why string) {
 // BuildReport evaluates the framework over the estate in scope and, when
 // a.Period is set, adds the period's drills, workflow runs and changes.
 func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (ComplianceResult, error) {
-	var period time.Duration
-	if a.Period != "" {
-		d, err := inventory.ParseDuration(a.Period)
-		if err != nil || d.D() <= 0 {
-			return ComplianceResult{}, kit.InvalidArgs(fmt.Sprintf("period %q: want a duration such as 7d, 30d or 90d", a.Period))
-		}
-		period = d.D()
+	period, err := reportPeriod(a.Period)
+	if err != nil {
+		return ComplianceResult{}, err
 	}
 	e, err := Estate(ctx, env, a.Target, a.Site)
 	if err != nil {
@@ -159,6 +155,29 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 		p.Missing = append(p.Missing, "workflow runs and drills: no workflow engine is configured")
 	}
 	return out, nil
+}
+
+// Validate checks the framework and the period before anything is
+// collected (the compliance engine is the one judge of framework names).
+func (a *ComplianceArgs) Validate() error {
+	if _, err := reportPeriod(a.Period); err != nil {
+		return err
+	}
+	if rep := eng.Comply(&inventory.Estate{}, nil, a.Framework, eng.Rules{}); rep.Error != "" {
+		return kit.InvalidArgs(rep.Error)
+	}
+	return nil
+}
+
+func reportPeriod(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := inventory.ParseDuration(s)
+	if err != nil || d.D() <= 0 {
+		return 0, kit.InvalidArgs(fmt.Sprintf("period %q: want a duration such as 7d, 30d or 90d", s))
+	}
+	return d.D(), nil
 }
 
 // changes lists the audit trail's non-read calls of the period, newest

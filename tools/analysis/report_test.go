@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/testenv"
 	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
+	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
 // soxScope puts the demo estate's financial systems in SOX scope, as an
@@ -268,5 +270,47 @@ func TestReportFormat(t *testing.T) {
 		if (err != nil) != c.err || got != c.want {
 			t.Errorf("ReportFormat(%q, %q) = %q, %v", c.flag, c.file, got, err)
 		}
+	}
+}
+
+// TestReportToolStaysWithinTheResultLimit: a period with more changes than
+// fit in one result keeps the newest, says how many, and how to narrow.
+func TestReportToolStaysWithinTheResultLimit(t *testing.T) {
+	e := testenv.Start(t)
+	now := e.Server.Env.Now()
+	for i := range 200 {
+		if err := e.Server.Env.Audit.Write(safety.Record{Time: now.Add(-time.Duration(200-i) * time.Minute), Phase: safety.PhaseOutcome,
+			Tool: "ontap_create_snapshot", Tier: safety.Write, Target: "ontap-prod", Outcome: safety.OutcomeOK,
+			Args: map[string]any{"volume": fmt.Sprintf("vol_%03d", i), "comment": strings.Repeat("change ticket text ", 20)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := e.Call("compliance_report", map[string]any{"framework": "3-2-1-1-0", "period": "7d"})
+	if res.IsError {
+		t.Fatal(testenv.Text(res))
+	}
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Period  analysis.ReportPeriod `json:"period"`
+		Changes []analysis.Change     `json:"changes"`
+		Note    string                `json:"note"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > kit.MaxResultBytes {
+		t.Errorf("result of %d bytes, over %d", len(raw), kit.MaxResultBytes)
+	}
+	if m.Period.ChangesTotal != 200 || m.Period.ChangesListed != len(m.Changes) || len(m.Changes) >= 200 || len(m.Changes) == 0 {
+		t.Errorf("%d changes listed (%d said), %d in all", len(m.Changes), m.Period.ChangesListed, m.Period.ChangesTotal)
+	}
+	if m.Changes[0].Args["volume"] != "vol_199" {
+		t.Errorf("the newest change is not kept first: %v", m.Changes[0].Args)
+	}
+	if !strings.Contains(m.Note, "shorter period") {
+		t.Errorf("note %q does not say how to narrow", m.Note)
 	}
 }
