@@ -23,6 +23,7 @@ const (
 	TargetsURI = "recovery://targets"
 	AuditURI   = "recovery://audit"
 	HealthURI  = "recovery://health"
+	MetricsURI = "recovery://metrics"
 )
 
 // Register adds the resources to s.
@@ -51,6 +52,7 @@ func Register(s *server.MCPServer, env *kit.Env) {
 			md := tanalysis.HealthMarkdown(rep, rep.Findings, false)
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
 		})
+	registerMetrics(s, env)
 	registerTemplates(s, env)
 	registerRuns(s, env)
 }

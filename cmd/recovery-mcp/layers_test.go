@@ -26,7 +26,7 @@ func layer(p string) (int, bool) {
 	case p == "internal/ops", p == "internal/store", p == "internal/safety", p == "internal/targets",
 		p == "internal/inventory", p == "internal/inventory/collect":
 		return 2, true
-	case p == "internal/workflow", p == "internal/analysis":
+	case p == "internal/workflow", p == "internal/analysis", p == "internal/charts":
 		return 3, true
 	case strings.HasPrefix(p, "tools/"), p == "resources", p == "prompts":
 		return 4, true
@@ -71,6 +71,7 @@ func TestDependencyRule(t *testing.T) {
 	// extra names imports forbidden beyond the layering.
 	extra := map[string][]string{
 		"internal/analysis": {"net/", "os/exec", "database/sql", modPath + "clients/", modPath + "internal/targets", modPath + "internal/store", modPath + "internal/ops"},
+		"internal/charts":   {"net/", "os/exec", "database/sql", modPath + "clients/", modPath + "internal/targets", modPath + "internal/store", modPath + "internal/ops", modPath + "internal/workflow"},
 		"internal/config":   {modPath + "internal/workflow", modPath + "internal/store", modPath + "internal/ops", "go.temporal.io/", modPath + "clients/"},
 		"internal/ops":      {"github.com/mark3labs/", modPath + "tools/"},
 		"internal/workflow": {"github.com/mark3labs/", modPath + "tools/"},

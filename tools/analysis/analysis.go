@@ -16,6 +16,7 @@ import (
 	"time"
 
 	eng "github.com/recovery-mcp/recovery-mcp/internal/analysis"
+	"github.com/recovery-mcp/recovery-mcp/internal/charts"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
@@ -27,7 +28,7 @@ const Toolset = "analysis"
 
 // Tools returns the toolset.
 func Tools() []kit.Tool {
-	return []kit.Tool{backupHealth(), findUnprotected(), predictFailures(), recommendRecovery(), optimizePolicy(), complianceReport()}
+	return []kit.Tool{backupHealth(), findUnprotected(), predictFailures(), recommendRecovery(), optimizePolicy(), complianceReport(), getMetrics()}
 }
 
 // Scope selects what to analyse.
@@ -241,6 +242,7 @@ type PredictArgs struct {
 	Entity string `json:"entity,omitempty" jsonschema_description:"One VM, volume group or volume: all its assessments."`
 	Format string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Default 50."`
+	Charts *bool  `json:"charts,omitempty" jsonschema_description:"false: no PNG charts."`
 }
 
 // PredictResult holds predictions.
@@ -250,8 +252,14 @@ type PredictResult struct {
 	Predictions []eng.Prediction `json:"predictions"`
 	Total       int              `json:"total"`
 	Truncated   bool             `json:"truncated"`
-	md          bool
+	// Charts: the days-to-full forecast of the most urgent volume.
+	Charts []ChartNote `json:"charts"`
+	md     bool
+	images []kit.Image
 }
+
+// Images are the PNG charts.
+func (r *PredictResult) Images() []kit.Image { return r.images }
 
 // Len and TruncateTo let the tool kit cut predictions to the response budget.
 func (r *PredictResult) Len() int { return len(r.Predictions) }
@@ -302,8 +310,34 @@ func predictFailures() kit.Tool {
 		if res.Predictions == nil {
 			res.Predictions = []eng.Prediction{}
 		}
+		if a.Charts == nil || *a.Charts {
+			res.images, res.Charts = forecastChart(e, ps, c.Env.Rules)
+		} else {
+			res.Charts = chartsOff(charts.ChartForecast)
+		}
 		return res, nil
 	})
+}
+
+// forecastChart draws the days-to-full forecast of the first volume with
+// a capacity prediction (the most urgent, or the one entity asked about).
+func forecastChart(e *inventory.Estate, ps []eng.Prediction, r eng.Rules) ([]kit.Image, []ChartNote) {
+	var cs chartSet
+	for _, p := range ps {
+		if p.Kind != eng.PredictCapacityFull {
+			continue
+		}
+		f, err := eng.ForecastCapacity(e, p.Entity.ID, r)
+		if err != nil {
+			cs.add(charts.ChartForecast, charts.Spec{}, err)
+			return cs.images, cs.notes
+		}
+		s, err := charts.ForecastSpec(f)
+		cs.add(charts.ChartForecast, s, err)
+		return cs.images, cs.notes
+	}
+	cs.add(charts.ChartForecast, charts.Spec{}, &charts.NoData{Chart: charts.ChartForecast, Reason: "no volume has a days-to-full prediction"})
+	return cs.images, cs.notes
 }
 
 // ---- recommend_recovery

@@ -2,6 +2,7 @@ package kit
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -194,5 +195,43 @@ func TestFirstSentence(t *testing.T) {
 		if got := FirstSentence(c.in); got != c.want {
 			t.Errorf("FirstSentence(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+type pictured struct {
+	Name string `json:"name"`
+	imgs []Image
+}
+
+func (p *pictured) Images() []Image { return p.imgs }
+
+func TestImagesFollowTheText(t *testing.T) {
+	tests := []struct {
+		name string
+		imgs []Image
+	}{
+		{"none", nil},
+		{"two", []Image{{MIMEType: "image/png", Data: []byte("\x89PNG one")}, {MIMEType: "image/png", Data: []byte("\x89PNG two")}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := render(&pictured{Name: "x", imgs: tc.imgs}, "get_metrics", false)
+			if len(res.Content) != 1+len(tc.imgs) {
+				t.Fatalf("%d content blocks, want %d", len(res.Content), 1+len(tc.imgs))
+			}
+			if _, ok := res.Content[0].(mcp.TextContent); !ok {
+				t.Fatalf("first block %T, want text", res.Content[0])
+			}
+			for i, want := range tc.imgs {
+				img, ok := res.Content[1+i].(mcp.ImageContent)
+				if !ok || img.MIMEType != want.MIMEType || img.Data != base64.StdEncoding.EncodeToString(want.Data) {
+					t.Errorf("block %d: %+v", 1+i, res.Content[1+i])
+				}
+			}
+			raw, _ := json.Marshal(res.StructuredContent)
+			if strings.Contains(string(raw), "PNG") {
+				t.Errorf("image data in the structured content: %s", raw)
+			}
+		})
 	}
 }

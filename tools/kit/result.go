@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
@@ -81,8 +82,20 @@ type Summarizer interface{ Summary() string }
 // (a Markdown report); when Text returns "", the compact JSON form is used.
 type Texter interface{ Text() string }
 
+// Image is a picture a result carries beside its structured content (a
+// PNG chart): it becomes an MCP image content block after the text. It is
+// never part of the structured content.
+type Image struct {
+	MIMEType string
+	Data     []byte
+}
+
+// Imager is implemented by results that carry images; a result without
+// any returns none (the structured content says why, e.g. charts off).
+type Imager interface{ Images() []Image }
+
 // structured renders v as structuredContent plus compact text led by a
-// summary line.
+// summary line, then v's images, if any.
 func structured(v any, summary string) *mcp.CallToolResult {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -100,10 +113,13 @@ func structured(v any, summary string) *mcp.CallToolResult {
 			text = md
 		}
 	}
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(text)},
-		StructuredContent: json.RawMessage(raw),
+	content := []mcp.Content{mcp.NewTextContent(text)}
+	if im, ok := v.(Imager); ok {
+		for _, img := range im.Images() {
+			content = append(content, mcp.NewImageContent(base64.StdEncoding.EncodeToString(img.Data), img.MIMEType))
+		}
 	}
+	return &mcp.CallToolResult{Content: content, StructuredContent: json.RawMessage(raw)}
 }
 
 // render turns a handler's result into the tool result, cutting lists that
