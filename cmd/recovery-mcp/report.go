@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,9 +34,11 @@ func newReportComplianceCmd() *cobra.Command {
 estate) and write the report an auditor reads: every control with its status,
 evidence, affected entities and remediation; the recovery drills of the period
 with what they verified; the workflow runs; and the audited changes (arguments
-redacted). The format follows --format, else the extension of --out (.html is
-one self-contained page, .md is Markdown). The compliance_report tool with a
-period returns the same report.`,
+redacted); and the success metrics of the period with their charts. The format
+follows --format, else the extension of --out: .html is one self-contained page
+(charts embedded), .md is Markdown (charts written beside it as
+NAME.<chart>.png). The compliance_report tool with a period returns the same
+report, without the charts.`,
 		Example: `  recovery-mcp report compliance --demo --framework sox --period 90d --out sox.html
   recovery-mcp report compliance --config recovery.yaml --framework 3-2-1-1-0 --out q3.md`,
 		Args: cobra.NoArgs,
@@ -68,7 +72,11 @@ period returns the same report.`,
 			if err != nil {
 				return fmt.Errorf("compliance report: %w", err)
 			}
-			b, err := analysis.RenderReport(rep, fm)
+			stem := ""
+			if out != "-" {
+				stem = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
+			}
+			b, files, err := analysis.RenderReport(rep, fm, stem)
 			if err != nil {
 				return err
 			}
@@ -76,10 +84,15 @@ period returns the same report.`,
 				_, err = cmd.OutOrStdout().Write(b)
 				return err
 			}
+			for _, f := range files { // charts beside a Markdown report
+				if err := os.WriteFile(filepath.Join(filepath.Dir(out), f.Name), f.Data, 0o644); err != nil {
+					return fmt.Errorf("write the report's chart: %w", err)
+				}
+			}
 			if err := os.WriteFile(out, b, 0o644); err != nil {
 				return fmt.Errorf("write the report: %w", err)
 			}
-			logger.Info("report written", "file", out, "format", fm, "bytes", len(b))
+			logger.Info("report written", "file", out, "format", fm, "bytes", len(b), "charts", len(files))
 			return nil
 		},
 	}

@@ -27,9 +27,11 @@ func TestReportComplianceCommand(t *testing.T) {
 		errors string
 	}{
 		{"html by extension", []string{"--framework", "sox", "--out", filepath.Join(dir, "sox.html")}, "sox.html",
-			[]string{"<!DOCTYPE html>", "SOX backup compliance report", `id="sox.protected"`, "Recovery drills"}, ""},
-		{"markdown by flag, runs from the state file", []string{"--framework", "3-2-1-1-0", "--period", "30d", "--state-file", state, "--format", "md", "--out", "-"}, "",
-			[]string{"# 3-2-1-1-0 backup compliance report", "Period 30d", "recovery_testing (volume) | ontap-prod:vol_fin_share | running", "## Change audit"}, ""},
+			[]string{"<!DOCTYPE html>", "SOX backup compliance report", `id="sox.protected"`, "Recovery drills", `<img alt="Backup success rate per week (%)" src="data:image/png;base64,`}, ""},
+		{"markdown to standard output, runs from the state file", []string{"--framework", "3-2-1-1-0", "--period", "30d", "--state-file", state, "--format", "md", "--out", "-"}, "",
+			[]string{"# 3-2-1-1-0 backup compliance report", "Period 30d", "recovery_testing (volume) | ontap-prod:vol_fin_share | running", "## Change audit", "Charts: written beside"}, ""},
+		{"markdown by extension, charts beside", []string{"--framework", "gdpr", "--out", filepath.Join(dir, "gdpr.md")}, "gdpr.md",
+			[]string{"# GDPR backup compliance report", "## Success metrics", "](gdpr.backup_success_per_week.png)"}, ""},
 		{"unknown framework", []string{"--framework", "pci", "--out", filepath.Join(dir, "x.md")}, "", nil, "unknown framework"},
 		{"format unknown", []string{"--framework", "sox", "--out", filepath.Join(dir, "x.pdf")}, "", nil, "cannot tell the format"},
 		{"bad period", []string{"--framework", "sox", "--period", "soon", "--out", filepath.Join(dir, "x.md")}, "", nil, "period"},
@@ -57,6 +59,11 @@ func TestReportComplianceCommand(t *testing.T) {
 				got = string(b)
 			}
 			for _, w := range c.want {
+				if png, ok := strings.CutPrefix(w, "]("); ok {
+					if b, err := os.ReadFile(filepath.Join(dir, strings.TrimSuffix(png, ")"))); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
+						t.Errorf("chart %s not written beside the report: %v", png, err)
+					}
+				}
 				if !strings.Contains(got, w) {
 					t.Errorf("report lacks %q:\n%s", w, got)
 				}

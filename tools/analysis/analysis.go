@@ -462,17 +462,18 @@ type ComplianceArgs struct {
 	Target    string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Site      string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Format    string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
-	Period    string `json:"period,omitempty" jsonschema_description:"e.g. 90d: add its drills, runs and change audit."`
+	Period    string `json:"period,omitempty" jsonschema_description:"e.g. 90d: add its metrics, drills, runs and change audit."`
 }
 
 // ComplianceResult is the report: the controls, and with a period its
 // drills, runs and changes (see BuildReport).
 type ComplianceResult struct {
 	eng.ComplianceReport
-	Period  *ReportPeriod   `json:"period,omitempty"`
-	Drills  []DrillEvidence `json:"drills,omitempty"`
-	Changes []Change        `json:"changes,omitempty"`
-	Note    string          `json:"note,omitempty"`
+	Period  *ReportPeriod      `json:"period,omitempty"`
+	Drills  []DrillEvidence    `json:"drills,omitempty"`
+	Changes []Change           `json:"changes,omitempty"`
+	Metrics *eng.MetricsReport `json:"metrics,omitempty"`
+	Note    string             `json:"note,omitempty"`
 	md      bool
 }
 

@@ -20,6 +20,14 @@ package analysis
 //     report is built, whatever the audit writer did. The report says how
 //     far back the audit trail the server holds reaches: changes before it
 //     are not claimed to be absent.
+//   - Metrics: with a period, the report carries the success metrics of
+//     GatherMetrics over the same length of time (on the estate's clock,
+//     as get_metrics). Charts are drawn by RenderReport only: the HTML
+//     page embeds them as data: URIs; Markdown written to a file links PNG
+//     files written beside it (<stem>.<chart>.png: data: URIs are dropped
+//     by many Markdown viewers, GitHub among them). The tool's result
+//     carries no image (four charts would pass the response budget);
+//     get_metrics returns them.
 //   - Size: the tool's result stays under kit.MaxResultBytes by cutting
 //     the oldest changes first and saying so (with how to narrow: a shorter
 //     period, a target). The CLI writes the whole report to a file.
@@ -154,6 +162,15 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	if env.Workflows == nil {
 		p.Missing = append(p.Missing, "workflow runs and drills: no workflow engine is configured")
 	}
+	// The success metrics of the same length of time, on the estate's
+	// clock as get_metrics computes them (runs shifted onto it).
+	end := env.Clock().UTC()
+	mp := eng.Period{From: end.Add(-period), To: end, Label: "last " + a.Period}
+	m, err := GatherMetrics(ctx, env, eng.MetricsScope{Target: a.Target}, mp)
+	if err != nil {
+		return ComplianceResult{}, err
+	}
+	out.Metrics = &m
 	return out, nil
 }
 

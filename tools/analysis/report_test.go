@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -75,7 +76,7 @@ func buildReport(t *testing.T, e *testenv.Env, framework, period string) analysi
 
 func render(t *testing.T, r analysis.ComplianceResult, format string) string {
 	t.Helper()
-	b, err := analysis.RenderReport(r, format)
+	b, _, err := analysis.RenderReport(r, format, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,12 @@ func render(t *testing.T, r analysis.ComplianceResult, format string) string {
 // the same report. UPDATE_REPORTS=1 rewrites the golden file.
 func TestSOXReportGolden(t *testing.T) {
 	e := reportEstate(t)
-	got := render(t, buildReport(t, e, "sox", "90d"), analysis.ReportMarkdownFormat)
+	rep := buildReport(t, e, "sox", "90d")
+	b, files, err := analysis.RenderReport(rep, analysis.ReportMarkdownFormat, "sox-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
 	path := filepath.Join("..", "..", "testdata", "reports", "sox-demo.md")
 	if os.Getenv("UPDATE_REPORTS") == "1" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -116,13 +122,34 @@ func TestSOXReportGolden(t *testing.T) {
 		t.Error("no entity in SOX scope")
 	}
 
+	// Charts: PNG files beside the Markdown report, linked from it, and
+	// the same charts embedded in the HTML page.
+	if len(files) == 0 {
+		t.Error("no chart drawn")
+	}
+	html := render(t, rep, analysis.ReportHTMLFormat)
+	for _, f := range files {
+		if !strings.Contains(got, "]("+f.Name+")") || !strings.HasPrefix(string(f.Data), "\x89PNG") {
+			t.Errorf("chart %s is not a PNG linked from the report", f.Name)
+		}
+		if !strings.Contains(html, `src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(f.Data)+`"`) {
+			t.Errorf("chart %s is not embedded in the HTML report", f.Name)
+		}
+	}
+	if n := strings.Count(html, `src="data:image/png;base64,`); n != len(files) {
+		t.Errorf("%d charts embedded in the HTML report, want %d", n, len(files))
+	}
+
 	res := e.Call("compliance_report", map[string]any{"framework": "sox", "period": "90d", "format": "markdown"})
-	if res.IsError || testenv.Text(res) != got {
+	if res.IsError || testenv.Text(res) != analysis.ReportMarkdown(rep) {
 		t.Errorf("compliance_report with a period gives another report:\n%s", testenv.Text(res))
 	}
 	m := testenv.Structured(t, res)
 	if d, _ := m["drills"].([]any); len(d) != 2 {
 		t.Errorf("structured drills %v", m["drills"])
+	}
+	if mt, _ := m["metrics"].(map[string]any); mt == nil || len(mt["metrics"].([]any)) == 0 {
+		t.Errorf("structured metrics %v", m["metrics"])
 	}
 }
 
@@ -234,7 +261,7 @@ func TestReportChangeAudit(t *testing.T) {
 						t.Errorf("%s: the change audit lists %q", f, s)
 					}
 				}
-				secrets := []string{"hunter2", "AKIA"}
+				secrets := []string{"hunter2-secret", "AKIA-secret-key"}
 				for _, tg := range e.Demo.Config.Targets {
 					secrets = append(secrets, tg.Password.Reveal())
 				}

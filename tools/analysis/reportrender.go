@@ -2,8 +2,10 @@ package analysis
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"reflect"
 	"sort"
@@ -26,6 +28,24 @@ type reportView struct {
 	Changes  []changeView
 	Notes    []string // what the report lacks or cut, and why
 	Period   bool
+	// Metrics and their charts (with a period).
+	MetricsLine string
+	Metrics     []metricView
+	Charts      []chartView
+	ChartsNote  string
+}
+
+type metricView struct {
+	Title, Value, Target, Met, Source string
+}
+
+// chartView is one chart: embedded (Img), linked (File) or not drawn
+// (Reason).
+type chartView struct {
+	Name, Title, File, Reason string
+	// Img is the <img> element with the PNG as a data: URI, built here:
+	// html/template would escape every "+" of the base64 text as &#43;.
+	Img template.HTML
 }
 
 type controlView struct {
@@ -33,6 +53,7 @@ type controlView struct {
 	Evidence                                  []string // key: value
 	Affected                                  []string
 	More                                      int // affected entities beyond those listed
+	Count                                     int // all affected entities
 }
 
 type drillView struct {
@@ -113,7 +134,7 @@ func viewOf(r ComplianceResult) reportView {
 		v.Notes = append(v.Notes, r.Note)
 	}
 	for _, c := range r.Controls {
-		cv := controlView{ID: c.ID, Title: c.Title, Reference: c.Reference, Status: c.Status, Remediation: c.Remediation, More: c.AffectedCount - len(c.Affected)}
+		cv := controlView{ID: c.ID, Title: c.Title, Reference: c.Reference, Status: c.Status, Remediation: c.Remediation, More: c.AffectedCount - len(c.Affected), Count: c.AffectedCount}
 		keys := make([]string, 0, len(c.Evidence))
 		for k := range c.Evidence {
 			keys = append(keys, k)
@@ -149,6 +170,23 @@ func viewOf(r ComplianceResult) reportView {
 		}
 		v.Drills = append(v.Drills, dv)
 	}
+	if m := r.Metrics; m != nil {
+		v.MetricsLine = fmt.Sprintf("Success metrics, %s (%s to %s, estate clock).", m.Period.Label, ts(m.Period.From), ts(m.Period.To))
+		for i := range m.Metrics {
+			x := &m.Metrics[i]
+			mv := metricView{Title: x.Title, Value: x.Text(), Target: "-", Met: "-", Source: strings.TrimSpace(sourceText(x.Source))}
+			if x.Target != nil {
+				mv.Target = eng.FormatValue(*x.Target, x.Unit)
+			}
+			if x.Met != nil {
+				mv.Met = map[bool]string{true: "yes", false: "no"}[*x.Met]
+			}
+			if len(x.Source.IDs) > 0 {
+				mv.Source += "; e.g. " + strings.Join(x.Source.IDs[:min(3, len(x.Source.IDs))], ", ")
+			}
+			v.Metrics = append(v.Metrics, mv)
+		}
+	}
 	for _, c := range r.Changes {
 		who := c.Principal
 		if c.Client != "" {
@@ -164,9 +202,17 @@ func viewOf(r ComplianceResult) reportView {
 	return v
 }
 
-// ReportMarkdown renders a compliance report with its period as Markdown.
+// ReportMarkdown renders a compliance report with its period as Markdown
+// text, without charts (the tool's text; get_metrics returns the charts).
 func ReportMarkdown(r ComplianceResult) string {
 	v := viewOf(r)
+	if r.Metrics != nil {
+		v.ChartsNote = "Charts: get_metrics with the same period returns them as images."
+	}
+	return markdown(v)
+}
+
+func markdown(v reportView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%s\n", v.Title, strings.Join(v.Lines, "\n"))
 	for _, n := range v.Notes {
@@ -174,7 +220,7 @@ func ReportMarkdown(r ComplianceResult) string {
 	}
 	b.WriteString("\n## Controls\n\n| control | status | affected |\n|---|---|---|\n")
 	for _, c := range v.Controls {
-		fmt.Fprintf(&b, "| %s %s | **%s** | %d |\n", c.ID, cell(c.Title), c.Status, len(c.Affected)+c.More)
+		fmt.Fprintf(&b, "| %s %s | **%s** | %d |\n", c.ID, cell(c.Title), c.Status, c.Count)
 	}
 	for _, c := range v.Controls {
 		fmt.Fprintf(&b, "\n### %s %s: %s\n\nReference: %s.\n\nEvidence:\n\n", c.ID, c.Title, c.Status, c.Reference)
@@ -194,6 +240,26 @@ func ReportMarkdown(r ComplianceResult) string {
 	}
 	if !v.Period {
 		return b.String()
+	}
+	if v.MetricsLine != "" {
+		fmt.Fprintf(&b, "\n## Success metrics\n\n%s\n\n| metric | value | target | met | source |\n|---|---|---|---|---|\n", v.MetricsLine)
+		for _, m := range v.Metrics {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(m.Title), cell(m.Value), m.Target, m.Met, cell(m.Source))
+		}
+		if len(v.Charts) > 0 {
+			b.WriteString("\n")
+		}
+		for _, c := range v.Charts {
+			switch {
+			case c.File != "":
+				fmt.Fprintf(&b, "![%s](%s)\n\n", c.Title, c.File)
+			case c.Reason != "":
+				fmt.Fprintf(&b, "- Chart %s not drawn: %s.\n", c.Name, c.Reason)
+			}
+		}
+		if v.ChartsNote != "" {
+			fmt.Fprintf(&b, "\n%s\n", v.ChartsNote)
+		}
 	}
 	b.WriteString("\n## Recovery drills\n\n")
 	if len(v.Drills) == 0 {
@@ -233,10 +299,22 @@ func code(s string) string {
 }
 
 // ReportHTML renders a compliance report as one self-contained HTML page:
-// inline style, no script, no external asset.
+// inline style, no script, no external asset; charts embedded as data:
+// URIs.
 func ReportHTML(r ComplianceResult) ([]byte, error) {
+	v := viewOf(r)
+	if r.Metrics != nil {
+		for _, c := range reportCharts(*r.Metrics) {
+			if c.png != nil {
+				// base64 text holds no character HTML would need escaped
+				c.Img = template.HTML(`<img alt="` + html.EscapeString(c.Title) + `" src="data:image/png;base64,` +
+					base64.StdEncoding.EncodeToString(c.png) + `" width="800">`) // #nosec G203 -- escaped title, base64 data
+			}
+			v.Charts = append(v.Charts, c.chartView)
+		}
+	}
 	var buf bytes.Buffer
-	if err := reportPage.Execute(&buf, viewOf(r)); err != nil {
+	if err := reportPage.Execute(&buf, v); err != nil {
 		return nil, fmt.Errorf("render the HTML report: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -257,6 +335,7 @@ code{font-size:.85em;word-break:break-all}
 .note{border-left:4px solid #e69f00;background:#fff8e6;padding:.4rem .8rem;margin:.5rem 0}
 .pass{color:#006e4f;font-weight:bold}.fail{color:#b3471a;font-weight:bold}.unknown{color:#5a5a5a;font-weight:bold}
 section.control{border-top:1px solid #ddd;padding-top:.3rem}
+figure{margin:1rem 0}img{max-width:100%;height:auto}
 </style>
 </head>
 <body>
@@ -266,7 +345,7 @@ section.control{border-top:1px solid #ddd;padding-top:.3rem}
 {{end}}<h2>Controls</h2>
 <table>
 <tr><th>control</th><th>status</th><th>affected</th></tr>
-{{range .Controls}}<tr><td><a href="#{{.ID}}">{{.ID}}</a> {{.Title}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{len .Affected}}{{if .More}} + {{.More}}{{end}}</td></tr>
+{{range .Controls}}<tr><td><a href="#{{.ID}}">{{.ID}}</a> {{.Title}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Count}}</td></tr>
 {{end}}</table>
 {{range .Controls}}<section class="control" id="{{.ID}}">
 <h3>{{.ID}} {{.Title}}: <span class="{{.Status}}">{{.Status}}</span></h3>
@@ -278,7 +357,15 @@ section.control{border-top:1px solid #ddd;padding-top:.3rem}
 {{if .Affected}}<p>Affected: {{range $i, $a := .Affected}}{{if $i}}; {{end}}{{$a}}{{end}}{{if .More}} and {{.More}} more{{end}}.</p>
 {{end}}{{if ne .Status "pass"}}{{if .Remediation}}<p>Remediation: {{.Remediation}}</p>
 {{end}}{{end}}</section>
-{{end}}{{if .Period}}<h2>Recovery drills</h2>
+{{end}}{{if .MetricsLine}}<h2>Success metrics</h2>
+<p>{{.MetricsLine}}</p>
+<table>
+<tr><th>metric</th><th>value</th><th>target</th><th>met</th><th>source</th></tr>
+{{range .Metrics}}<tr><td>{{.Title}}</td><td>{{.Value}}</td><td>{{.Target}}</td><td>{{.Met}}</td><td>{{.Source}}</td></tr>
+{{end}}</table>
+{{range .Charts}}{{if .Img}}<figure>{{.Img}}<figcaption>{{.Title}}</figcaption></figure>
+{{else}}<p>Chart {{.Name}} not drawn: {{.Reason}}.</p>
+{{end}}{{end}}{{end}}{{if .Period}}<h2>Recovery drills</h2>
 {{if .Drills}}<table>
 <tr><th>run</th><th>kind</th><th>entity</th><th>status</th><th>started</th><th>ended</th><th>RTO</th><th>RPO</th><th>result</th><th>evidence</th></tr>
 {{range .Drills}}<tr><td>{{.Run}}</td><td>{{.Kind}}</td><td>{{.Entity}}</td><td>{{.Status}}</td><td>{{.Started}}</td><td>{{.Ended}}</td><td>{{.RTO}}</td><td>{{.RPO}}</td><td>{{.Result}}</td><td>{{.Evidence}}</td></tr>
@@ -331,10 +418,58 @@ func ReportFormat(explicit, file string) (string, error) {
 	return "", fmt.Errorf("format %q: want html or md", explicit)
 }
 
-// RenderReport renders r in format (ReportFormat's answer).
-func RenderReport(r ComplianceResult, format string) ([]byte, error) {
+// ReportFile is a file written beside a report (a chart of a Markdown
+// report), named relative to the report's directory.
+type ReportFile struct {
+	Name string
+	Data []byte
+}
+
+// RenderReport renders r in format (ReportFormat's answer). A Markdown
+// report with a stem (the report file's name without extension) links its
+// charts as files stem.<chart>.png, returned to be written beside it;
+// without a stem (standard output) it says where the charts are.
+func RenderReport(r ComplianceResult, format, stem string) ([]byte, []ReportFile, error) {
 	if format == ReportHTMLFormat {
-		return ReportHTML(r)
+		b, err := ReportHTML(r)
+		return b, nil, err
 	}
-	return []byte(ReportMarkdown(r)), nil
+	v := viewOf(r)
+	var files []ReportFile
+	if r.Metrics != nil {
+		if stem == "" {
+			v.ChartsNote = "Charts: written beside a report written to a file, embedded in the HTML report."
+		} else {
+			for _, c := range reportCharts(*r.Metrics) {
+				if c.png != nil {
+					c.File = stem + "." + c.Name + ".png"
+					files = append(files, ReportFile{Name: c.File, Data: c.png})
+				}
+				v.Charts = append(v.Charts, c.chartView)
+			}
+		}
+	}
+	return []byte(markdown(v)), files, nil
+}
+
+type drawnChart struct {
+	chartView
+	png []byte
+}
+
+// reportCharts draws the metrics' charts, in MetricCharts' order, with the
+// reason for each chart not drawn.
+func reportCharts(m eng.MetricsReport) []drawnChart {
+	images, notes := MetricCharts(m)
+	out := make([]drawnChart, 0, len(notes))
+	next := 0
+	for _, n := range notes {
+		c := drawnChart{chartView: chartView{Name: n.Name, Title: n.Title, Reason: n.Reason}}
+		if n.Included && next < len(images) {
+			c.png = images[next].Data
+			next++
+		}
+		out = append(out, c)
+	}
+	return out
 }
