@@ -54,6 +54,9 @@ import (
 // DefaultReportPeriod is the period of `report compliance` without --period.
 const DefaultReportPeriod = "90d"
 
+// reportRPOEntities is how many entities missing their RPO a report names.
+const reportRPOEntities = 10
+
 // maxRuns is how many workflow runs a report reads (newest first).
 const maxRuns = 500
 
@@ -162,6 +165,9 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	if env.Workflows == nil {
 		p.Missing = append(p.Missing, "workflow runs and drills: no workflow engine is configured")
 	}
+	if a.Site != "" {
+		p.Missing = append(p.Missing, "site "+a.Site+" narrows the controls only: metrics, drills, runs and changes cover every site")
+	}
 	// The success metrics of the same length of time, on the estate's
 	// clock as get_metrics computes them (runs shifted onto it).
 	end := env.Clock().UTC()
@@ -170,6 +176,15 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	if err != nil {
 		return ComplianceResult{}, err
 	}
+	// The report names the entities missing their RPO worst first
+	// (RPOEntitiesTotal still counts them all); get_metrics lists more.
+	missed := m.RPOEntities[:0:0]
+	for _, x := range m.RPOEntities {
+		if !x.Met && len(missed) < reportRPOEntities {
+			missed = append(missed, x)
+		}
+	}
+	m.RPOEntities = missed
 	out.Metrics = &m
 	return out, nil
 }

@@ -31,6 +31,8 @@ type reportView struct {
 	// Metrics and their charts (with a period).
 	MetricsLine string
 	Metrics     []metricView
+	RPOMissed   []string // entities missing their RPO, worst first
+	RPOLine     string
 	Charts      []chartView
 	ChartsNote  string
 }
@@ -171,7 +173,7 @@ func viewOf(r ComplianceResult) reportView {
 		v.Drills = append(v.Drills, dv)
 	}
 	if m := r.Metrics; m != nil {
-		v.MetricsLine = fmt.Sprintf("Success metrics, %s (%s to %s, estate clock).", m.Period.Label, ts(m.Period.From), ts(m.Period.To))
+		v.MetricsLine = fmt.Sprintf("Success metrics of %s (not only the framework's scope), %s: %s to %s, estate clock.", scopeText(m.Scope), m.Period.Label, ts(m.Period.From), ts(m.Period.To))
 		for i := range m.Metrics {
 			x := &m.Metrics[i]
 			mv := metricView{Title: x.Title, Value: x.Text(), Target: "-", Met: "-", Source: strings.TrimSpace(sourceText(x.Source))}
@@ -185,6 +187,16 @@ func viewOf(r ComplianceResult) reportView {
 				mv.Source += "; e.g. " + strings.Join(x.Source.IDs[:min(3, len(x.Source.IDs))], ", ")
 			}
 			v.Metrics = append(v.Metrics, mv)
+		}
+		for _, x := range m.RPOEntities {
+			ach := x.Missing
+			if x.AchievedSeconds != nil {
+				ach = "achieved " + eng.FormatValue(*x.AchievedSeconds, "s")
+			}
+			v.RPOMissed = append(v.RPOMissed, fmt.Sprintf("%s: %s against %s", entity(x.Entity), ach, eng.FormatValue(x.TargetSeconds, "s")))
+		}
+		if len(v.RPOMissed) > 0 {
+			v.RPOLine = fmt.Sprintf("Entities missing their RPO, worst %d (get_metrics lists more):", len(v.RPOMissed))
 		}
 	}
 	for _, c := range r.Changes {
@@ -245,6 +257,12 @@ func markdown(v reportView) string {
 		fmt.Fprintf(&b, "\n## Success metrics\n\n%s\n\n| metric | value | target | met | source |\n|---|---|---|---|---|\n", v.MetricsLine)
 		for _, m := range v.Metrics {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(m.Title), cell(m.Value), m.Target, m.Met, cell(m.Source))
+		}
+		if v.RPOLine != "" {
+			fmt.Fprintf(&b, "\n%s\n\n", v.RPOLine)
+			for _, x := range v.RPOMissed {
+				fmt.Fprintf(&b, "- %s\n", x)
+			}
 		}
 		if len(v.Charts) > 0 {
 			b.WriteString("\n")
@@ -363,7 +381,11 @@ figure{margin:1rem 0}img{max-width:100%;height:auto}
 <tr><th>metric</th><th>value</th><th>target</th><th>met</th><th>source</th></tr>
 {{range .Metrics}}<tr><td>{{.Title}}</td><td>{{.Value}}</td><td>{{.Target}}</td><td>{{.Met}}</td><td>{{.Source}}</td></tr>
 {{end}}</table>
-{{range .Charts}}{{if .Img}}<figure>{{.Img}}<figcaption>{{.Title}}</figcaption></figure>
+{{if .RPOLine}}<p>{{.RPOLine}}</p>
+<ul>
+{{range .RPOMissed}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{range .Charts}}{{if .Img}}<figure>{{.Img}}<figcaption>{{.Title}}</figcaption></figure>
 {{else}}<p>Chart {{.Name}} not drawn: {{.Reason}}.</p>
 {{end}}{{end}}{{end}}{{if .Period}}<h2>Recovery drills</h2>
 {{if .Drills}}<table>
