@@ -21,6 +21,7 @@ const (
 		"space.snapshot_spill,space.size_available_for_snapshots," +
 		"space.snapshot.reserve_percent,space.snapshot.used,space.snapshot.reserve_size," +
 		"space.snapshot.reserve_available,space.snapshot.space_used_percent," +
+		"space.physical_used,space.logical_space.used," +
 		"clone.is_flexclone,clone.has_flexclone,clone.parent_volume,clone.parent_snapshot,clone.parent_svm," +
 		"snapmirror.is_protected"
 	FileFields = "name,path,type,size,bytes_used,modified_time,changed_time,accessed_time,creation_time," +

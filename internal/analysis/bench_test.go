@@ -235,3 +235,21 @@ func BenchmarkComply(b *testing.B) {
 		Comply(e, nil, Framework32110, r)
 	}
 }
+
+// BenchmarkMetrics: every success metric over 30 days of the big estate,
+// including the four compliance frameworks.
+func BenchmarkMetrics(b *testing.B) {
+	e, r := big(b), DefaultRules()
+	e.Index()
+	in := MetricsInput{Estate: e, Period: LastDays(asOf(e), 30), Rules: r}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var rep MetricsReport
+	for b.Loop() {
+		rep = Metrics(in)
+	}
+	if rep.Error != "" || rep.RPOEntitiesTotal == 0 {
+		b.Fatalf("report: %q, %d entities", rep.Error, rep.RPOEntitiesTotal)
+	}
+	b.ReportMetric(float64(rep.RPOEntitiesTotal), "entities")
+}

@@ -10,6 +10,8 @@
 //	Recommend(e, ref, incident, scenario, r) -> Recommendation (ranked recovery options with tool steps)
 //	Optimize(e, rules)                       -> []Suggestion   (schedule and retention changes)
 //	Comply(e, audit, framework, rules)       -> ComplianceReport (sox, hipaa, gdpr, 3-2-1-1-0)
+//	Metrics(MetricsInput)                    -> MetricsReport  (success metrics over a period, metrics.go)
+//	ForecastCapacity(e, volume, rules)       -> CapacityForecast (days-to-full series for a chart)
 //
 // # Design decisions
 //
@@ -81,6 +83,16 @@
 //   - Partial estates are said, not hidden. Unreachable targets are a
 //     finding (high), lower the score, and turn compliance passes into
 //     unknown.
+//   - Metrics report, never invent. Each number carries its Source (counts
+//     and ids of the tasks, jobs, workflow runs, drills, recovery points,
+//     volumes or controls behind it); a number that cannot be computed is
+//     nil with Missing saying why. Workflow runs enter as RunRecords, so
+//     the engine stays pure (the tool layer reads the journal). Achieved RPO
+//     is the longest gap between usable copies, measured only over the span
+//     the policy keeps in full (retention count x shortest schedule), so
+//     retention thinning is not reported as a missed backup; MTTR includes
+//     approval waits (they are part of the time to recover); compliance
+//     scores count unknown controls against the score.
 //   - Compliance never passes without evidence: missing data (encryption
 //     state, restore timings, history too short to prove absence) is
 //     "unknown", with the reason in the evidence.

@@ -203,8 +203,9 @@ type WeekRate struct {
 }
 
 // EntityRPO is the achieved RPO of one protected entity: the longest
-// interval without a usable recovery point over the span its retained
-// recovery points cover (up to the period end).
+// interval without a usable recovery point from the newest one at or
+// before the period start to the period end; when retention thins older
+// copies, from the oldest one after ThinnedBefore.
 type EntityRPO struct {
 	Entity EntityRef `json:"entity"`
 	Tier   int       `json:"tier"`
@@ -213,8 +214,13 @@ type EntityRPO struct {
 	TargetSeconds   float64  `json:"target_s"`
 	Met             bool     `json:"met"`
 	// CoveredFrom is where the measurement starts: the newest recovery
-	// point at or before the period start, else the oldest in the period.
-	CoveredFrom    time.Time `json:"covered_from,omitzero"`
+	// point at or before the period start, else the oldest after it (or
+	// after ThinnedBefore).
+	CoveredFrom time.Time `json:"covered_from,omitzero"`
+	// ThinnedBefore is set when the policy's retention thins copies older
+	// than it (retention count x shortest schedule): gaps before it are
+	// by design and not measured.
+	ThinnedBefore  time.Time `json:"thinned_before,omitzero"`
 	RecoveryPoints int       `json:"recovery_points"`
 	Missing        string    `json:"missing,omitempty"`
 }
@@ -293,11 +299,12 @@ type MetricsReport struct {
 	Error string      `json:"error,omitempty"`
 }
 
-// Limits on the report's lists.
+// Limits on the report's lists: a full report stays under 36 KB of JSON,
+// inside a tool result's 40 KB (TestMetricsReportSize).
 const (
-	MaxRPOEntities = 50
-	MaxLagSeries   = 5
-	MaxDrills      = 50
+	MaxRPOEntities = 30
+	MaxLagSeries   = 3
+	MaxDrills      = 30
 )
 
 // Metric returns the metric with id, or nil.
@@ -339,6 +346,11 @@ func Metrics(in MetricsInput) MetricsReport {
 	m.efficiency()
 	m.compliance()
 	m.lag()
+	for i := range rep.Metrics {
+		if rep.Metrics[i].Source.Counts == nil {
+			rep.Metrics[i].Source.Counts = map[string]int{} // "counts": {} rather than null
+		}
+	}
 	return rep
 }
 
@@ -555,13 +567,21 @@ func (m *metricsRun) rpo() {
 		}
 		tier, _ := m.in.Rules.Tiers.Classify(en)
 		er := EntityRPO{Entity: refOf(en), Tier: tier, TargetSeconds: pol.EffectiveRPO().Seconds()}
+		// Retention thins old copies by design (ONTAP keeps 6 hourly and 2
+		// daily, say): gaps are measured only as far back as the policy
+		// keeps every copy of its shortest schedule.
+		from := p.From
+		if span := time.Duration(pol.RetentionCount) * pol.Schedule.D(); span > 0 && p.To.Add(-span).After(from) {
+			from = p.To.Add(-span)
+			er.ThinnedBefore = from
+		}
 		var times []time.Time
 		var anchor time.Time
 		for _, rp := range m.ix.RecoveryPoints(en.ID) {
 			if !rp.Usable() || !rp.Created.Before(p.To) {
 				continue
 			}
-			if !rp.Created.After(p.From) {
+			if !rp.Created.After(from) {
 				if rp.Created.After(anchor) {
 					anchor = rp.Created
 				}
@@ -569,8 +589,8 @@ func (m *metricsRun) rpo() {
 			}
 			times = append(times, rp.Created)
 		}
-		if !anchor.IsZero() {
-			times = append(times, anchor)
+		if !anchor.IsZero() && er.ThinnedBefore.IsZero() {
+			times = append(times, anchor) // thinned: the copy before the window is older by design
 		}
 		slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 		times = slices.Compact(times)
@@ -599,7 +619,7 @@ func (m *metricsRun) rpo() {
 			met++
 		}
 	}
-	src.Note = "achieved RPO = longest gap between usable recovery points (local or replica) from the newest at or before the period start to the period end; target = policy RPO or schedule"
+	src.Note = "achieved RPO = longest gap between usable recovery points (local or replica) from the newest at or before the period start to the period end, or, when the policy's retention (count x shortest schedule) thins copies within the period, over what it keeps in full; target = policy RPO or schedule"
 	m.rep.Metrics = append(m.rep.Metrics, percentMetric(MetricRPOMet, "Entities meeting their RPO", met, len(all), 100, src,
 		"no protected entity in the scope"))
 	ratio := func(er EntityRPO) float64 {

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -287,6 +288,11 @@ func TestMetricsMissing(t *testing.T) {
 			t.Errorf("%s: source note does not carry the runs note", id)
 		}
 	}
+	for _, m := range r.Metrics {
+		if m.Source.Counts == nil {
+			t.Errorf("%s: nil source counts", m.ID)
+		}
+	}
 	if m := val(t, r, MetricDrillRTOMet); m.Missing != "no drill in the period" {
 		t.Errorf("drill missing %q", m.Missing)
 	}
@@ -322,4 +328,74 @@ func TestMetricsDeterministic(t *testing.T) {
 	if string(a) != string(b) {
 		t.Error("two runs over the same input differ")
 	}
+}
+
+// Retention thins old copies by design: gaps are measured only over what
+// the policy keeps in full (retention count x shortest schedule).
+func TestMetricsRPORetentionWindow(t *testing.T) {
+	e, _, p := metricsFixture()
+	e.Policies[0].RetentionCount = 6 // gold: 6 x 4h = the last 24h
+	e.Policies[1].RetentionCount = 3 // daily: 3 x 24h = the last 72h
+	e.Normalize()
+	r := Metrics(MetricsInput{Estate: e, Period: p, Rules: DefaultRules()})
+	byID := map[string]EntityRPO{}
+	for _, er := range r.RPOEntities {
+		byID[er.Entity.ID] = er
+	}
+	tests := []struct {
+		id       string
+		achieved float64
+		points   int
+		covered  time.Time
+	}{
+		// after now-24h = from+312h: 315..335, 6 points, gaps 4h, last 1h
+		{"vm-a", 4 * 3600, 6, p.From.Add(315 * hr)},
+		// after now-72h = from+264h: 286, 310, 334; the 48h gap early in
+		// the period is before the window
+		{"vol-b", 24 * 3600, 3, p.From.Add(286 * hr)},
+	}
+	for _, tc := range tests {
+		er := byID[tc.id]
+		if er.AchievedSeconds == nil || *er.AchievedSeconds != tc.achieved || er.RecoveryPoints != tc.points || !er.CoveredFrom.Equal(tc.covered) || er.ThinnedBefore.IsZero() || !er.Met {
+			t.Errorf("%s: %+v (achieved %v)", tc.id, er, er.AchievedSeconds)
+		}
+	}
+	if m := val(t, r, MetricRPOMet); !near(*m.Value, 200.0/3) {
+		t.Errorf("rpo met %v, want 2/3", *m.Value)
+	}
+}
+
+// A report with every list at its limit (90 days: 13 weeks, 90 lag points
+// per series) stays under 36 KB of JSON, inside a tool result's 40 KB.
+func TestMetricsReportSize(t *testing.T) {
+	e := &inventory.Estate{AsOf: now, Targets: []inventory.Target{{Name: "ontap-production-cluster-01", Kind: inventory.KindOntap, Reachable: true}},
+		Policies: []inventory.Policy{{Name: "hourly", RPO: d(hr), Schedule: d(hr)}}}
+	p := LastDays(now, 90)
+	var runs []RunRecord
+	for i := range 60 {
+		id := fmt.Sprintf("vol-%03d-0123456789abcdef", i)
+		e.Entities = append(e.Entities, inventory.Entity{Kind: inventory.EntityVolume, ID: id, Name: fmt.Sprintf("vol_production_database_%03d", i),
+			Target: "ontap-production-cluster-01", SVM: "svm_production", Policy: "hourly"})
+		e.RecoveryPoints = append(e.RecoveryPoints, inventory.RecoveryPoint{ID: id + "-rp", EntityID: id, Created: now.Add(-50 * hr), Status: inventory.StatusComplete})
+		rel := inventory.Replication{ID: id + "-rel", SourceEntityID: id, SourcePath: "svm_production:vol_production_database", DestinationPath: "svm_production_dr:vol_production_database_dr", Schedule: d(hr)}
+		for k := range 90 * 24 {
+			rel.LagHistory = append(rel.LagHistory, inventory.LagSample{Time: now.Add(-time.Duration(k) * hr), Lag: d(time.Duration(k%7) * time.Hour)})
+		}
+		e.Replications = append(e.Replications, rel)
+		yes := true
+		runs = append(runs, RunRecord{ID: fmt.Sprintf("run_%016d", i), Kind: RunRecoveryTesting, Type: "volume", Status: "succeeded", Entity: "svm_production:vol_production_database",
+			Created: now.Add(-time.Duration(i) * hr), Ended: now.Add(-time.Duration(i)*hr + time.Minute), RTOSeconds: 61.234, RTOTargetSeconds: 1800, Passed: &yes})
+		e.Operations = append(e.Operations, inventory.Operation{ID: fmt.Sprintf("job-%032d", i), Kind: inventory.OpSnapshot, EntityID: id, Target: "ontap-production-cluster-01",
+			Start: now.Add(-time.Duration(i) * dy), End: now.Add(-time.Duration(i)*dy + time.Minute), Status: inventory.OpSucceeded})
+	}
+	e.Normalize()
+	r := Metrics(MetricsInput{Estate: e, Runs: runs, Period: p, Rules: DefaultRules()})
+	if len(r.RPOEntities) != MaxRPOEntities || len(r.Lag) != MaxLagSeries || len(r.Drills) != MaxDrills || len(r.Weekly) != 13 {
+		t.Fatalf("lists not at their limits: %d %d %d %d", len(r.RPOEntities), len(r.Lag), len(r.Drills), len(r.Weekly))
+	}
+	b, _ := json.Marshal(r)
+	if len(b) >= 36_000 {
+		t.Errorf("full report is %d bytes, want < 36000", len(b))
+	}
+	t.Logf("full report: %d bytes", len(b))
 }

@@ -20,8 +20,11 @@
 //     says what it covers.
 //   - Durations are drawn in the unit that suits their size (seconds,
 //     minutes, hours or days) and the axis says which.
-//   - Small: flat colours and no image background beyond white keep a
-//     40-point chart well under 60 KB (tested).
+//   - Small: the drawing is mapped onto a fixed palette of about 50
+//     colours (flat fills plus anti-aliasing steps) and PNG-encoded at the
+//     default level: a 40-point chart is about 14 KB, well under the 60 KB
+//     limit (tested), drawn in about 50 ms (BenchmarkRender; the best
+//     compression level saved 7 % for 4x the time).
 //   - A trend needs at least two points in time; a distribution at least
 //     one measured value. Otherwise the chart is not drawn and NoData says
 //     why, for the tool to put in its answer instead.
@@ -166,7 +169,7 @@ func Render(s Spec) ([]byte, error) {
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(Width)*vg.Inch/dpi, vg.Length(Height)*vg.Inch/dpi), vgimg.UseDPI(dpi))
 	p.Draw(vgdraw.New(c))
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, paletted(c.Image())); err != nil {
 		return nil, fmt.Errorf("chart %q: encode PNG: %w", s.Title, err)
 	}
@@ -323,6 +326,26 @@ func paletted(img image.Image) image.Image {
 		}
 	}
 	out := image.NewPaletted(img.Bounds(), pal)
-	draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Src)
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Src)
+		return out
+	}
+	// A chart has few distinct colours: look each up once.
+	cache := map[uint32]uint8{}
+	b := rgba.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			o := rgba.PixOffset(x, y)
+			px := rgba.Pix[o : o+4 : o+4]
+			key := uint32(px[0])<<24 | uint32(px[1])<<16 | uint32(px[2])<<8 | uint32(px[3])
+			i, ok := cache[key]
+			if !ok {
+				i = uint8(pal.Index(color.RGBA{px[0], px[1], px[2], px[3]}))
+				cache[key] = i
+			}
+			out.Pix[out.PixOffset(x, y)] = i
+		}
+	}
 	return out
 }

@@ -80,8 +80,14 @@ func TestSpecs(t *testing.T) {
 			decode(t, b)
 		})
 	}
+	// a partial week says how many days it covers
+	s, _ := SuccessRateSpec([]analysis.WeekRate{{Start: to.AddDate(0, 0, -9), End: to.AddDate(0, 0, -7), Rate: f(50), Succeeded: 1, Failed: 1},
+		{Start: to.AddDate(0, 0, -7), End: to, Rate: f(100), Succeeded: 3}}, 98, period)
+	if s.Categories[0] != "Feb 20 (2d)\n1/2" || s.Categories[1] != "Feb 22\n3/3" || s.Series[0].Y[0] != 50 {
+		t.Errorf("weeks %q %v", s.Categories, s.Series[0].Y)
+	}
 	// values in the chosen units
-	s, _ := RPOByTierSpec(tiers, period)
+	s, _ = RPOByTierSpec(tiers, period)
 	if len(s.Categories) != 1 || s.Series[0].Y[0] != 1 || s.Series[1].Y[0] != 2 || s.Series[2].Y[0] != 1 || !strings.Contains(s.Categories[0], "1/2 met") {
 		t.Errorf("rpo spec %+v", s)
 	}
@@ -193,4 +199,27 @@ func TestForecastSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	decode(t, b)
+}
+
+// BenchmarkRender: one 40-point line chart, spec to PNG bytes.
+func BenchmarkRender(b *testing.B) {
+	var a analysis.LagSeries
+	a.Name, a.RPOSeconds = "svm1:db -> svm2:db_dst", 3600
+	for i := range 40 {
+		a.Points = append(a.Points, analysis.LagPoint{Time: to.AddDate(0, 0, -40+i), LagSeconds: 1800 + 900*math.Sin(float64(i))})
+	}
+	s, err := LagSpec([]analysis.LagSeries{a}, period)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		png, err := Render(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(png)
+	}
+	b.ReportMetric(float64(n), "bytes")
 }

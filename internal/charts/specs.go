@@ -43,6 +43,9 @@ func SuccessRateSpec(weeks []analysis.WeekRate, target float64, p analysis.Perio
 	var y []float64
 	for _, w := range weeks {
 		label := w.Start.UTC().Format("Jan 02")
+		if days := w.End.Sub(w.Start).Hours() / 24; !w.End.IsZero() && days < 6.99 {
+			label += fmt.Sprintf(" (%sd)", trim(days))
+		}
 		if w.Rate == nil {
 			y = append(y, math.NaN())
 			label += "\n(none)"

@@ -141,6 +141,12 @@ func TestMetricsOnTheDemoEstate(t *testing.T) {
 	if c := metricOf(t, rep, "recovery_test_success_rate")["source"].(map[string]any)["counts"].(map[string]any); c["workflow_runs"] != 2.0 {
 		t.Errorf("recovery test counts %v", c)
 	}
+	// storage efficiency from the arrays' own logical and physical figures
+	// (the simulator gives each volume a 1.2:1 to 3:1 reduction)
+	if m := metricOf(t, rep, "storage_efficiency"); m["value"] == nil || m["value"].(float64) < 1.2 || m["value"].(float64) > 3 ||
+		m["source"].(map[string]any)["counts"].(map[string]any)["volumes"].(float64) < 1 {
+		t.Errorf("storage efficiency %v", m)
+	}
 	// every metric has a value with a source, or says what is missing
 	for _, x := range rep["metrics"].([]any) {
 		mm := x.(map[string]any)

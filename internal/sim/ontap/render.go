@@ -1,6 +1,7 @@
 package ontap
 
 import (
+	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,6 +167,18 @@ func spaceOf(v *fleet.OntapVolume) volumeSpace {
 	return sp
 }
 
+// logicalUsed is ONTAP's space.logical_space.used: the physical use plus
+// what deduplication and compression saved. The fleet models no
+// efficiency, so each volume gets a data reduction ratio between 1.2:1
+// and 3:1 derived from its uuid (day2-analytics §5: "≥2:1 usual, 3:1
+// common").
+func logicalUsed(v *fleet.OntapVolume, physical int64) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(v.UUID))
+	ratio := 1.2 + float64(h.Sum32()%181)/100
+	return int64(float64(physical) * ratio)
+}
+
 func pct(a, b int64) int64 {
 	if b <= 0 {
 		return 0
@@ -206,7 +219,7 @@ func (s *Server) renderVolume(c *fleet.OntapCluster, v *fleet.OntapVolume) obj {
 			"physical_used": sp.used + sp.snapUsed - sp.spill, "footprint": sp.usedByAFS + sp.snapUsed,
 			"physical_used_percent": pct(sp.used+sp.snapUsed-sp.spill, sp.size),
 			"logical_space": obj{
-				"used": sp.used, "available": sp.available, "used_by_afs": sp.usedByAFS,
+				"used": logicalUsed(v, sp.used+sp.snapUsed-sp.spill), "available": sp.available, "used_by_afs": sp.usedByAFS,
 				"used_by_snapshots": sp.snapUsed, "used_percent": pct(sp.used, sp.afsTotal),
 				"enforcement": false, "reporting": false,
 			},
