@@ -341,3 +341,31 @@ func TestReportToolStaysWithinTheResultLimit(t *testing.T) {
 		t.Errorf("note %q does not say how to narrow", m.Note)
 	}
 }
+
+// BenchmarkSOXReport builds the SOX report of the demo estate (seed 1)
+// with a 90-day period and renders it as HTML with its charts; the
+// estate is collected once (the collector's cache), as for repeated
+// reports of one server.
+func BenchmarkSOXReport(b *testing.B) {
+	est, err := fleet.Generate(fleet.GenerateOptions{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := testenv.StartEstate(b, est, func(o *server.Options) {
+		o.Config.Analysis.Tiers.Rules = append(o.Config.Analysis.Tiers.Rules, soxScope)
+	})
+	ctx := context.Background()
+	var size int
+	for b.Loop() {
+		r, err := analysis.BuildReport(ctx, e.Server.Env, analysis.ComplianceArgs{Framework: "sox", Period: "90d"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _, err := analysis.RenderReport(r, analysis.ReportHTMLFormat, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(out)
+	}
+	b.ReportMetric(float64(size), "html_bytes")
+}
