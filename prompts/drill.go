@@ -5,24 +5,40 @@ import "fmt"
 func runRecoveryDrill() Prompt {
 	return Prompt{
 		Name:        "run_recovery_drill",
-		Description: "Run a recovery drill of a volume as a durable workflow and report its RTO, RPO and evidence against the criteria.",
+		Description: "Run a recovery drill (volume, file, VM or full DR) as a durable workflow and report its RTO, RPO and evidence against the criteria.",
 		Args: []Arg{
-			{Name: "volume", Description: "ONTAP volume (name or svm:volume)", Required: true},
-			{Name: "target", Description: "ONTAP cluster holding it (list_targets)"},
-			{Name: "type", Description: "volume (default) or file"},
+			{Name: "volume", Description: "ONTAP volume (name or svm:volume) for volume, file and dr drills"},
+			{Name: "vm", Description: "Nutanix VM for vm and dr drills"},
+			{Name: "target", Description: "cluster or Prism Central holding it (list_targets)"},
+			{Name: "type", Description: "volume (default), file, vm or dr (a test failover of the volume and VM together)"},
 		},
 		Render: func(a map[string]string) string {
 			typ := a["type"]
 			if typ == "" {
 				typ = "volume"
+				if a["volume"] == "" && a["vm"] != "" {
+					typ = "vm"
+				}
 			}
-			return fmt.Sprintf(`Run a %[3]s recovery drill of volume %[1]q%[2]s and show me the evidence.
+			var what, params string
+			switch typ {
+			case "vm":
+				what = fmt.Sprintf("VM %q%s", a["vm"], onTarget(a["target"]))
+				params = fmt.Sprintf(`{"type": "vm", "vm": %q%s, "dr_target": "<the DR Prism Central, to prove the replica>"}`, a["vm"], targetParam(a["target"]))
+			case "dr":
+				what = fmt.Sprintf("volume %q and VM %q together", a["volume"], a["vm"])
+				params = fmt.Sprintf(`{"type": "dr", "volumes": [%q], "vms": [%q], "target": "<ONTAP cluster>", "nutanix_target": "<Prism Central>"}`, a["volume"], a["vm"])
+			default:
+				what = fmt.Sprintf("volume %q%s", a["volume"], onTarget(a["target"]))
+				params = fmt.Sprintf(`{"volume": %q, "type": %q%s}`, a["volume"], typ, targetParam(a["target"]))
+			}
+			return fmt.Sprintf(`Run a %[1]s recovery drill of %[2]s and show me the evidence.
 
-1. Plan it. Call workflow_start kind=recovery_testing dry_run=true params={"volume": %[1]q, "type": %[3]q%[4]s}. Show the plan (it clones a snapshot under an isolated rmcp_ name and never touches production).
+1. Plan it. Call workflow_start kind=recovery_testing dry_run=true params=%[3]s. Show the plan: it clones a snapshot or restores a VM under an isolated rmcp_ name, never touches production, and marks the cleanup steps that delete those copies. The kinds: volume and file drills test one volume; a vm drill restores VM %[4]q, boots and deletes it; a dr drill test-fails a group over (volumes, and vms, a category key:value or a tier) and cleans up.
 2. Run it: the same call without dry_run. It waits up to 20 s; if it is still running, follow it with workflow_get id=<run> wait_s=30.
-3. Report from the run's result: snapshot tested and its age (achieved RPO), measured RTO, the sampled files and whether each matched the snapshot, whether the clone was cleaned up, passed or failed against the criteria (file < 5 min, volume < 30 min, RPO target), and the recommendations. The full record is the resource recovery://runs/<run>.
-4. Offer a monthly schedule: workflow_schedule action=set id=monthly-drill-<volume> kind=recovery_testing every=monthly with the same params.`,
-				a["volume"], onTarget(a["target"]), typ, targetParam(a["target"]))
+3. Report from the run's result: the snapshot or recovery point tested and its age (achieved RPO), measured RTO, the evidence (sampled files and whether each matched; the VM powered on; clones online and writable), whether every copy was cleaned up, passed or failed against the criteria (file < 5 min, volume < 30 min, a VM its tier's RTO, a dr drill per entity and as a whole), and the recommendations. The full record is the resource recovery://runs/<run>.
+4. Offer a monthly schedule: workflow_schedule action=set id=monthly-drill-<name> kind=recovery_testing every=monthly with the same params.`,
+				typ, what, params, a["vm"])
 		},
 	}
 }

@@ -62,7 +62,7 @@ func registerTemplates(s *server.MCPServer, env *kit.Env) {
 				if id == "" {
 					id = arg(req, "uuid")
 				}
-				if tpl.kind == config.KindONTAP {
+				if env.Targets.Discoverable(tpl.kind) {
 					_ = env.Targets.Refresh(ctx) // clusters behind AIQUM targets
 				}
 				t, err := env.Targets.Resolve(tpl.kind, target)

@@ -4,21 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/rest"
 )
 
 // MaxPage is the most records AIQUM returns in one page.
@@ -52,7 +51,7 @@ type Options struct {
 	PageSize int
 }
 
-const redacted = "[REDACTED]"
+const redacted = rest.Redacted
 
 // String describes the options with the password redacted.
 func (o Options) String() string {
@@ -89,15 +88,9 @@ type Client struct {
 
 // New checks the options and returns a client; it does not contact AIQUM.
 func New(opts Options) (*Client, error) {
-	u, err := url.Parse(opts.Endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("aiqum: endpoint must be https://host[:port], got %q", opts.Endpoint)
-	}
-	if u.User != nil {
-		return nil, errors.New("aiqum: endpoint must not carry user information; use Username and Password")
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return nil, fmt.Errorf("aiqum: endpoint must not have a path or query, got %q", opts.Endpoint)
+	base, err := rest.ParseEndpoint("aiqum", opts.Endpoint)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Username == "" {
 		return nil, errors.New("aiqum: username is required")
@@ -129,32 +122,13 @@ func New(opts Options) (*Client, error) {
 	if opts.PageSize <= 0 || opts.PageSize > MaxPage {
 		opts.PageSize = MaxPage
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if opts.TLSConfig != nil {
-		tr.TLSClientConfig = opts.TLSConfig.Clone()
-	}
-	tr.MaxIdleConnsPerHost = opts.MaxConcurrency
 	c := &Client{
-		base: u.Scheme + "://" + u.Host, username: opts.Username, password: opts.Password,
+		base: base, username: opts.Username, password: opts.Password,
 		log: opts.Logger, pollMin: opts.PollInterval, pollMax: opts.PollMaxInterval, page: opts.PageSize,
-		transp: &limitTransport{next: tr, slots: make(chan struct{}, opts.MaxConcurrency)},
 	}
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: c.transp, Timeout: opts.Timeout}
-	rc.Logger = nil
-	rc.RetryMax = opts.RetryMax
-	rc.RetryWaitMin = opts.RetryWaitMin
-	rc.RetryWaitMax = opts.RetryWaitMax
-	rc.CheckRetry = checkRetry
-	rc.Backoff = retryablehttp.DefaultBackoff
-	rc.RequestLogHook = c.requestHook
-	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
-		if resp != nil {
-			return resp, nil
-		}
-		return nil, err
-	}
-	c.http = rc
+	c.http, c.transp = rest.NewHTTP(rest.HTTPConfig{Name: "aiqum", Log: c.log, TLS: opts.TLSConfig, Timeout: opts.Timeout,
+		Slots: make(chan struct{}, opts.MaxConcurrency), RetryMax: opts.RetryMax, RetryWaitMin: opts.RetryWaitMin,
+		RetryWaitMax: opts.RetryWaitMax, CheckRetry: checkRetry, Backoff: retryablehttp.DefaultBackoff})
 	return c, nil
 }
 
@@ -185,41 +159,6 @@ func GatewayPrefix(clusterUUID string) string {
 	return "/api/gateways/" + url.PathEscape(clusterUUID)
 }
 
-// limitTransport bounds the attempts in flight.
-type limitTransport struct {
-	next  http.RoundTripper
-	slots chan struct{}
-}
-
-func (t *limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	select {
-	case t.slots <- struct{}{}:
-	case <-r.Context().Done():
-		return nil, r.Context().Err()
-	}
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		<-t.slots
-		return nil, err
-	}
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: func() { <-t.slots }}
-	return resp, nil
-}
-
-type releaseBody struct {
-	io.ReadCloser
-	release func()
-	done    atomic.Bool
-}
-
-func (b *releaseBody) Close() error {
-	err := b.ReadCloser.Close()
-	if b.done.CompareAndSwap(false, true) {
-		b.release()
-	}
-	return err
-}
-
 // retryClass says after which failures a request may be repeated.
 type retryClass int
 
@@ -232,27 +171,13 @@ const (
 	retryIdempotent
 )
 
-type ctxKey struct{}
-
-type reqState struct {
-	class    retryClass
-	attempts atomic.Int32
-}
-
-func stateOf(ctx context.Context) *reqState {
-	if st, ok := ctx.Value(ctxKey{}).(*reqState); ok {
-		return st
-	}
-	return &reqState{class: retryIdempotent}
-}
-
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	st := stateOf(ctx)
+	st := rest.StateOf(ctx, int(retryIdempotent))
 	if err != nil {
-		if isPermanent(err) {
+		if rest.IsPermanent(err) {
 			return false, err
 		}
 		return true, nil
@@ -261,31 +186,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true, nil
 	case http.StatusInternalServerError:
-		return st.class == retryRead, nil
+		return retryClass(st.Class) == retryRead, nil
 	}
 	return false, nil
-}
-
-func isPermanent(err error) bool {
-	var cert *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	if errors.As(err, &cert) || errors.As(err, &hostErr) || errors.As(err, &authErr) {
-		return true
-	}
-	var op *net.OpError
-	_ = errors.As(err, &op)
-	msg := err.Error()
-	return strings.Contains(msg, "unsupported protocol scheme") || strings.Contains(msg, "tls: failed to verify certificate")
-}
-
-func (c *Client) requestHook(_ retryablehttp.Logger, r *http.Request, attempt int) {
-	st := stateOf(r.Context())
-	st.attempts.Store(int32(attempt + 1))
-	if attempt > 0 && c.log != nil {
-		c.log.LogAttrs(r.Context(), slog.LevelWarn, "aiqum request retry",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("attempt", attempt+1))
-	}
 }
 
 // do performs one request. p is a path under /api/v2 ("/datacenter/...")
@@ -303,54 +206,19 @@ func (c *Client) do(ctx context.Context, method, p string, q url.Values, body an
 		}
 		target += sep + q.Encode()
 	}
-	var raw any
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, 0, fmt.Errorf("aiqum: encode %s %s: %w", method, p, err)
+	r, err := rest.Do(ctx, c.http, "aiqum", c.log, rest.Request{Method: method, Path: p, URL: target, Body: body,
+		Accept: "application/json", Username: c.username, Password: c.password, Class: int(class)})
+	if err != nil {
+		status := 0
+		if r != nil {
+			status = r.Status
 		}
-		raw = b
+		return nil, status, err
 	}
-	st := &reqState{class: class}
-	ctx = context.WithValue(ctx, ctxKey{}, st)
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, target, raw)
-	if err != nil {
-		return nil, 0, fmt.Errorf("aiqum: build %s %s: %w", method, p, err)
+	if r.Status >= 400 {
+		return r.Body, r.Status, newAPIError(method, r.Path, r.Status, r.Body)
 	}
-	req.SetBasicAuth(c.username, c.password)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, ctx.Err()
-		}
-		return nil, 0, fmt.Errorf("aiqum: %s %s: %w", method, req.URL.Path, scrub(err, c.password))
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("aiqum: %s %s: read body: %w", method, req.URL.Path, scrub(err, c.password))
-	}
-	if c.log != nil {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "aiqum request", slog.String("method", method),
-			slog.String("path", req.URL.Path), slog.Int("status", resp.StatusCode),
-			slog.Int("attempts", int(st.attempts.Load())), slog.Duration("elapsed", time.Since(start)))
-	}
-	if resp.StatusCode >= 400 {
-		return out, resp.StatusCode, newAPIError(method, req.URL.Path, resp.StatusCode, out)
-	}
-	return out, resp.StatusCode, nil
-}
-
-func scrub(err error, password string) error {
-	if password == "" || !strings.Contains(err.Error(), password) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), password, redacted))
+	return r.Body, r.Status, nil
 }
 
 // getJSON GETs one object.

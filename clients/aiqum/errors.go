@@ -1,12 +1,12 @@
 package aiqum
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/rest"
 )
 
 // APIError is an error answer of AIQUM: the HTTP status and the envelope
@@ -22,52 +22,13 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "aiqum: %s %s: HTTP %d", e.Method, e.Path, e.HTTPStatus)
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Code != "" {
-		b.WriteString(" (code " + e.Code)
-		if e.Target != "" {
-			b.WriteString(", target " + e.Target)
-		}
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
-// flexString decodes a JSON string or number as a string.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
+	return rest.ErrorText("aiqum", e.Method, e.Path, e.HTTPStatus, e.Message, e.Code, e.Target)
 }
 
 func newAPIError(method, path string, status int, body []byte) *APIError {
 	e := &APIError{HTTPStatus: status, Method: method, Path: path}
-	var env struct {
-		Error *struct {
-			Code    flexString `json:"code"`
-			Message string     `json:"message"`
-			Target  string     `json:"target"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &env) == nil && env.Error != nil {
-		e.Code, e.Message, e.Target = string(env.Error.Code), env.Error.Message, env.Error.Target
+	if env, ok := rest.ParseEnvelope(body); ok {
+		e.Code, e.Message, e.Target = env.Code, env.Message, env.Target
 		return e
 	}
 	e.Message = http.StatusText(status)

@@ -473,6 +473,44 @@ func (c *Client) RevertVM(ctx context.Context, vmExtID, vmRecoveryPointExtID str
 		path: pathVMs + "/" + esc(vmExtID) + "/$actions/revert", body: body, ifMatch: etag}, m)
 }
 
+// vmETag is m.IfMatch, or the VM's current ETag read with a GET.
+func (c *Client) vmETag(ctx context.Context, vmExtID string, m Mutation) (string, error) {
+	if m.IfMatch != "" {
+		return m.IfMatch, nil
+	}
+	vm, err := c.GetVM(ctx, vmExtID)
+	if err != nil {
+		return "", err
+	}
+	return vm.ETag, nil
+}
+
+// DeleteVM deletes a VM (vmm DeleteVmById: DELETE
+// /api/vmm/{v}/ahv/config/vms/{extId}, If-Match: the VM's ETag; empty
+// m.IfMatch GETs the VM first). The answer is a task; the VM and its disks
+// are gone when it succeeds. It is destructive: callers check that the VM
+// is the one they mean (the workflows delete only VMs they restored under
+// their own deterministic names).
+func (c *Client) DeleteVM(ctx context.Context, vmExtID string, m Mutation) (TaskRef, error) {
+	etag, err := c.vmETag(ctx, vmExtID, m)
+	if err != nil {
+		return TaskRef{}, err
+	}
+	return c.mutate(ctx, request{method: http.MethodDelete, ns: nsVMM, path: pathVMs + "/" + esc(vmExtID), ifMatch: etag}, m)
+}
+
+// PowerOnVM powers a VM on (vmm PowerOnVm: POST
+// /api/vmm/{v}/ahv/config/vms/{extId}/$actions/power-on, no body,
+// If-Match: the VM's ETag; empty m.IfMatch GETs the VM first). The answer
+// is a task.
+func (c *Client) PowerOnVM(ctx context.Context, vmExtID string, m Mutation) (TaskRef, error) {
+	etag, err := c.vmETag(ctx, vmExtID, m)
+	if err != nil {
+		return TaskRef{}, err
+	}
+	return c.mutate(ctx, request{method: http.MethodPost, ns: nsVMM, path: pathVMs + "/" + esc(vmExtID) + "/$actions/power-on", ifMatch: etag}, m)
+}
+
 // --- volume groups ---
 
 // ListVolumeGroups returns one page of volume groups.

@@ -386,6 +386,32 @@ func TestRecoveryPointLifecycle(t *testing.T) {
 		t.Fatalf("revert details %+v", task.CompletionDetails)
 	}
 
+	// The restored clone is off: power it on (vmm power-on action), then
+	// delete it (DeleteVmById); a stale ETag is refused on both.
+	if clone.PowerState != "OFF" {
+		t.Fatalf("restored clone is %s, want OFF", clone.PowerState)
+	}
+	if _, err := en.c.PowerOnVM(ctx, clone.ExtID, nutanix.Mutation{IfMatch: "stale"}); !nutanix.IsPreconditionFailed(err) {
+		t.Fatalf("power-on with a stale ETag: %v", err)
+	}
+	task = en.wait(t)(en.c.PowerOnVM(ctx, clone.ExtID, nutanix.Mutation{}))
+	if got := task.EntityExtIDs(nutanix.RelVM); len(got) != 1 || got[0] != clone.ExtID {
+		t.Fatalf("power-on task entities %v", got)
+	}
+	if on, err := en.c.GetVM(ctx, clone.ExtID); err != nil || on.PowerState != "ON" || on.ETag == clone.ETag {
+		t.Fatalf("after power-on: %+v, %v", on, err)
+	}
+	if _, err := en.c.DeleteVM(ctx, clone.ExtID, nutanix.Mutation{IfMatch: clone.ETag}); !nutanix.IsPreconditionFailed(err) {
+		t.Fatalf("delete with the pre-power-on ETag: %v", err)
+	}
+	en.wait(t)(en.c.DeleteVM(ctx, clone.ExtID, nutanix.Mutation{}))
+	if _, err := en.c.GetVM(ctx, clone.ExtID); !nutanix.IsNotFound(err) {
+		t.Fatalf("clone after delete: %v", err)
+	}
+	if _, err := en.c.DeleteVM(ctx, clone.ExtID, nutanix.Mutation{}); !nutanix.IsNotFound(err) {
+		t.Fatalf("delete the clone twice: %v", err)
+	}
+
 	// Delete; then it is not found.
 	en.wait(t)(en.c.DeleteRecoveryPoint(ctx, rpID, nutanix.Mutation{}))
 	if _, err := en.c.GetRecoveryPoint(ctx, rpID); !nutanix.IsNotFound(err) {
@@ -395,7 +421,7 @@ func TestRecoveryPointLifecycle(t *testing.T) {
 		t.Fatalf("delete twice: %v", err)
 	}
 	tasks, err := en.c.ListTasks(ctx, nutanix.ListOptions{Filter: nutanix.Eq("status", "SUCCEEDED")})
-	if err != nil || tasks.Total != 6 {
+	if err != nil || tasks.Total != 8 {
 		t.Fatalf("tasks %v, %v", tasks.Total, err)
 	}
 }

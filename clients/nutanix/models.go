@@ -371,7 +371,25 @@ type Category struct {
 	Value       string `json:"value,omitempty"`
 	Type        string `json:"type,omitempty"`
 	Description string `json:"description,omitempty"`
+	// DetailedAssociations (only with $expand=detailedAssociations) are
+	// the entities and policies that carry or select the category.
+	DetailedAssociations []CategoryAssociation `json:"detailedAssociations,omitempty"`
 }
+
+// CategoryAssociation is prism.v4.config.AssociationDetail.
+type CategoryAssociation struct {
+	// ResourceType is VM, VOLUMEGROUP, PROTECTION_RULE, ...
+	ResourceType string `json:"resourceType,omitempty"`
+	// ResourceGroup is ENTITY or POLICY.
+	ResourceGroup string `json:"resourceGroup,omitempty"`
+	ResourceID    string `json:"resourceId,omitempty"`
+}
+
+// Category resource types of a CategoryAssociation.
+const (
+	ResourceVM          = "VM"
+	ResourceVolumeGroup = "VOLUMEGROUP"
+)
 
 // Cluster is clustermgmt.v4.config.Cluster (the fields recovery needs).
 type Cluster struct {

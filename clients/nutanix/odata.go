@@ -196,6 +196,7 @@ type ListOptions struct {
 	Filter  Filter
 	OrderBy string // e.g. "creationTime desc"
 	Select  string // e.g. "extId,name"
+	Expand  string // e.g. "detailedAssociations" (categories)
 }
 
 func (o ListOptions) query() url.Values {
@@ -214,6 +215,9 @@ func (o ListOptions) query() url.Values {
 	}
 	if o.Select != "" {
 		q.Set("$select", o.Select)
+	}
+	if o.Expand != "" {
+		q.Set("$expand", o.Expand)
 	}
 	return q
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +15,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/rest"
 )
 
 // Options configure a Client.
@@ -58,7 +58,7 @@ type Options struct {
 	PathPrefix string
 }
 
-const redacted = "[REDACTED]"
+const redacted = rest.Redacted
 
 func (o Options) redactedString() string {
 	pw := ""
@@ -134,15 +134,9 @@ func (c *Client) Identity(ctx context.Context) (*Cluster, error) {
 // New checks the options and returns a client. It does not contact the
 // cluster.
 func New(opts Options) (*Client, error) {
-	u, err := url.Parse(opts.Endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("ontap: endpoint must be https://host[:port], got %q", redactEndpoint(opts.Endpoint))
-	}
-	if u.User != nil {
-		return nil, errors.New("ontap: endpoint must not carry user information; use Username and Password")
-	}
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
-		return nil, fmt.Errorf("ontap: endpoint must not have a path or query, got %q", redactEndpoint(opts.Endpoint))
+	base, err := rest.ParseEndpoint("ontap", opts.Endpoint)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Username == "" {
 		return nil, errors.New("ontap: username is required")
@@ -182,7 +176,7 @@ func New(opts Options) (*Client, error) {
 		opts.PollMaxInterval = opts.PollInterval
 	}
 	c := &Client{
-		base:     u.Scheme + "://" + u.Host,
+		base:     base,
 		username: opts.Username,
 		password: opts.Password,
 		slots:    make(chan struct{}, opts.MaxConcurrency),
@@ -191,38 +185,9 @@ func New(opts Options) (*Client, error) {
 		pollMax:  opts.PollMaxInterval,
 		prefix:   prefix,
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if opts.TLSConfig != nil {
-		tr.TLSClientConfig = opts.TLSConfig.Clone()
-	}
-	tr.MaxIdleConnsPerHost = opts.MaxConcurrency
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: &slotTransport{next: tr, slots: c.slots}, Timeout: opts.Timeout}
-	rc.Logger = nil // our own logging; never the library's stderr logger
-	rc.RetryMax = opts.RetryMax
-	rc.RetryWaitMin = opts.RetryWaitMin
-	rc.RetryWaitMax = opts.RetryWaitMax
-	rc.CheckRetry = checkRetry
-	rc.Backoff = backoff
-	rc.RequestLogHook = c.requestHook
-	// After the last attempt, hand back the last response (so that its
-	// error envelope is decoded) rather than a generic error.
-	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
-		if resp != nil {
-			return resp, nil
-		}
-		return nil, err
-	}
-	c.http = rc
+	c.http, _ = rest.NewHTTP(rest.HTTPConfig{Name: "ontap", Log: c.log, TLS: opts.TLSConfig, Timeout: opts.Timeout, Slots: c.slots,
+		RetryMax: opts.RetryMax, RetryWaitMin: opts.RetryWaitMin, RetryWaitMax: opts.RetryWaitMax, CheckRetry: checkRetry, Backoff: backoff})
 	return c, nil
-}
-
-func redactEndpoint(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		u.User = url.User(redacted)
-		return u.String()
-	}
-	return s
 }
 
 // Endpoint is the cluster address this client talks to (with the gateway
@@ -247,42 +212,6 @@ func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("endpoint", c.base), slog.String("username", c.username))
 }
 
-// slotTransport holds one of MaxConcurrency slots for each HTTP attempt
-// (not during backoff waits), bounding the requests in flight.
-type slotTransport struct {
-	next  http.RoundTripper
-	slots chan struct{}
-}
-
-func (t *slotTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	select {
-	case t.slots <- struct{}{}:
-	case <-r.Context().Done():
-		return nil, r.Context().Err()
-	}
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		<-t.slots
-		return nil, err
-	}
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: func() { <-t.slots }}
-	return resp, nil
-}
-
-type releaseBody struct {
-	io.ReadCloser
-	release func()
-	done    atomic.Bool
-}
-
-func (b *releaseBody) Close() error {
-	err := b.ReadCloser.Close()
-	if b.done.CompareAndSwap(false, true) {
-		b.release()
-	}
-	return err
-}
-
 // retryClass says which failures a request may be retried after.
 //
 // The rule: a request is retried automatically only when doing it twice
@@ -304,31 +233,16 @@ const (
 	retryUnsafe
 )
 
-type ctxKey struct{}
-
-// reqState travels in the request context for the retry policy and logs.
-type reqState struct {
-	class    retryClass
-	attempts atomic.Int32
-}
-
-func stateOf(ctx context.Context) *reqState {
-	if st, ok := ctx.Value(ctxKey{}).(*reqState); ok {
-		return st
-	}
-	return &reqState{class: retryUnsafe}
-}
-
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	st := stateOf(ctx)
+	st := rest.StateOf(ctx, int(retryUnsafe))
 	if err != nil {
-		if isPermanentTransportError(err) {
+		if rest.IsPermanent(err) {
 			return false, err
 		}
-		if st.class == retrySafe {
+		if retryClass(st.Class) == retrySafe {
 			return true, nil
 		}
 		return isDialError(err), nil
@@ -337,7 +251,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	case http.StatusTooManyRequests:
 		return true, nil
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return st.class == retrySafe, nil
+		return retryClass(st.Class) == retrySafe, nil
 	}
 	return false, nil
 }
@@ -350,21 +264,6 @@ func isDialError(err error) bool {
 	}
 	var dns *net.DNSError
 	return errors.As(err, &dns)
-}
-
-func isPermanentTransportError(err error) bool {
-	var cert *tls.CertificateVerificationError
-	if errors.As(err, &cert) {
-		return true
-	}
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var invErr x509.CertificateInvalidError
-	if errors.As(err, &hostErr) || errors.As(err, &authErr) || errors.As(err, &invErr) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "unsupported protocol scheme") || strings.Contains(msg, "tls: failed to verify certificate")
 }
 
 // backoff is exponential between RetryWaitMin and RetryWaitMax; a
@@ -404,15 +303,6 @@ func retryAfter(h string) (time.Duration, bool) {
 		return time.Until(t), true
 	}
 	return 0, false
-}
-
-func (c *Client) requestHook(_ retryablehttp.Logger, r *http.Request, attempt int) {
-	st := stateOf(r.Context())
-	st.attempts.Store(int32(attempt + 1))
-	if attempt > 0 && c.log != nil {
-		c.log.LogAttrs(r.Context(), slog.LevelWarn, "ontap request retry",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("attempt", attempt+1))
-	}
 }
 
 // response is a finished HTTP exchange.
@@ -462,69 +352,23 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var body []byte
-	if cl.body != nil {
-		var err error
-		if body, err = json.Marshal(cl.body); err != nil {
-			return nil, fmt.Errorf("ontap: encode %s %s body: %w", cl.method, cl.path, err)
-		}
-	}
-	st := &reqState{class: cl.class}
-	ctx = context.WithValue(ctx, ctxKey{}, st)
-	target := c.url(cl.path, cl.query)
-	var rawBody any
-	if body != nil {
-		rawBody = body
-	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, target, rawBody)
-	if err != nil {
-		return nil, fmt.Errorf("ontap: build %s %s: %w", cl.method, cl.path, err)
-	}
-	req.SetBasicAuth(c.username, c.password)
 	// Reads ask for plain JSON: ONTAP then leaves out every HAL link but
 	// _links.next, a third of a collection's bytes. Writes keep HAL, whose
 	// job link some clusters only send that way.
+	accept := "application/hal+json"
 	if cl.method == http.MethodGet {
-		req.Header.Set("Accept", "application/json")
-	} else {
-		req.Header.Set("Accept", "application/hal+json")
+		accept = "application/json"
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	start := time.Now()
-	resp, err := c.http.Do(req)
+	r, err := rest.Do(ctx, c.http, "ontap", c.log, rest.Request{Method: cl.method, Path: cl.path, URL: c.url(cl.path, cl.query),
+		Body: cl.body, Accept: accept, Username: c.username, Password: c.password, Class: int(cl.class)})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("ontap: %s %s: %w", cl.method, req.URL.Path, scrub(err, c.password))
+		return nil, err
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("ontap: %s %s: read body: %w", cl.method, req.URL.Path, scrub(err, c.password))
-	}
-	out := &response{status: resp.StatusCode, header: resp.Header, body: raw, attempts: int(st.attempts.Load())}
-	if c.log != nil {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "ontap request",
-			slog.String("method", cl.method), slog.String("path", req.URL.Path),
-			slog.Int("status", resp.StatusCode), slog.Int("attempts", out.attempts),
-			slog.Duration("elapsed", time.Since(start)))
-	}
-	if resp.StatusCode >= 400 {
-		return out, newAPIError(cl.method, req.URL.Path, resp.StatusCode, raw)
+	out := &response{status: r.Status, header: r.Header, body: r.Body, attempts: r.Attempts}
+	if r.Status >= 400 {
+		return out, newAPIError(cl.method, r.Path, r.Status, r.Body)
 	}
 	return out, nil
-}
-
-// scrub removes the password from an error text, should a lower layer ever
-// echo it.
-func scrub(err error, password string) error {
-	if password == "" || !strings.Contains(err.Error(), password) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), password, redacted))
 }
 
 // getJSON performs a safe GET and decodes the body into out.

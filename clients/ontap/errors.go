@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/recovery-mcp/recovery-mcp/clients/internal/rest"
 )
 
 // ONTAP error codes the client knows by meaning (reference section 1.3).
@@ -30,10 +32,7 @@ const (
 var ErrNotFound = errors.New("ontap: not found")
 
 // ErrorArgument is one argument of an ONTAP error.
-type ErrorArgument struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+type ErrorArgument = rest.ErrorArgument
 
 // APIError is an error answer of the ONTAP REST API: the HTTP status and
 // the error envelope {"error":{"code","message","target","arguments"}}.
@@ -49,41 +48,12 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "ontap: %s %s: HTTP %d", e.Method, e.Path, e.HTTPStatus)
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Code != "" {
-		b.WriteString(" (code " + e.Code)
-		if e.Target != "" {
-			b.WriteString(", target " + e.Target)
-		}
-		b.WriteString(")")
-	}
-	return b.String()
+	return rest.ErrorText("ontap", e.Method, e.Path, e.HTTPStatus, e.Message, e.Code, e.Target)
 }
 
 // flexString decodes a JSON string or number as a string (ONTAP documents
 // error.code as a string and some payloads carry a number).
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("want a string or a number, got %s", b)
-	}
-	*f = flexString(n.String())
-	return nil
-}
+type flexString = rest.FlexString
 
 // flexInt decodes a JSON number or a numeric string as an int64.
 type flexInt int64
@@ -116,27 +86,17 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-type errorEnvelope struct {
-	Error *struct {
-		Code      flexString      `json:"code"`
-		Message   string          `json:"message"`
-		Target    string          `json:"target"`
-		Arguments []ErrorArgument `json:"arguments"`
-	} `json:"error"`
-}
-
 func newAPIError(method, path string, status int, body []byte) *APIError {
 	e := &APIError{HTTPStatus: status, Method: method, Path: path}
 	statusText := http.StatusText(status)
 	if statusText == "" {
 		statusText = "HTTP " + strconv.Itoa(status)
 	}
-	var env errorEnvelope
-	if err := json.Unmarshal(body, &env); err == nil && env.Error != nil {
-		e.Code = clip(string(env.Error.Code), 64)
-		e.Message = clip(env.Error.Message, maxErrorMessage)
-		e.Target = clip(env.Error.Target, 256)
-		e.Arguments = env.Error.Arguments
+	if env, ok := rest.ParseEnvelope(body); ok {
+		e.Code = clip(env.Code, 64)
+		e.Message = clip(env.Message, maxErrorMessage)
+		e.Target = clip(env.Target, 256)
+		e.Arguments = env.Arguments
 		if len(e.Arguments) > 16 {
 			e.Arguments = e.Arguments[:16]
 		}

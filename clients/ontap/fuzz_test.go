@@ -67,7 +67,11 @@ func FuzzAPIError(f *testing.F) {
 		status = 400 + abs(status)%200
 		e := newAPIError(http.MethodGet, "/api/storage/volumes/x", status, body)
 		checkAPIError(t, e, status, body)
-		var env errorEnvelope
+		var env struct {
+			Error *struct {
+				Code flexString `json:"code"`
+			} `json:"error"`
+		}
 		if json.Unmarshal(body, &env) == nil && env.Error != nil && utf8.ValidString(string(env.Error.Code)) &&
 			len(env.Error.Code) <= 64 && e.Code != string(env.Error.Code) {
 			t.Fatalf("%s: code %q read as %q", body, env.Error.Code, e.Code)

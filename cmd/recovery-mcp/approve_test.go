@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/server"
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
@@ -69,7 +70,7 @@ func TestApproveCommandDrivesARunOfAnotherProcess(t *testing.T) {
 		t.Fatalf("approve: %v %s", err, out)
 	}
 	r := wait(workflow.StatusSucceeded)
-	if len(r.Approvals) != 1 || r.Approvals[0].Principal != "local" || r.Approvals[0].Comment != "CAB-4711" {
+	if len(r.Approvals) != 1 || r.Approvals[0].Principal != safety.LocalPrincipal() || r.Approvals[0].Comment != "CAB-4711" {
 		t.Errorf("approvals %+v", r.Approvals)
 	}
 	if out, err := run(t, "approve", started.ID, "--demo", "--state-file", db, "--log-level", "error"); err == nil {

@@ -24,7 +24,8 @@ func layer(p string) (int, bool) {
 	case p == "internal/config":
 		return 1, true
 	case p == "internal/ops", p == "internal/store", p == "internal/safety", p == "internal/targets",
-		p == "internal/inventory", p == "internal/inventory/collect":
+		p == "internal/inventory", p == "internal/inventory/collect",
+		p == "internal/vendors", strings.HasPrefix(p, "internal/vendors/"):
 		return 2, true
 	case p == "internal/workflow", p == "internal/analysis", p == "internal/charts":
 		return 3, true
@@ -72,9 +73,14 @@ func TestDependencyRule(t *testing.T) {
 	extra := map[string][]string{
 		"internal/analysis": {"net/", "os/exec", "database/sql", modPath + "clients/", modPath + "internal/targets", modPath + "internal/store", modPath + "internal/ops"},
 		"internal/charts":   {"net/", "os/exec", "database/sql", modPath + "clients/", modPath + "internal/targets", modPath + "internal/store", modPath + "internal/ops", modPath + "internal/workflow"},
-		"internal/config":   {modPath + "internal/workflow", modPath + "internal/store", modPath + "internal/ops", "go.temporal.io/", modPath + "clients/"},
-		"internal/ops":      {"github.com/mark3labs/", modPath + "tools/"},
-		"internal/workflow": {"github.com/mark3labs/", modPath + "tools/"},
+		"internal/config":   {modPath + "internal/workflow", modPath + "internal/store", modPath + "internal/ops", "go.temporal.io/", modPath + "clients/", modPath + "internal/vendors"},
+		// Generic code handles every storage kind through internal/vendors
+		// and names none: no vendor package, no vendor client.
+		"internal/vendors":           {modPath + "clients/", modPath + "internal/vendors/", modPath + "internal/targets"},
+		"internal/inventory/collect": {modPath + "clients/", modPath + "internal/vendors/"},
+		"tools/core":                 {modPath + "clients/", modPath + "internal/vendors/"},
+		"internal/ops":               {"github.com/mark3labs/", modPath + "tools/"},
+		"internal/workflow":          {"github.com/mark3labs/", modPath + "tools/"},
 	}
 	// allowed upward imports: config reads the analysis thresholds type.
 	allowed := map[string]bool{"internal/config -> internal/analysis": true}

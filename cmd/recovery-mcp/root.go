@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/server"
 )
 
@@ -23,6 +24,15 @@ func newRootCmd() *cobra.Command {
 		Short:         "MCP server for backup and recovery on Nutanix Prism Central and NetApp ONTAP",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Commands act as the OS user who runs them (approve records who
+		// approved; call is audited under that name), as on stdio.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			cmd.SetContext(safety.WithPrincipal(ctx, safety.LocalPrincipal()))
+		},
 	}
 	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd(), newWorkerCmd(), newReportCmd())
 	return root
@@ -141,12 +151,23 @@ func (f *serverFlags) buildServer(ctx context.Context, logger *slog.Logger) (s *
 		}
 		opts, stop = d.DemoOptions(opts), d.Close
 	} else {
-		cfg, err := config.Load(ctx, f.configFile, getenv)
+		kinds, err := server.Vendors()
 		if err != nil {
 			return nil, nil, err
 		}
+		cfg, err := config.Load(ctx, f.configFile, getenv, kinds.Config())
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Vendors = kinds
 		if len(cfg.Targets) == 0 {
-			logger.Warn("no targets configured: pass --config FILE, set NUTANIX_HOST or ONTAP_HOST, or try --demo")
+			var hosts []string
+			for _, k := range kinds.Kinds() {
+				if p := k.EnvPrefix(); p != "" {
+					hosts = append(hosts, p+"HOST")
+				}
+			}
+			logger.Warn("no targets configured: pass --config FILE, set " + strings.Join(hosts, " or ") + ", or try --demo")
 		}
 		opts.Config = cfg
 	}

@@ -26,7 +26,11 @@ completed before are not repeated).`,
 			if err != nil {
 				return err
 			}
-			cfg, err := config.Load(cmd.Context(), f.configFile, os.Getenv)
+			kinds, err := server.Vendors()
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(cmd.Context(), f.configFile, os.Getenv, kinds.Config())
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ const (
 	ToolOntapRestoreFile              = "ontap_restore_file"
 	ToolOntapCloneVolume              = "ontap_clone_volume"
 	ToolOntapProtectVolume            = "ontap_protect_volume"
-	ToolNutanixProtectVM              = "nutanix_protect_vm"
+	ToolNutanixProtect                = "nutanix_protect"
 	ToolRecommendRecovery             = "recommend_recovery"
 	ToolPredictBackupFailures         = "predict_backup_failures"
 	ToolListTargets                   = "list_targets"
@@ -84,21 +84,17 @@ func listRecoveryPointsCall(ix *inventory.Index, en *inventory.Entity) *ToolCall
 	return call(ToolNutanixListRecoveryPoints, map[string]any{key: en.Name, "target": en.Target})
 }
 
-// protectCall assigns protection: an ONTAP snapshot policy, or (Nutanix, no
-// policy tool) an on-demand recovery point now.
 // protectCall protects an unprotected entity: an ONTAP volume gets a
 // snapshot policy and SnapMirror (ontap_protect_volume follows its SVM's
-// replication), a Nutanix VM joins the policy its peers use
-// (nutanix_protect_vm); a volume group, or a VM with no policy to join,
-// gets a recovery point now.
+// replication), a Nutanix VM or volume group joins the policy its peers use
+// (nutanix_protect); one with no policy to join gets a recovery point now.
 func protectCall(ix *inventory.Index, en *inventory.Entity) *ToolCall {
 	if vendorOf(ix, en) == inventory.KindOntap {
 		return call(ToolOntapProtectVolume, volumeArgs(en.Name, en.SVM, en.Target))
 	}
-	if en.Kind == inventory.EntityVM {
-		if p := peerPolicy(ix, en); p != "" {
-			return call(ToolNutanixProtectVM, map[string]any{"vm": en.Name, "policy": p, "target": en.Target})
-		}
+	key := map[inventory.EntityKind]string{inventory.EntityVM: "vm", inventory.EntityVolumeGroup: "volume_group"}[en.Kind]
+	if p := peerPolicy(ix, en); p != "" && key != "" {
+		return call(ToolNutanixProtect, map[string]any{key: en.Name, "policy": p, "target": en.Target})
 	}
 	return createRecoveryPointCall(ix, en)
 }

@@ -33,7 +33,9 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 )
 
-// Kinds of target.
+// Names of the built-in kinds of target, for the vendor tools that speak
+// to one kind. The rules of each kind live in its package under
+// internal/vendors; config attaches none to these names.
 const (
 	KindNutanix = "nutanix"
 	KindONTAP   = "ontap"
@@ -41,6 +43,24 @@ const (
 	// clusters become ONTAP targets reached through its API gateway.
 	KindAIQUM = "aiqum"
 )
+
+// Kind is what the configuration knows of one kind of target. Each storage
+// kind implements it in its package under internal/vendors; the server
+// passes the list to Load, so config checks every kind generically and
+// imports none of them.
+type Kind interface {
+	// Name is the value of a target's kind key (lower case).
+	Name() string
+	// ApplyDefaults fills the kind's own defaults into t (such as its
+	// port); what it leaves unset takes the common defaults.
+	ApplyDefaults(t *Target)
+	// Validate checks the kind's own rules and returns the first problem
+	// as the target's key and a message, or "", "".
+	Validate(t Target) (key, msg string)
+	// EnvPrefix is the prefix of the quick environment configuration
+	// (NUTANIX_ reads NUTANIX_HOST, ...), "" when the kind has none.
+	EnvPrefix() string
+}
 
 // Config is the whole configuration.
 type Config struct {
@@ -54,6 +74,8 @@ type Config struct {
 	Workflows Workflows `yaml:"workflows"`
 	// Source names where the configuration came from, for messages.
 	Source string `yaml:"-"`
+	// Kinds are the kinds of target this server knows (Load sets them).
+	Kinds []Kind `yaml:"-"`
 }
 
 // Target is one Prism Central or ONTAP cluster.
@@ -169,8 +191,9 @@ func (e *Error) Error() string {
 
 // Load reads the file at path (empty for none), adds the quick environment
 // configuration, applies defaults, resolves credentials and validates.
-// getenv is os.Getenv in production and a map lookup in tests.
-func Load(ctx context.Context, path string, getenv func(string) string) (*Config, error) {
+// getenv is os.Getenv in production and a map lookup in tests; kinds are
+// the kinds of target the server knows (internal/server.Vendors).
+func Load(ctx context.Context, path string, getenv func(string) string, kinds []Kind) (*Config, error) {
 	cfg := &Config{Source: "environment", Analysis: analysis.DefaultRules()}
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -182,6 +205,7 @@ func Load(ctx context.Context, path string, getenv func(string) string) (*Config
 			return nil, err
 		}
 	}
+	cfg.Kinds = kinds
 	if err := cfg.addEnvTargets(getenv); err != nil {
 		return nil, err
 	}
@@ -236,14 +260,12 @@ func yamlError(source string, err error) error {
 }
 
 func (c *Config) addEnvTargets(getenv func(string) string) error {
-	for _, q := range []struct{ name, kind, prefix string }{
-		{"nutanix", KindNutanix, "NUTANIX_"},
-		{"ontap", KindONTAP, "ONTAP_"},
-	} {
-		if getenv(q.prefix+"HOST") == "" || c.Target(q.name) != nil {
+	for _, k := range c.Kinds {
+		prefix := k.EnvPrefix()
+		if prefix == "" || getenv(prefix+"HOST") == "" || c.Target(k.Name()) != nil {
 			continue
 		}
-		t, err := envTarget(getenv, q.name, q.kind, q.prefix)
+		t, err := envTarget(getenv, k.Name(), k.Name(), prefix)
 		if err != nil {
 			return err
 		}
@@ -322,22 +344,17 @@ func (c *Config) ApplyDefaults() {
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		t.Kind = strings.ToLower(t.Kind)
+		if k := c.kind(t.Kind); k != nil {
+			k.ApplyDefaults(t)
+		}
 		if t.Port == 0 {
-			switch t.Kind {
-			case KindNutanix:
-				t.Port = 9440
-			default:
-				t.Port = 443
-			}
+			t.Port = 443
 		}
 		if t.Timeout == 0 {
 			t.Timeout = Duration(60 * time.Second)
 		}
 		if t.MaxConcurrency == 0 {
 			t.MaxConcurrency = 4
-		}
-		if t.Kind == KindNutanix && t.APIVersion == "" {
-			t.APIVersion = "v4.0"
 		}
 	}
 	if c.Safety.WriteParallelism == 0 {
@@ -348,10 +365,32 @@ func (c *Config) ApplyDefaults() {
 	}
 }
 
-var (
-	nameRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-	apiVersionRE = regexp.MustCompile(`^v4\.\d+$`)
-)
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// kind returns the known kind named name, or nil.
+func (c *Config) kind(name string) Kind {
+	for _, k := range c.Kinds {
+		if k.Name() == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// kindNames lists the known kinds for a message: "a, b or c".
+func (c *Config) kindNames() string {
+	var names []string
+	for _, k := range c.Kinds {
+		names = append(names, k.Name())
+	}
+	switch len(names) {
+	case 0:
+		return "a kind this server knows (none is registered)"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
 
 // Validate checks every field and returns the first problem found.
 func (c *Config) Validate() error {
@@ -366,8 +405,8 @@ func (c *Config) Validate() error {
 			return bad("name", fmt.Sprintf("%q: use letters, digits, '.', '_' or '-'", t.Name))
 		case seen[t.Name]:
 			return bad("name", fmt.Sprintf("%q is used by another target", t.Name))
-		case t.Kind != KindNutanix && t.Kind != KindONTAP && t.Kind != KindAIQUM:
-			return bad("kind", fmt.Sprintf("%q: want nutanix, ontap or aiqum", t.Kind))
+		case c.kind(t.Kind) == nil:
+			return bad("kind", fmt.Sprintf("%q: want %s", t.Kind, c.kindNames()))
 		case t.Host == "":
 			return bad("host", "is required")
 		case t.Port < 1 || t.Port > 65535:
@@ -388,11 +427,8 @@ func (c *Config) Validate() error {
 		if n > 1 {
 			return bad("password_env", "set only one of password_env, password_file and credentials_command")
 		}
-		if t.Kind == KindNutanix && !apiVersionRE.MatchString(t.APIVersion) {
-			return bad("api_version", fmt.Sprintf("%q: want v4.0, v4.1, ... (Prism Central v4 APIs)", t.APIVersion))
-		}
-		if t.Kind != KindNutanix && t.APIVersion != "" {
-			return bad("api_version", "applies to nutanix targets only")
+		if k, msg := c.kind(t.Kind).Validate(t); msg != "" {
+			return bad(k, msg)
 		}
 		if t.CAFile != "" {
 			if _, err := os.Stat(t.CAFile); err != nil {

@@ -1,7 +1,8 @@
-package config
+package config_test
 
 import (
 	"errors"
+	. "github.com/recovery-mcp/recovery-mcp/internal/config"
 	"math"
 	"os"
 	"reflect"
@@ -32,6 +33,9 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse(data, "fuzz.yaml")
+		if cfg != nil {
+			cfg.Kinds = kinds()
+		}
 		if err != nil {
 			checkConfigError(t, data, err)
 			return

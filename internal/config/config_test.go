@@ -1,10 +1,14 @@
-package config
+package config_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	. "github.com/recovery-mcp/recovery-mcp/internal/config"
+	vaiqum "github.com/recovery-mcp/recovery-mcp/internal/vendors/aiqum"
+	vnutanix "github.com/recovery-mcp/recovery-mcp/internal/vendors/nutanix"
+	vontap "github.com/recovery-mcp/recovery-mcp/internal/vendors/ontap"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -59,7 +63,7 @@ http:
   max_body_bytes: 1048576
   read_timeout: 5s
 `)
-	cfg, err := Load(context.Background(), p, env(map[string]string{"PC_PASS": "env-secret", "UM_PASS": "um-secret"}))
+	cfg, err := Load(context.Background(), p, env(map[string]string{"PC_PASS": "env-secret", "UM_PASS": "um-secret"}), kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +126,7 @@ func TestLoadErrorsNameFileKeyAndProblem(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeFile(t, c.yaml)
-			_, err := Load(context.Background(), p, env(c.env))
+			_, err := Load(context.Background(), p, env(c.env), kinds())
 			if c.want == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -154,7 +158,7 @@ func TestEnvironmentQuickConfig(t *testing.T) {
 	cfg, err := Load(context.Background(), "", env(map[string]string{
 		"NUTANIX_HOST": "pc.local", "NUTANIX_PORT": "9441", "NUTANIX_USERNAME": "admin", "NUTANIX_PASSWORD": "npw", "NUTANIX_INSECURE": "true",
 		"ONTAP_HOST": "c1.local", "ONTAP_USERNAME": "admin", "ONTAP_PASSWORD": "opw",
-	}))
+	}), kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +172,7 @@ func TestEnvironmentQuickConfig(t *testing.T) {
 	if o.Port != 443 || o.InsecureSkipVerify || o.Password.Reveal() != "opw" {
 		t.Errorf("ontap target: %+v", o)
 	}
-	_, err = Load(context.Background(), "", env(map[string]string{"NUTANIX_HOST": "h", "NUTANIX_PORT": "x"}))
+	_, err = Load(context.Background(), "", env(map[string]string{"NUTANIX_HOST": "h", "NUTANIX_PORT": "x"}), kinds())
 	if err == nil || !strings.Contains(err.Error(), "NUTANIX_PORT") {
 		t.Errorf("bad port error: %v", err)
 	}
@@ -193,6 +197,9 @@ func TestSecretNeverPrints(t *testing.T) {
 // README points to) valid.
 func TestExampleConfigParses(t *testing.T) {
 	cfg, err := Parse(mustRead(t, "../../testdata/config.example.yaml"), "config.example.yaml")
+	if cfg != nil {
+		cfg.Kinds = kinds()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +225,7 @@ func mustRead(t *testing.T, p string) []byte {
 
 func TestAnalysisRulesFromConfig(t *testing.T) {
 	p := writeFile(t, "analysis:\n  volume:\n    nearly_full_percent: 75\n")
-	cfg, err := Load(context.Background(), p, env(nil))
+	cfg, err := Load(context.Background(), p, env(nil), kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,12 +236,12 @@ func TestAnalysisRulesFromConfig(t *testing.T) {
 		t.Errorf("defaults lost: %+v", cfg.Analysis.Volume)
 	}
 	p = writeFile(t, "analysis:\n  volume:\n    nearly_ful_percent: 75\n")
-	if _, err := Load(context.Background(), p, env(nil)); err == nil || !strings.Contains(err.Error(), "nearly_ful_percent") {
+	if _, err := Load(context.Background(), p, env(nil), kinds()); err == nil || !strings.Contains(err.Error(), "nearly_ful_percent") {
 		t.Errorf("unknown analysis key: %v", err)
 	}
 	// analysis.tiers replaces the default mapping; a bad pattern is refused.
 	p = writeFile(t, "analysis:\n  tiers:\n    default_tier: 4\n    rules:\n      - {tier: 1, svms: [svm_fin*]}\n      - {scopes: [sox], categories: [\"costcenter:finance\"]}\n")
-	cfg, err = Load(context.Background(), p, env(nil))
+	cfg, err = Load(context.Background(), p, env(nil), kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +249,7 @@ func TestAnalysisRulesFromConfig(t *testing.T) {
 		t.Errorf("tiers = %+v", tr)
 	}
 	p = writeFile(t, "analysis:\n  tiers:\n    default_tier: 3\n    rules:\n      - {tier: 1, names: [\"db-[\"]}\n")
-	if _, err := Load(context.Background(), p, env(nil)); err == nil || !strings.Contains(err.Error(), "tiers.rules[0]") {
+	if _, err := Load(context.Background(), p, env(nil), kinds()); err == nil || !strings.Contains(err.Error(), "tiers.rules[0]") {
 		t.Errorf("bad tier pattern: %v", err)
 	}
 }
@@ -280,7 +287,7 @@ func TestEnvironmentQuickTargetForms(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.env["NUTANIX_PASSWORD"], c.env["ONTAP_PASSWORD"] = "pw", "pw"
-			cfg, err := Load(context.Background(), "", env(c.env))
+			cfg, err := Load(context.Background(), "", env(c.env), kinds())
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("error %v, want one naming %s", err, c.wantErr)
@@ -300,3 +307,6 @@ func TestEnvironmentQuickTargetForms(t *testing.T) {
 		})
 	}
 }
+
+// kinds returns the built-in storage kinds, as serve passes them to Load.
+func kinds() []Kind { return []Kind{vnutanix.Kind{}, vontap.Kind{}, vaiqum.Kind{}} }

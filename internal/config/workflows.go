@@ -25,7 +25,8 @@ type Workflows struct {
 	// Approvals are the approval policies by workflow kind.
 	Approvals map[string]ApprovalPolicy `yaml:"approvals"`
 	// Roles grant roles (read, write, destructive, approve) to principals
-	// ("local" for stdio, token:<hash> or a token's principal over HTTP).
+	// (the OS user name on stdio and the CLI, token:<hash> or a token's
+	// principal over HTTP).
 	// Empty: every principal holds every role.
 	Roles map[string][]string `yaml:"roles"`
 }

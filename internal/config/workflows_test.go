@@ -1,6 +1,7 @@
-package config
+package config_test
 
 import (
+	. "github.com/recovery-mcp/recovery-mcp/internal/config"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,9 @@ func TestWorkflowsSection(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, err := Parse([]byte(c.yaml), "test.yaml")
+			if cfg != nil {
+				cfg.Kinds = kinds()
+			}
 			if err == nil {
 				cfg.ApplyDefaults()
 				err = cfg.Validate()

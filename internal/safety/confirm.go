@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
 	"strings"
 	"sync"
 	"time"
@@ -273,8 +275,26 @@ func WithPrincipal(ctx context.Context, principal string) context.Context {
 	return context.WithValue(ctx, principalKey{}, principal)
 }
 
+// LocalPrincipal is who calls over stdio and on the command line: the
+// OS user running the process (os/user; when the user database cannot
+// say, $USER, then $USERNAME), "local" when nothing names one. The audit
+// and run approvals record it, and workflows.roles grant it roles.
+func LocalPrincipal() string { return localPrincipal(user.Current, os.Getenv) }
+
+func localPrincipal(current func() (*user.User, error), getenv func(string) string) string {
+	if u, err := current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	for _, k := range []string{"USER", "USERNAME"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+	}
+	return "local"
+}
+
 // PrincipalFrom returns the caller's identity, "local" when none was set
-// (stdio and in-process: the OS user who started the server).
+// (in-process callers; stdio and the CLI set LocalPrincipal).
 func PrincipalFrom(ctx context.Context) string {
 	if p, ok := ctx.Value(principalKey{}).(string); ok && p != "" {
 		return p

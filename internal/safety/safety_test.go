@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/user"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,7 @@ func TestWriteLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !l.Busy("a") || l.Busy("b") {
+	if !l.Busy(context.Background(), "a") || l.Busy(context.Background(), "b") {
 		t.Fatal("busy state wrong")
 	}
 	if _, err := l.Acquire(context.Background(), "b"); err != nil {
@@ -129,6 +130,42 @@ func TestWriteLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel2()
+}
+
+// Layered holds both layers or neither: a shared layer that cannot be
+// had gives the local slot back.
+func TestLayeredWriteLocks(t *testing.T) {
+	local, shared := NewWriteLocks(1), NewWriteLocks(1)
+	l := Layered{Local: local, Shared: shared}
+	ctx := context.Background()
+	relShared, err := shared.Acquire(ctx, "a") // another replica writes on a
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Busy(ctx, "a") || l.Busy(ctx, "b") {
+		t.Fatal("busy state wrong")
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.Acquire(short, "a"); err == nil {
+		t.Fatal("acquired a target whose shared slot is held")
+	}
+	if local.Busy(ctx, "a") {
+		t.Fatal("a failed shared acquire kept the local slot")
+	}
+	relShared()
+	rel, err := l.Acquire(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !local.Busy(ctx, "a") || !shared.Busy(ctx, "a") {
+		t.Fatal("a layered hold must hold both layers")
+	}
+	rel()
+	rel()
+	if local.Busy(ctx, "a") || shared.Busy(ctx, "a") {
+		t.Fatal("release left a layer held")
+	}
 }
 
 func TestGrantsBindPrincipalSessionAndEffect(t *testing.T) {
@@ -248,5 +285,29 @@ func TestAuditFileSurvivesRestartAndShowsUnfinishedCalls(t *testing.T) {
 	defer c.Close()
 	if left := c.Unfinished(); len(left) != 1 || left[0].Intent().ID != "c3" {
 		t.Errorf("third life: %+v", left)
+	}
+}
+
+func TestLocalPrincipal(t *testing.T) {
+	known := func() (*user.User, error) { return &user.User{Username: "alice"}, nil }
+	unknown := func() (*user.User, error) { return nil, errors.New("user: unknown userid 4242") }
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, tc := range []struct {
+		name    string
+		current func() (*user.User, error)
+		env     map[string]string
+		want    string
+	}{
+		{"the OS user", known, map[string]string{"USER": "bob"}, "alice"},
+		{"no user database: $USER", unknown, map[string]string{"USER": "bob", "USERNAME": "carol"}, "bob"},
+		{"Windows-style $USERNAME", unknown, map[string]string{"USERNAME": "carol"}, "carol"},
+		{"blank $USER skipped", unknown, map[string]string{"USER": "  ", "USERNAME": "carol"}, "carol"},
+		{"nothing names one", unknown, nil, "local"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := localPrincipal(tc.current, env(tc.env)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -4,13 +4,9 @@ import (
 	"context"
 	"sort"
 
-	"github.com/recovery-mcp/recovery-mcp/internal/config"
-	"github.com/recovery-mcp/recovery-mcp/tools/aiqum"
 	"github.com/recovery-mcp/recovery-mcp/tools/analysis"
 	"github.com/recovery-mcp/recovery-mcp/tools/core"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
-	"github.com/recovery-mcp/recovery-mcp/tools/nutanix"
-	"github.com/recovery-mcp/recovery-mcp/tools/ontap"
 	"github.com/recovery-mcp/recovery-mcp/tools/workflows"
 )
 
@@ -23,9 +19,11 @@ func Catalog() []kit.Tool {
 	var all []kit.Tool
 	all = append(all, core.Tools()...)
 	all = append(all, analysis.Tools()...)
-	all = append(all, nutanix.Tools()...)
-	all = append(all, ontap.Tools()...)
-	all = append(all, aiqum.Tools()...)
+	for _, k := range storageKinds() {
+		if k.tools != nil {
+			all = append(all, k.tools()...)
+		}
+	}
 	all = append(all, workflows.Tools()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
@@ -34,10 +32,13 @@ func Catalog() []kit.Tool {
 // reconcilers establish, per target kind, what became of calls cut off by
 // a stop.
 func reconcilers() map[string]kit.Reconciler {
-	return map[string]kit.Reconciler{
-		config.KindNutanix: nutanix.Reconcile,
-		config.KindONTAP:   ontap.Reconcile,
+	m := map[string]kit.Reconciler{}
+	for _, k := range storageKinds() {
+		if k.reconcile != nil {
+			m[k.kind.Name()] = k.reconcile
+		}
 	}
+	return m
 }
 
 // ReconcileAudit reconciles the calls that the audit file shows cut off by

@@ -28,7 +28,12 @@ func StartDemo(ctx context.Context, est *fleet.Estate, seed int64, logger *slog.
 	if err != nil {
 		return nil, fmt.Errorf("start the demo estate: %w", err)
 	}
-	cfg := &config.Config{Source: "demo", Analysis: analysis.DefaultRules()}
+	kinds, err := Vendors()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	cfg := &config.Config{Source: "demo", Analysis: analysis.DefaultRules(), Kinds: kinds.Config()}
 	for _, t := range d.Targets {
 		cfg.Targets = append(cfg.Targets, config.Target{
 			Name: t.Name, Kind: t.Kind, Host: t.Host, Port: t.Port, Username: t.Username,

@@ -18,6 +18,7 @@ package server
 // finds a tool it was just shown gone.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -35,13 +36,12 @@ const DynamicToolset = "dynamic"
 // dynamicStart are the toolsets a dynamic session starts with.
 var dynamicStart = []string{CoreToolset, "analysis"}
 
-// toolsetDescriptions say what each toolset is for; a toolset without one
-// is described by its tools' names.
+// toolsetDescriptions say what each toolset is for (a storage kind's
+// toolset is described in vendors.go); a toolset without one is described
+// by its tools' names.
 var toolsetDescriptions = map[string]string{
 	"core":     "Configured targets and their reachability.",
 	"analysis": "Backup health, unprotected entities, failure forecasts, recovery options, policy tuning, compliance.",
-	"nutanix":  "Prism Central: VMs, volume groups, recovery points (create, restore, replicate, revert), protection policies, tasks.",
-	"ontap":    "ONTAP: volumes, snapshots, restores, FlexClone, SnapMirror, snapshot policies, jobs, EMS events.",
 }
 
 // ToolsetArgs name one toolset.
@@ -169,7 +169,7 @@ func (s *Server) toolsetList() ToolsetList {
 }
 
 func describeToolset(name string, all []kit.Tool) string {
-	if d := toolsetDescriptions[name]; d != "" {
+	if d := cmp.Or(toolsetDescriptions[name], vendorToolsetDescription(name)); d != "" {
 		return d
 	}
 	var names []string

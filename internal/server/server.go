@@ -26,6 +26,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory/collect"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 	"github.com/recovery-mcp/recovery-mcp/prompts"
 	"github.com/recovery-mcp/recovery-mcp/resources"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -56,6 +57,9 @@ type Options struct {
 	// FastPolling polls tasks and jobs every few milliseconds (the demo's
 	// simulated clock advances per poll).
 	FastPolling bool
+	// Vendors are the storage kinds the server handles (nil: Vendors(),
+	// the built-in ones); tests add a kind of their own.
+	Vendors *vendors.Registry
 	// PassiveWorkflows records workflow starts and decisions in a state
 	// file without executing runs: the serving process sharing the file
 	// executes them (one-shot CLI commands).
@@ -63,6 +67,10 @@ type Options struct {
 	// RunIDs names new workflow runs (nil: random ids); tests set it for
 	// reproducible reports.
 	RunIDs func() string
+	// WriteLease is how long a write's lease on a target in a shared state
+	// file lasts without renewal (default 15s): a server killed mid-write
+	// holds the target no longer than this.
+	WriteLease time.Duration
 }
 
 // Server is a built MCP server and what it shares with its tools.
@@ -100,6 +108,13 @@ func New(opts Options) (*Server, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
+	if opts.Vendors == nil {
+		v, err := Vendors()
+		if err != nil {
+			return nil, err
+		}
+		opts.Vendors = v
+	}
 	cfg := opts.Config
 	auditor := safety.NewAuditor(nil)
 	if cfg.Safety.AuditFile != "" {
@@ -110,7 +125,7 @@ func New(opts Options) (*Server, error) {
 		auditor = a
 	}
 	env := &kit.Env{
-		Targets:            targets.New(cfg.Targets, opts.Logger),
+		Targets:            targets.New(cfg.Targets, opts.Vendors, opts.Logger),
 		Tokens:             safety.NewTokens(cfg.Safety.ConfirmTTL.D(), opts.Now),
 		Audit:              auditor,
 		Locks:              safety.NewWriteLocks(cfg.Safety.WriteParallelism),
@@ -125,7 +140,7 @@ func New(opts Options) (*Server, error) {
 	// own max_concurrency lane per target: in the shared one it queued
 	// behind every interactive call's requests (50 sessions of listings
 	// starved the one collection that 50 analysis calls were waiting for).
-	env.Collector = collect.New(targets.New(cfg.Targets, opts.Logger), opts.Clock)
+	env.Collector = collect.New(targets.New(cfg.Targets, opts.Vendors, opts.Logger), opts.Clock)
 	env.Rules = cfg.Analysis
 	if reflect.ValueOf(env.Rules).IsZero() { // a configuration built in code
 		env.Rules = analysis.DefaultRules()
@@ -281,6 +296,10 @@ func (s *Server) Close() error {
 // protocol goes to out; mcp-go's own errors go to the logger (stderr).
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	std := mcpserver.NewStdioServer(s.MCP)
+	// The stdio client is the OS user who started the server: every call
+	// (audit, approvals, roles) is theirs.
+	who := safety.LocalPrincipal()
+	std.SetContextFunc(func(ctx context.Context) context.Context { return safety.WithPrincipal(ctx, who) })
 	std.SetErrorLogger(log.New(slogWriter{s.opts.Logger}, "", 0))
 	err := std.Listen(ctx, in, out)
 	if err != nil && ctx.Err() != nil {

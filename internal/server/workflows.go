@@ -32,6 +32,7 @@ type workflowEngine struct {
 	// persistent: the state lives in a file, so history outlives the process.
 	persistent bool
 	temporal   client.Client
+	stopLocks  func()
 }
 
 func (w *workflowEngine) close() error {
@@ -39,6 +40,7 @@ func (w *workflowEngine) close() error {
 	case w == nil:
 		return nil
 	case w.temporal != nil:
+		w.stopLocks()
 		w.temporal.Close()
 		return nil
 	}
@@ -60,8 +62,11 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		t := cfg.Workflows.Temporal.WithDefaults()
 		// Confirm tokens live in Temporal too: any replica honours one, once.
 		env.Tokens.WithStore(&workflow.TemporalGrants{C: c})
-		return &workflowEngine{temporal: c, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
-			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+		// So do the per-target write locks; this replica also runs them.
+		env.Locks = safety.Layered{Local: env.Locks, Shared: temporalLocks(c, cfg, opts.WriteLease, opts.Logger)}
+		stop := runLockWorker(c, t.TaskQueue, opts.Logger)
+		return &workflowEngine{temporal: c, stopLocks: stop, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
+			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers},
 			HasRole:    cfg.Workflows.HasRole, Policies: policies(cfg)}}, nil
 	}
 	path := cfg.Workflows.StatePath()
@@ -83,9 +88,19 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 	// The same state file keeps the estate history (capacity and lag
 	// samples) that turns predictions from guesses into trends.
 	env.Collector.History = db
+	if path != ":memory:" {
+		// Servers sharing the state file serialise writes per target
+		// through leases in it: tool calls and workflow steps alike.
+		l, err := store.NewLeases(ctx, db, store.LeaseOptions{Slots: cfg.Safety.WriteParallelism, TTL: opts.WriteLease, Logger: opts.Logger})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("workflows.state_file: %w", err)
+		}
+		env.Locks = safety.Layered{Local: env.Locks, Shared: l}
+	}
 	e, err := workflow.New(ctx, workflow.Options{
 		DB:         db,
-		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock},
+		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers},
 		Policies:   policies(cfg),
 		Now:        opts.Now,
 		NewID:      opts.RunIDs,
@@ -187,6 +202,10 @@ func hooks(cfg *config.Config) map[string]workflow.Hook {
 // ends: `recovery-mcp worker`. It executes the workflow steps against the
 // configured targets.
 func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	kinds, err := Vendors()
+	if err != nil {
+		return err
+	}
 	c, err := temporalClient(cfg.Workflows.Temporal, logger)
 	if err != nil {
 		return err
@@ -194,15 +213,56 @@ func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	defer c.Close()
 	tq := cfg.Workflows.Temporal.WithDefaults().TaskQueue
 	w := worker.New(c, tq, worker.Options{})
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, logger), Hooks: hooks(cfg)},
+	locks := safety.Layered{Local: safety.NewWriteLocks(cfg.Safety.WriteParallelism), Shared: temporalLocks(c, cfg, 0, logger)}
+	(&workflow.TemporalWorker{Client: c, Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, kinds, logger), Hooks: hooks(cfg), Locks: locks, Tiers: &cfg.Analysis.Tiers},
 		Policies: policies(cfg)}).Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("temporal worker: %w", err)
 	}
+	stop := runLockWorker(c, tq, logger)
 	logger.Info("temporal worker running", "address", cfg.Workflows.Temporal.WithDefaults().Address, "task_queue", tq)
 	<-ctx.Done()
+	stop()
 	w.Stop()
 	return nil
+}
+
+// temporalLocks are the per-target write locks kept in Temporal.
+func temporalLocks(c client.Client, cfg *config.Config, ttl time.Duration, logger *slog.Logger) *workflow.TemporalLocks {
+	return &workflow.TemporalLocks{C: c, TaskQueue: cfg.Workflows.Temporal.WithDefaults().TaskQueue + "-locks",
+		Slots: cfg.Safety.WriteParallelism, TTL: ttl, Logger: logger}
+}
+
+// runLockWorker polls the lock workflows' task queue (taskQueue+"-locks")
+// until the returned stop is called. Temporal may be down when the
+// process starts: the worker is started again every few seconds until it
+// runs.
+func runLockWorker(c client.Client, taskQueue string, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			w := worker.New(c, taskQueue+"-locks", worker.Options{})
+			workflow.RegisterLocks(w)
+			err := w.Start()
+			if err == nil {
+				<-ctx.Done()
+				w.Stop()
+				return
+			}
+			logger.Warn("temporal lock worker not started; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // historyEvery is how often a long-running server collects the estate only

@@ -22,6 +22,11 @@
 //     one connection, WAL journaling lets readers of other processes proceed,
 //     and busy_timeout rides out short contention. ":memory:" works for
 //     tests (one connection keeps the database alive).
+//   - Leases (lease.go) are the generic cross-process claim: a named,
+//     slotted row taken by an upsert that succeeds only over a free or
+//     lapsed slot, renewed while held, deleted on release, lapsing on its
+//     own when the holder dies. The per-target write lock of servers that
+//     share a state file uses them (feature "lease").
 //   - Everything takes a context; errors say which feature, version or query
 //     failed.
 package store

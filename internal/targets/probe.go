@@ -1,9 +1,7 @@
 package targets
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 )
 
 // Probe is what list_targets reports of a target's reachability.
@@ -37,24 +36,13 @@ func (r *Registry) Probe(ctx context.Context, t config.Target) Probe {
 	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: tlsConf}}
 	defer hc.CloseIdleConnections()
 
-	var path string
-	switch {
-	case isAIQUMProbe(t):
-		path = aiqumProbePath(t)
-	case t.Kind == config.KindNutanix:
-		path = "/api/clustermgmt/" + t.APIVersion + "/config/clusters?$limit=1"
-	default:
-		path = "/api/cluster?fields=version,name"
+	k, ok := r.kinds.Kind(t.Kind)
+	if !ok {
+		return Probe{Error: fmt.Sprintf("kind %q is not known to this server", t.Kind)}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.Endpoint()+path, nil)
+	req, err := k.ProbeRequest(ctx, t)
 	if err != nil {
 		return Probe{Error: err.Error()}
-	}
-	req.Header.Set("Accept", "application/json")
-	if !t.APIKey.IsZero() {
-		req.Header.Set("X-ntnx-api-key", t.APIKey.Reveal())
-	} else {
-		req.SetBasicAuth(t.Username, t.Password.Reveal())
 	}
 	start := time.Now()
 	resp, err := hc.Do(req)
@@ -66,41 +54,18 @@ func (r *Registry) Probe(ctx context.Context, t config.Target) Probe {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	p.Reachable = true
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		p.Error = fmt.Sprintf("HTTP %d: credentials rejected; check username and the password source for target %s", resp.StatusCode, t.Name)
 		return p
-	case resp.StatusCode == http.StatusNotFound && t.Kind == config.KindNutanix:
-		p.Error = fmt.Sprintf("HTTP 404: this Prism Central does not serve API version %s; set api_version", t.APIVersion)
-		return p
-	case resp.StatusCode >= 300:
-		p.Error = fmt.Sprintf("HTTP %d from %s", resp.StatusCode, path)
-		return p
 	}
-	switch t.Kind {
-	case config.KindNutanix:
-		p.Product = "Nutanix Prism Central"
-		p.APIVersion = t.APIVersion
-	case config.KindAIQUM:
-		var s struct {
-			Product string `json:"product"`
-			Version string `json:"version"`
-		}
-		_ = json.Unmarshal(body, &s)
-		p.Product, p.APIVersion = cmp.Or(s.Product, "Active IQ Unified Manager"), s.Version
+	a := k.ProbeResult(t, resp.StatusCode, body)
+	switch {
+	case a.Error != "":
+		p.Error = a.Error
+	case resp.StatusCode >= 300:
+		p.Error = fmt.Sprintf("HTTP %d from %s", resp.StatusCode, req.URL.RequestURI())
 	default:
-		p.Product = "NetApp ONTAP"
-		var c struct {
-			Version struct {
-				Full string `json:"full"`
-			} `json:"version"`
-		}
-		if json.Unmarshal(body, &c) == nil {
-			p.APIVersion = c.Version.Full
-		}
-		if t.Via != "" {
-			p.Product += " via AIQUM " + t.Via
-		}
+		p.Product, p.APIVersion = a.Product, a.APIVersion
 	}
 	return p
 }
@@ -118,4 +83,25 @@ func (r *Registry) ProbeAll(ctx context.Context, ts []config.Target) []Probe {
 	}
 	wg.Wait()
 	return out
+}
+
+// Runs reports whether t's kind lists running work (vendors.Runner).
+func (r *Registry) Runs(t config.Target) bool {
+	k, _ := r.kinds.Kind(t.Kind)
+	_, ok := k.(vendors.Runner)
+	return ok
+}
+
+// Running lists t's queued and running work, as its kind reads it.
+func (r *Registry) Running(ctx context.Context, t config.Target) ([]vendors.Operation, error) {
+	k, _ := r.kinds.Kind(t.Kind)
+	rk, ok := k.(vendors.Runner)
+	if !ok {
+		return nil, fmt.Errorf("target %s: kind %s lists no running work", t.Name, t.Kind)
+	}
+	cl, err := r.Client(t)
+	if err != nil {
+		return nil, err
+	}
+	return rk.Running(ctx, cl, t)
 }

@@ -1,6 +1,7 @@
-// Package targets resolves the configured Prism Centrals and ONTAP clusters by
-// name and hands out one backend client per target, built on first use and
-// shared by every tool and collector.
+// Package targets resolves the configured targets by name and hands out
+// one backend client per target, built by its kind (internal/vendors) on
+// first use and shared by every tool and collector. It names no kind: the
+// kinds come in as a vendors.Registry.
 package targets
 
 import (
@@ -15,11 +16,13 @@ import (
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 )
 
 // Registry holds the configured targets and their clients.
 type Registry struct {
 	targets []config.Target
+	kinds   *vendors.Registry
 	logger  *slog.Logger
 
 	mu      sync.Mutex
@@ -31,7 +34,7 @@ type Registry struct {
 	// retryMin and retryMax override the Prism Central clients' retry
 	// backoff (tests that inject many faults); 0 keeps the defaults.
 	retryMin, retryMax time.Duration
-	// aq holds the clusters discovered behind AIQUM targets (aiqum.go).
+	// aq holds the targets discovered behind AIQUM targets (discovery.go).
 	aq aiqumState
 }
 
@@ -42,15 +45,19 @@ func (r *Registry) SetPolling(first, max time.Duration) { r.pollMin, r.pollMax =
 // now on.
 func (r *Registry) SetRetryWait(first, max time.Duration) { r.retryMin, r.retryMax = first, max }
 
-// New returns a registry over cfg's targets.
-func New(targets []config.Target, logger *slog.Logger) *Registry {
+// New returns a registry over cfg's targets, whose clients, probes and
+// discoveries the kinds provide.
+func New(targets []config.Target, kinds *vendors.Registry, logger *slog.Logger) *Registry {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Registry{targets: targets, logger: logger, clients: map[string]any{}}
+	r := &Registry{targets: targets, kinds: kinds, logger: logger, clients: map[string]any{}}
 	r.aq.found = map[string]discovery{}
 	return r
 }
+
+// Kinds returns the kinds the registry was built with.
+func (r *Registry) Kinds() *vendors.Registry { return r.kinds }
 
 // All returns every target: the configured ones in configuration order,
 // then the clusters discovered behind AIQUM targets (see Refresh).
@@ -89,7 +96,7 @@ func (r *Registry) Resolve(kind, name string) (config.Target, error) {
 		case 1:
 			return candidates[0], nil
 		case 0:
-			if err := r.discoveryErrors(); kind == config.KindONTAP && err != nil {
+			if err := r.discoveryErrors(); r.Discoverable(kind) && err != nil {
 				return config.Target{}, fmt.Errorf("no %s target is available: %v", kind, err)
 			}
 			return config.Target{}, fmt.Errorf("no %s target is configured: add one under targets: in the config file (kind: %s) or set %s_HOST", kind, kind, strings.ToUpper(kind))
@@ -108,7 +115,7 @@ func (r *Registry) Resolve(kind, name string) (config.Target, error) {
 		}
 	}
 	hint := ""
-	if kind == config.KindONTAP {
+	if r.Discoverable(kind) {
 		if err := r.discoveryErrors(); err != nil {
 			hint = fmt.Sprintf(" (clusters behind AIQUM may be missing: %v)", err)
 		}

@@ -5,6 +5,10 @@ import (
 	"testing"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
+	vaiqum "github.com/recovery-mcp/recovery-mcp/internal/vendors/aiqum"
+	vnutanix "github.com/recovery-mcp/recovery-mcp/internal/vendors/nutanix"
+	vontap "github.com/recovery-mcp/recovery-mcp/internal/vendors/ontap"
 )
 
 func TestResolve(t *testing.T) {
@@ -12,7 +16,7 @@ func TestResolve(t *testing.T) {
 		{Name: "pc-prod", Kind: config.KindNutanix},
 		{Name: "ontap-prod", Kind: config.KindONTAP},
 		{Name: "ontap-dr", Kind: config.KindONTAP},
-	}, nil)
+	}, builtin(t), nil)
 	cases := []struct {
 		kind, name, want, err string
 	}{
@@ -34,7 +38,7 @@ func TestResolve(t *testing.T) {
 			t.Errorf("Resolve(%s, %q) = %s, %v", c.kind, c.name, got.Name, err)
 		}
 	}
-	if _, err := New(nil, nil).Resolve(config.KindNutanix, ""); err == nil || !strings.Contains(err.Error(), "NUTANIX_HOST") {
+	if _, err := New(nil, builtin(t), nil).Resolve(config.KindNutanix, ""); err == nil || !strings.Contains(err.Error(), "NUTANIX_HOST") {
 		t.Errorf("no targets: %v", err)
 	}
 }
@@ -49,4 +53,14 @@ func TestTLSConfig(t *testing.T) {
 	if c, err := TLSConfig(config.Target{}); err != nil || c.InsecureSkipVerify {
 		t.Errorf("default must verify: %v", err)
 	}
+}
+
+// builtin returns the built-in storage kinds.
+func builtin(t *testing.T) *vendors.Registry {
+	t.Helper()
+	r, err := vendors.NewRegistry(vnutanix.Kind{}, vontap.Kind{}, vaiqum.Kind{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -12,8 +12,10 @@ import (
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
+	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 )
 
@@ -43,6 +45,29 @@ type Activities struct {
 	// HTTP posts webhooks (default http.DefaultClient with the hook's
 	// timeout).
 	HTTP *http.Client
+	// Locks serialise writes per target with the tool calls (and, when
+	// shared, with other servers and workers); nil: none.
+	Locks safety.WriteLocker
+	// Tiers classify VMs into business tiers for drill RTO targets (the
+	// config's analysis.tiers; nil: the analysis defaults).
+	Tiers *analysis.TierRules
+}
+
+// Hold takes target's write slot for a step that changes it, waiting (and
+// saying so through p) while another write holds it. Steps call it once
+// they know the resolved target; the release is due when the step ends.
+func (a *Activities) Hold(ctx context.Context, target string, p ops.Progress) (func(), error) {
+	if a.Locks == nil {
+		return func() {}, nil
+	}
+	if p != nil && a.Locks.Busy(ctx, target) {
+		p("waiting for another write on " + target + " to finish")
+	}
+	rel, err := a.Locks.Acquire(ctx, target)
+	if err != nil {
+		return nil, fmt.Errorf("write slot of %s: %w", target, err)
+	}
+	return rel, nil
 }
 
 func (a *Activities) now() time.Time {

@@ -167,3 +167,42 @@ func BenchmarkTemporalScheduledBackups(b *testing.B) {
 		b.Logf("%d runs (%d steps) in %s; dev server db %d bytes", runs, len(lat), elapsed, size)
 	}
 }
+
+// BenchmarkDemoDrills runs the VM drill and the full-DR drill of the README
+// tour on the demo estate (seed 1) on the embedded engine: ns/op is one
+// whole drill, rto_s the RTO it measured (its wall time on the
+// simulators, whose task durations are simulated time).
+func BenchmarkDemoDrills(b *testing.B) {
+	est, err := fleet.Generate(fleet.GenerateOptions{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts, _, _ := startEstate(b, est)
+	cases := []struct{ name, params string }{
+		{"vm", `{"type":"vm","target":"pc-prod","vm":"db-erp-prod-02","dr_target":"pc-dr"}`},
+		{"full_dr_erp", `{"type":"dr","target":"ontap-prod","volumes":["vol_erp_db"],"category":"App:erp","nutanix_target":"pc-prod"}`},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			e, _ := newEngine(b, filepath.Join(b.TempDir(), "state.db"), ts, est, nil)
+			defer e.Close()
+			var rto float64
+			for b.Loop() {
+				r, err := e.Start(context.Background(), workflow.StartRequest{Kind: "recovery_testing", Params: json.RawMessage(c.params), Principal: "bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				r = await(b, e, r.ID)
+				var res struct {
+					Passed bool    `json:"passed"`
+					RTOS   float64 `json:"rto_s"`
+				}
+				if err := json.Unmarshal(r.Result, &res); r.Status != workflow.StatusSucceeded || err != nil || !res.Passed {
+					b.Fatalf("run %s: %s %s", r.Status, r.Error, r.Result)
+				}
+				rto = res.RTOS
+			}
+			b.ReportMetric(rto, "rto_s")
+		})
+	}
+}

@@ -188,6 +188,11 @@ func runBackup(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return ontap.Snapshot{}, err
 		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return ontap.Snapshot{}, err
+		}
+		defer release()
 		s, _, err := ops.EnsureSnapshot(ctx, cl, t, v, ontap.SnapshotCreate{Name: name, SnapmirrorLabel: p.Label, Comment: "recovery-mcp " + x.RunID()}, pr)
 		if err != nil {
 			return ontap.Snapshot{}, err
@@ -220,6 +225,11 @@ func runBackup(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 			if err != nil {
 				return "", err
 			}
+			release, err := a.Hold(ctx, dt, pr)
+			if err != nil {
+				return "", err
+			}
+			defer release()
 			if _, err := ops.UpdateMirror(ctx, dcl, dt, rel, pr); err != nil {
 				return "", err
 			}
@@ -269,6 +279,11 @@ func runNutanixBackup(ctx context.Context, x *Exec, p backupParams) (any, error)
 		if err != nil {
 			return "", err
 		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		spec := nutanix.RecoveryPointSpec{Name: name, VMExtIDs: []string{pv.ExtID}}
 		if p.AppConsistent {
 			spec.RecoveryPointType = "APPLICATION_CONSISTENT"
@@ -363,6 +378,11 @@ func retention(ctx context.Context, x *Exec, target, volUUID, label string, keep
 		if err != nil {
 			return nil, err
 		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		for _, name := range old {
 			s, err := ops.FindSnapshot(ctx, cl, t, v.UUID, name)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +19,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
+	"github.com/recovery-mcp/recovery-mcp/internal/config"
+	"github.com/recovery-mcp/recovery-mcp/internal/ops"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
+	"github.com/recovery-mcp/recovery-mcp/internal/targets"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
@@ -28,6 +34,14 @@ type workerSpec struct {
 	Address, Namespace, TaskQueue string
 	Targets                       []simTarget
 	Crash                         string `json:",omitempty"`
+	// Hold, instead of running a worker, takes the write lock of this
+	// target and holds it until the process is killed.
+	Hold    string        `json:",omitempty"`
+	LockTTL time.Duration `json:",omitempty"`
+}
+
+func (s workerSpec) locks(c client.Client) *workflow.TemporalLocks {
+	return &workflow.TemporalLocks{C: c, TaskQueue: s.TaskQueue + "-locks", TTL: s.LockTTL}
 }
 
 // workerMain is a Temporal worker process for the end-to-end test.
@@ -42,8 +56,25 @@ func workerMain() int {
 		fmt.Println("ERROR", err)
 		return 2
 	}
+	if s.Hold != "" {
+		if _, err := s.locks(c).Acquire(context.Background(), s.Hold); err != nil {
+			fmt.Println("ERROR", err)
+			return 2
+		}
+		fmt.Println("PAUSED") // holding: the test kills it now
+		select {}
+	}
+	// As `recovery-mcp worker` does: the steps take the write locks kept
+	// in Temporal, and the process runs the lock workflows too.
+	lw := worker.New(c, s.TaskQueue+"-locks", worker.Options{})
+	workflow.RegisterLocks(lw)
+	if err := lw.Start(); err != nil {
+		fmt.Println("ERROR", err)
+		return 2
+	}
 	w := worker.New(c, s.TaskQueue, worker.Options{})
-	(&workflow.TemporalWorker{Activities: &workflow.Activities{Targets: registry(s.Targets)}, Hook: func(p string) {
+	locks := safety.Layered{Local: safety.NewWriteLocks(1), Shared: s.locks(c)}
+	(&workflow.TemporalWorker{Client: c, Activities: &workflow.Activities{Targets: registry(s.Targets), Locks: locks}, Hook: func(p string) {
 		fmt.Println("POINT", p)
 		if p == s.Crash {
 			fmt.Println("PAUSED")
@@ -59,7 +90,7 @@ func workerMain() int {
 
 // temporalCLI is the temporal CLI binary (.ci/run installs it): required
 // when CI is set, else the test skips without it.
-func temporalCLI(t *testing.T) string {
+func temporalCLI(t testing.TB) string {
 	p := os.Getenv("TEMPORAL_CLI")
 	if p == "" {
 		if home, err := os.UserHomeDir(); err == nil {
@@ -204,6 +235,206 @@ func TestTemporalDevServer(t *testing.T) {
 			t.Errorf("a used grant: %v", err)
 		}
 	}
+}
+
+// TestTemporalWriteLocks: writes from two replicas (separate clients) to
+// one target through the write locks kept in Temporal never overlap, as
+// the simulator's jobs show; a process killed while holding the lock
+// leaves a grant that lapses, and the other replica then proceeds.
+func TestTemporalWriteLocks(t *testing.T) {
+	cli := temporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: quietLogger()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ts, _, est := startSims(t)
+	spec := workerSpec{Address: srv.FrontendHostPort(), Namespace: "default", TaskQueue: "recovery-mcp-locktest", Targets: ts, LockTTL: 2 * time.Second}
+	// This process runs the lock workflows, as a server replica does.
+	lw := worker.New(srv.Client(), spec.TaskQueue+"-locks", worker.Options{})
+	workflow.RegisterLocks(lw)
+	if err := lw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer lw.Stop()
+	replica := func() *workflow.TemporalLocks {
+		cl, err := client.Dial(client.Options{HostPort: spec.Address, Namespace: spec.Namespace, Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return spec.locks(cl)
+	}
+	a, b := replica(), replica()
+	reg := registry(ts)
+	var wg sync.WaitGroup
+	for i, l := range []*workflow.TemporalLocks{a, b, a, b} {
+		wg.Go(func() {
+			for j := range 2 {
+				rel, err := l.Acquire(ctx, "ontap-prod")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				cl, tname, v, err := resolveVolume(ctx, reg, "ontap-prod", "vol_hr")
+				if err == nil {
+					_, _, err = ops.EnsureSnapshot(ctx, cl, tname, v, ontap.SnapshotCreate{Name: fmt.Sprintf("w%d_%d", i, j)}, nil)
+				}
+				rel()
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	overlaps, jobs := jobOverlaps(est, "ontap-prod")
+	if jobs != 8 || len(overlaps) > 0 {
+		t.Errorf("%d snapshot jobs (want 8); overlapping: %v", jobs, overlaps)
+	}
+
+	spec.Hold = "ontap-prod"
+	holder := startWorker(t, spec)
+	holder.waitKilled(t) // SIGKILL while holding
+	if !a.Busy(ctx, "ontap-prod") {
+		t.Error("the killed holder's grant vanished at once; it should lapse after its TTL")
+	}
+	wait, cancelWait := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelWait()
+	rel, err := a.Acquire(wait, "ontap-prod")
+	if err != nil {
+		t.Fatalf("the killed holder's grant never lapsed: %v", err)
+	}
+	rel()
+}
+
+// TestTemporalStepProgress: while a long step runs on a worker, another
+// replica reading the run sees what the step is doing (the step's own
+// progress messages, relayed by signal), not only its name: this is what
+// workflow_start and workflow_get relay to MCP clients as progress
+// notifications while they wait.
+func TestTemporalStepProgress(t *testing.T) {
+	cli := temporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: quietLogger()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ts, c, est := startSims(t)
+	c.mu.Lock()
+	c.jobPoll = 4 * time.Second // the clone step waits this long for its job
+	c.mu.Unlock()
+	spec := workerSpec{Address: srv.FrontendHostPort(), Namespace: "default", TaskQueue: "recovery-mcp-progress", Targets: ts}
+	startWorker(t, spec)
+	e := &workflow.TemporalEngine{C: srv.Client(), TaskQueue: spec.TaskQueue, Namespace: spec.Namespace,
+		Activities: &workflow.Activities{Targets: registry(ts), Clock: est.Clock.Now}}
+	r, err := e.Start(ctx, workflow.StartRequest{Kind: "recovery_testing", Principal: "alice", Params: json.RawMessage(`{"target":"ontap-prod","volume":"vol_hr"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := client.Dial(client.Options{HostPort: spec.Address, Namespace: spec.Namespace, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	replica := &workflow.TemporalEngine{C: other, TaskQueue: spec.TaskQueue, Namespace: spec.Namespace}
+	var seen []string
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		got, err := replica.Describe(ctx, r.ID)
+		if err == nil && (len(seen) == 0 || seen[len(seen)-1] != got.Progress) {
+			seen = append(seen, got.Progress)
+		}
+		if err == nil && got.Status.Finished() {
+			if got.Status != workflow.StatusSucceeded {
+				t.Fatalf("drill %s: %s", got.Status, got.Error)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drill did not finish; progress seen %q", seen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	inStep := false
+	for _, p := range seen {
+		inStep = inStep || strings.HasPrefix(p, "clone: job ")
+	}
+	if !inStep {
+		t.Errorf("no in-step progress of the clone seen by the other replica: %q", seen)
+	}
+}
+
+// BenchmarkTemporalLockAcquireRelease is what a write pays for the lock
+// kept in Temporal when nobody else holds it: a signal-with-start, the
+// granted query (polled until the lock workflow's task has run) and the
+// release signal, on a local dev server.
+func BenchmarkTemporalLockAcquireRelease(b *testing.B) {
+	cli := temporalCLI(b)
+	ctx := context.Background()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: quietLogger()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	spec := workerSpec{TaskQueue: "recovery-mcp-bench"}
+	lw := worker.New(srv.Client(), spec.TaskQueue+"-locks", worker.Options{})
+	workflow.RegisterLocks(lw)
+	if err := lw.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer lw.Stop()
+	l := spec.locks(srv.Client())
+	for b.Loop() {
+		rel, err := l.Acquire(ctx, "ontap-prod")
+		if err != nil {
+			b.Fatal(err)
+		}
+		rel()
+	}
+}
+
+// resolveVolume is the ONTAP client of target and its volume named name.
+func resolveVolume(ctx context.Context, reg *targets.Registry, target, name string) (*ontap.Client, string, *ontap.Volume, error) {
+	tg, err := reg.Resolve(config.KindONTAP, target)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	cl, err := reg.ONTAP(tg)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	v, err := ops.ResolveVolume(ctx, cl, tg.Name, name, "")
+	return cl, tg.Name, v, err
+}
+
+// jobOverlaps lists the snapshot jobs of cluster queued before the job
+// queued before them had ended (in the simulator's time).
+func jobOverlaps(est *fleet.Estate, cluster string) ([]string, int) {
+	var jobs []fleet.OntapJob
+	for _, c := range est.OntapClusters {
+		if c.Name == cluster {
+			c.Mu.Lock()
+			for _, j := range c.Jobs {
+				if j.Op == "snapshot.create" {
+					jobs = append(jobs, *j)
+				}
+			}
+			c.Mu.Unlock()
+		}
+	}
+	slices.SortStableFunc(jobs, func(x, y fleet.OntapJob) int { return x.QueueTime.Compare(y.QueueTime) })
+	var out []string
+	for i := 1; i < len(jobs); i++ {
+		if jobs[i].QueueTime.Before(jobs[i-1].EndTime) {
+			out = append(out, jobs[i].Args["name"]+" during "+jobs[i-1].Args["name"])
+		}
+	}
+	return out, len(jobs)
 }
 
 type workerProc struct {

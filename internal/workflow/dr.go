@@ -24,9 +24,6 @@ type drParams struct {
 }
 
 func (p *drParams) check() error {
-	if p.VM != "" && p.Type == "test" {
-		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: "params: a test failover of a VM is not offered (it would leave a restored VM to delete by hand); test with a volume, or fail over planned/unplanned"}
-	}
 	if p.VM != "" && p.DRTarget == "" {
 		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: "params: a VM failover needs dr_target, the DR Prism Central"}
 	}
@@ -73,7 +70,7 @@ func disasterRecovery() Definition {
 				steps = append(steps,
 					PlanStep{Name: "clone", Action: "FlexClone of the destination's newest snapshot (production untouched)", Entities: dst},
 					PlanStep{Name: "validate", Action: "clone online and writable, sampled files present", Entities: dst},
-					PlanStep{Name: "cleanup", Action: "delete the test clone", Entities: dst})
+					PlanStep{Name: "cleanup", Action: "delete the test clone", Entities: dst, Cleanup: true})
 			} else {
 				if p.Type == "planned" {
 					steps = append(steps, PlanStep{Name: "final_update", Action: "SnapMirror update from the primary", Entities: dst})
@@ -107,6 +104,9 @@ type Assessment struct {
 	RPOAtRiskS     int64  `json:"rpo_at_risk_s"`
 	ExpectedRTOS   int64  `json:"expected_rto_s"`
 	NewestSnapshot string `json:"newest_snapshot,omitempty"`
+	// NewestSnapshotAgeS is the newest destination snapshot's age: the
+	// RPO a failover to it achieves.
+	NewestSnapshotAgeS int64 `json:"newest_snapshot_age_s,omitempty"`
 }
 
 // DRResult is a disaster_recovery run's result.
@@ -131,42 +131,7 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 	}
 	a := x.Activities()
 	as, err := Do(ctx, x, "assess", false, func(ctx context.Context, _ string, _ ops.Progress) (Assessment, error) {
-		cl, t, err := a.ONTAP(p.Target)
-		if err != nil {
-			return Assessment{}, err
-		}
-		out := Assessment{Primary: t + ":" + p.Volume}
-		path := p.Volume
-		if v, err := ops.ResolveVolume(ctx, cl, t, p.Volume, p.SVM); err != nil {
-			out.PrimaryError = err.Error()
-			if p.Type == "planned" {
-				return out, fmt.Errorf("planned failover needs the primary: %w", err)
-			}
-		} else {
-			out.PrimaryOK, path, out.Primary = true, ops.VolPath(v), t+":"+ops.VolPath(v)
-		}
-		dcl, dt, rel, err := a.findMirror(ctx, t, p.DRTarget, path)
-		if err != nil {
-			return out, err
-		}
-		out.DRTarget, out.Destination, out.RelUUID, out.State = dt, rel.Destination.Path, rel.UUID, rel.State
-		out.Healthy = rel.Healthy == nil || *rel.Healthy
-		if d, err := rel.LagTime.Duration(); err == nil {
-			out.RPOAtRiskS = int64(d / time.Second)
-		}
-		dv, err := ops.ResolveVolume(ctx, dcl, dt, rel.Destination.Path, "")
-		if err != nil {
-			return out, err
-		}
-		snaps, err := ops.ListSnapshots(ctx, dcl, dt, dv)
-		if err != nil {
-			return out, err
-		}
-		if len(snaps) > 0 {
-			out.NewestSnapshot = newest(snaps).Name
-		}
-		out.ExpectedRTOS = 120 // quiesce + break + hooks, measured on the simulators; see the README
-		return out, nil
+		return assessMirror(ctx, a, p.volumeRef, p.DRTarget, p.Type == "planned")
 	})
 	if err != nil {
 		return nil, err
@@ -195,6 +160,11 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return "", err
 		}
+		release, err := a.Hold(ctx, as.DRTarget, pr)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		if _, err := ops.UpdateMirror(ctx, cl, as.DRTarget, rel, pr); err != nil {
 			if p.Type == "planned" {
 				return "", err
@@ -216,6 +186,11 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 			if err != nil {
 				return false, err
 			}
+			release, err := a.Hold(ctx, as.DRTarget, pr)
+			if err != nil {
+				return false, err
+			}
+			defer release()
 			if st.state == ontap.StatePaused && rel.State == ontap.StateBrokenOff {
 				return false, nil
 			}
@@ -262,54 +237,16 @@ func runDR(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 }
 
 func runDRTest(ctx context.Context, x *Exec, as Assessment, res DRResult) (any, error) {
-	a := x.Activities()
 	started := x.Started()
 	name := x.Name("drtest")
-	type cloned struct{ Name, UUID string }
-	c, err := Do(ctx, x, "clone", false, func(ctx context.Context, _ string, pr ops.Progress) (cloned, error) {
-		cl, _, err := a.ONTAP(as.DRTarget)
-		if err != nil {
-			return cloned{}, err
-		}
-		dv, err := ops.ResolveVolume(ctx, cl, as.DRTarget, as.Destination, "")
-		if err != nil {
-			return cloned{}, err
-		}
-		if as.NewestSnapshot == "" {
-			return cloned{}, &ops.Error{Kind: ops.KindPrecheck, Msg: as.Destination + " has no snapshot to test from"}
-		}
-		v, _, err := ops.EnsureClone(ctx, cl, as.DRTarget, dv, as.NewestSnapshot, name, pr)
-		if err != nil {
-			return cloned{}, err
-		}
-		return cloned{ops.VolPath(v), v.UUID}, nil
-	})
+	c, err := Do(ctx, x, "clone", false, cloneDestination(x, as, name))
 	if err != nil {
 		return nil, err
 	}
 	res.Actions = append(res.Actions, "cloned "+as.Destination+"@"+as.NewestSnapshot+" as "+c.Name)
-	verr := func() error {
-		_, err := Do(ctx, x, "validate", false, func(ctx context.Context, _ string, _ ops.Progress) (int, error) {
-			cl, _, err := a.ONTAP(as.DRTarget)
-			if err != nil {
-				return 0, err
-			}
-			files, err := ops.SampleFiles(ctx, cl, as.DRTarget, c.UUID, "", 5)
-			if err != nil {
-				return 0, err
-			}
-			return len(files), nil
-		})
-		return err
-	}()
-	if _, err := Do(ctx, x, "cleanup", false, func(ctx context.Context, _ string, pr ops.Progress) (bool, error) {
-		cl, _, err := a.ONTAP(as.DRTarget)
-		if err != nil {
-			return false, err
-		}
-		svm, _, _ := cut(c.Name)
-		return ops.DeleteVolumeIfExists(ctx, cl, as.DRTarget, svm, name, pr)
-	}); err != nil {
+	_, verr := Do(ctx, x, "validate", false, validateClone(x, as, c))
+	svm, _, _ := cut(c.Name)
+	if _, err := Do(ctx, x, "cleanup", false, cleanupClone(x, as.DRTarget, svm, name)); err != nil {
 		return nil, err
 	}
 	res.Actions = append(res.Actions, "deleted test clone "+c.Name)
@@ -368,6 +305,17 @@ func planVMFailover(ctx context.Context, a *Activities, p drParams) ([]PlanStep,
 		return nil, &ops.Error{Kind: ops.KindPrecheck, Msg: fmt.Sprintf("no replica of %s on %s to fail over to", name, dt), Hint: "Protect it with a policy that replicates to the DR site."}
 	}
 	ent := []string{dt + ":" + name}
+	if p.Type == "test" {
+		iso := []string{dt + ":rmcp_<run>_drtest"}
+		return []PlanStep{
+			{Name: "assess", Action: "the VM on the primary, its newest replica on the DR Prism Central (RPO achieved)", Entities: ent},
+			{Name: "restore", Action: "restore replica " + rp.Name + " as VM rmcp_<run>_drtest on the DR Prism Central (name checked first, NTNX-Request-Id journalled; production untouched)", Entities: iso},
+			{Name: "boot", Action: "power the restored VM on (vmm power-on) if the restore left it off", Entities: iso},
+			{Name: "validate", Action: "the restored VM is powered on", Entities: iso},
+			{Name: "cleanup", Action: "delete the restored test VM (only that name)", Entities: iso, Cleanup: true},
+			{Name: "notify", Action: "call the notify hook"},
+		}, nil
+	}
 	steps := []PlanStep{
 		{Name: "assess", Action: "the VM on the primary, its newest replica on the DR Prism Central (RPO at risk)", Entities: ent},
 		{Name: "restore", Action: "restore the VM from replica " + rp.Name + " on the DR Prism Central (NTNX-Request-Id journalled)", Entities: ent},
@@ -403,12 +351,16 @@ type VMFailover struct {
 	RPOAtRiskS int64        `json:"rpo_at_risk_s"`
 	RestoredVM string       `json:"restored_vm_ext_id"`
 	PowerState string       `json:"power_state,omitempty"`
+	CleanedUp  bool         `json:"cleaned_up,omitempty"`
 	Hooks      []HookResult `json:"hooks,omitempty"`
 	RTOS       float64      `json:"measured_rto_s"`
 }
 
 func runVMFailover(ctx context.Context, x *Exec, p drParams) (any, error) {
 	a := x.Activities()
+	if p.Type == "test" {
+		return runVMTest(ctx, x, p)
+	}
 	type assessed struct {
 		VMExtID, Name, RP, RPName, VMRP string
 		RPOS                            int64
@@ -439,6 +391,11 @@ func runVMFailover(ctx context.Context, x *Exec, p drParams) (any, error) {
 		if err != nil {
 			return "", err
 		}
+		release, err := a.Hold(ctx, dt, pr)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		return ops.RestoreVM(ctx, dcl, dt, as.RP, as.VMRP, as.Name+"-dr", key, pr)
 	})
 	if err != nil {
@@ -473,5 +430,46 @@ func runVMFailover(ctx context.Context, x *Exec, p drParams) (any, error) {
 		res.Hooks = append(res.Hooks, hr)
 	}
 	res.RTOS = roundMS(x.Now().Sub(x.Started()))
+	return res, nil
+}
+
+// runVMTest is a VM test failover: restored from the newest replica on
+// the DR Prism Central under the run's own name, booted, validated and
+// deleted again.
+func runVMTest(ctx context.Context, x *Exec, p drParams) (any, error) {
+	a := x.Activities()
+	pt, err := Do(ctx, x, "assess", false, func(ctx context.Context, _ string, _ ops.Progress) (vmPoint, error) {
+		return a.vmPointOf(ctx, p.Target, p.DRTarget, p.VM)
+	})
+	if err != nil {
+		return nil, err
+	}
+	name := x.Name("drtest")
+	c, err := Do(ctx, x, "restore", false, restoreVMClone(x, pt, name))
+	if err != nil {
+		return nil, err
+	}
+	_, verr := Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
+	// The check runs even when the boot failed, so the steps are the same
+	// on every path (a replay after a crash meets the journal's order).
+	chk, cerr := Do(ctx, x, "validate", false, verifyVM(x, pt.On, c))
+	if verr == nil {
+		verr = cerr
+	}
+	if _, err := Do(ctx, x, "cleanup", false, cleanupVMClone(x, pt.On, name)); err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	res := VMFailover{Type: p.Type, VM: pt.VM, DRTarget: pt.On, Replica: pt.RPName, RPOAtRiskS: pt.RPOS, RestoredVM: c.ExtID, PowerState: chk.PowerState, CleanedUp: true}
+	n, err := Do(ctx, x, "notify", false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
+		return a.RunHook(ctx, "notify", map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": p.Type, "vm": pt.VM, "restored_vm": c.ExtID, "cleaned_up": true}), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Hooks = append(res.Hooks, n)
+	res.RTOS = roundMS(chk.At.Sub(x.Started()))
 	return res, nil
 }

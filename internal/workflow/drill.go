@@ -13,8 +13,9 @@ import (
 // drillParams are a recovery_testing run's parameters.
 type drillParams struct {
 	volumeRef
-	// Type is volume (clone the volume) or file (restore sampled files
-	// into a clone and compare them).
+	// Type is volume (clone the volume), file (restore sampled files into
+	// a clone and compare them), vm (restore a VM as an isolated clone and
+	// boot it) or dr (a test failover of a group of volumes and VMs).
 	Type string `json:"type,omitempty"`
 	// Snapshot to test (default: the newest).
 	Snapshot string `json:"snapshot,omitempty"`
@@ -22,15 +23,53 @@ type drillParams struct {
 	Sample int `json:"sample,omitempty"`
 	// RPOTargetS is the RPO the achieved one is compared with (default 1 day).
 	RPOTargetS int64 `json:"rpo_target_s,omitempty"`
+	// RTOTargetS overrides the RTO target (default: file 5 min, volume 30
+	// min, a VM its tier's, a dr drill its strictest entity's).
+	RTOTargetS int64 `json:"rto_target_s,omitempty"`
+	// VM (type vm) is the VM to test on target, the Prism Central; with
+	// dr_target the restore runs there from the newest replica.
+	VM       string `json:"vm,omitempty"`
+	DRTarget string `json:"dr_target,omitempty"`
+	// Type dr: the group. Volumes are ONTAP volumes on target (their
+	// mirrors on dr_target, or the other ONTAP cluster holding them); VMs,
+	// or every VM with the category (key:value) or of the tier, are on
+	// nutanix_target, restored on nutanix_dr_target.
+	Volumes         []string `json:"volumes,omitempty"`
+	VMs             []string `json:"vms,omitempty"`
+	Category        string   `json:"category,omitempty"`
+	Tier            int      `json:"tier,omitempty"`
+	NutanixTarget   string   `json:"nutanix_target,omitempty"`
+	NutanixDRTarget string   `json:"nutanix_dr_target,omitempty"`
 }
 
 func (p *drillParams) check() error {
+	bad := func(f string, a ...any) error {
+		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: "params: " + fmt.Sprintf(f, a...)}
+	}
 	switch p.Type {
 	case "":
 		p.Type = "volume"
-	case "volume", "file":
+	case "volume", "file", "vm", "dr":
 	default:
-		return &ops.Error{Kind: ops.KindInvalidArgs, Msg: fmt.Sprintf("params: type %q: want volume or file (VM and full-DR drills: use disaster_recovery type test)", p.Type)}
+		return bad("type %q: want volume, file, vm or dr", p.Type)
+	}
+	group := len(p.Volumes)+len(p.VMs) > 0 || p.Category != "" || p.Tier != 0 || p.NutanixTarget != "" || p.NutanixDRTarget != ""
+	switch p.Type {
+	case "vm":
+		if p.VM == "" || p.Volume != "" || group {
+			return bad("type vm takes vm (with target and dr_target naming Prism Centrals), not volume or a group")
+		}
+	case "dr":
+		if len(p.Volumes)+len(p.VMs) == 0 && p.Category == "" && p.Tier == 0 {
+			return bad("type dr needs the group: volumes, vms, category or tier")
+		}
+		if p.Volume != "" || p.VM != "" || p.Snapshot != "" {
+			return bad("type dr takes volumes and vms (lists), not volume, vm or snapshot")
+		}
+	default:
+		if p.VM != "" || group {
+			return bad("type %s tests one volume; use type vm or dr for VMs and groups", p.Type)
+		}
 	}
 	if p.Sample <= 0 {
 		p.Sample = 5
@@ -47,7 +86,7 @@ var drillRTOTarget = map[string]int64{"file": 5 * 60, "volume": 30 * 60}
 func recoveryTesting() Definition {
 	return Definition{
 		Kind:        "recovery_testing",
-		Description: "clone a snapshot into an isolated name, verify sampled files against the snapshot, measure RTO and RPO, clean up, report against criteria",
+		Description: "volume, file, VM or full-DR drill: clone or restore into an isolated name, verify (files, VM boots), measure RTO and RPO, clean up, report against criteria",
 		Test:        func(json.RawMessage) bool { return true },
 		Plan: func(ctx context.Context, a *Activities, raw json.RawMessage) ([]PlanStep, error) {
 			var p drillParams
@@ -56,6 +95,12 @@ func recoveryTesting() Definition {
 			}
 			if err := p.check(); err != nil {
 				return nil, err
+			}
+			switch p.Type {
+			case "vm":
+				return planVMDrill(ctx, a, p)
+			case "dr":
+				return planDRDrill(ctx, a, p)
 			}
 			_, t, v, err := a.volume(ctx, p.volumeRef)
 			if err != nil {
@@ -66,12 +111,19 @@ func recoveryTesting() Definition {
 				{Name: "select", Action: "pick the snapshot (" + or(p.Snapshot, "newest") + ") and measure the achieved RPO", Entities: ent},
 				{Name: "clone", Action: "FlexClone rmcp_<run>_drill of the snapshot (isolated; production untouched)", Entities: ent},
 				{Name: "verify", Action: fmt.Sprintf("compare %d sampled files of the clone with the snapshot (name, size, mtime)", p.Sample), Entities: ent},
-				{Name: "cleanup", Action: "delete the drill clone", Entities: ent},
+				{Name: "cleanup", Action: "delete the drill clone", Entities: ent, Cleanup: true},
 				{Name: "report", Action: "RTO and RPO against the criteria, evidence, recommendations"},
 			}, nil
 		},
 		Run: runDrill,
 	}
+}
+
+func or64(v, d int64) int64 {
+	if v > 0 {
+		return v
+	}
+	return d
 }
 
 func or(s, d string) string {
@@ -113,6 +165,12 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 	}
 	if err := p.check(); err != nil {
 		return nil, err
+	}
+	switch p.Type {
+	case "vm":
+		return runVMDrill(ctx, x, p)
+	case "dr":
+		return runDRDrill(ctx, x, p)
 	}
 	a := x.Activities()
 	type sel struct {
@@ -158,6 +216,11 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return cloned{}, err
 		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return cloned{}, err
+		}
+		defer release()
 		cv, _, err := ops.EnsureClone(ctx, cl, t, v, s.Snapshot, name, pr)
 		if err != nil {
 			return cloned{}, err
@@ -203,6 +266,11 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 			return false, err
 		}
 		svm, _, _ := cut(c.Name)
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return false, err
+		}
+		defer release()
 		if _, err := ops.DeleteVolumeIfExists(ctx, cl, t, svm, name, pr); err != nil {
 			return false, err
 		}
@@ -217,7 +285,7 @@ func runDrill(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) {
 	}
 	return Do(ctx, x, "report", false, func(ctx context.Context, _ string, _ ops.Progress) (DrillResult, error) {
 		r := DrillResult{Volume: s.Target + ":" + s.Volume, Type: p.Type, Snapshot: s.Snapshot, Clone: c.Name,
-			RTOS: roundMS(ver.At.Sub(x.Started())), RTOTargetS: drillRTOTarget[p.Type],
+			RTOS: roundMS(ver.At.Sub(x.Started())), RTOTargetS: or64(p.RTOTargetS, drillRTOTarget[p.Type]),
 			RPOS: s.RPOS, RPOTargetS: p.RPOTargetS, Evidence: ver.Evidence, CleanedUp: cleaned}
 		ok := len(ver.Evidence) > 0
 		for _, e := range ver.Evidence {

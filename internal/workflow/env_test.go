@@ -21,6 +21,10 @@ import (
 	simontap "github.com/recovery-mcp/recovery-mcp/internal/sim/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
+	vaiqum "github.com/recovery-mcp/recovery-mcp/internal/vendors/aiqum"
+	vnutanix "github.com/recovery-mcp/recovery-mcp/internal/vendors/nutanix"
+	vontap "github.com/recovery-mcp/recovery-mcp/internal/vendors/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
 
@@ -35,10 +39,19 @@ type simTarget struct {
 type counter struct {
 	mu sync.Mutex
 	n  map[string]int
+	// jobPoll delays each ONTAP job poll, making a step that waits for a
+	// job last a while.
+	jobPoll time.Duration
 }
 
 func (c *counter) wrap(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		delay := c.jobPoll
+		c.mu.Unlock()
+		if delay > 0 && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/cluster/jobs/") {
+			time.Sleep(delay)
+		}
 		if r.Method != http.MethodGet {
 			key := name + " " + r.Method + " " + r.URL.Path
 			if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/snapmirror/relationships/") {
@@ -102,13 +115,17 @@ func startEstate(t testing.TB, est *fleet.Estate) ([]simTarget, *counter, *fleet
 }
 
 func registry(ts []simTarget) *targets.Registry {
-	cfg := &config.Config{}
+	kinds, err := vendors.NewRegistry(vnutanix.Kind{}, vontap.Kind{}, vaiqum.Kind{})
+	if err != nil {
+		panic(err) // three distinct names
+	}
+	cfg := &config.Config{Kinds: kinds.Config()}
 	for _, s := range ts {
 		cfg.Targets = append(cfg.Targets, config.Target{Name: s.Name, Kind: s.Kind, Host: s.Host, Port: s.Port, Username: s.User,
 			Password: config.NewSecret(s.Pass), PlainHTTP: true})
 	}
 	cfg.ApplyDefaults()
-	r := targets.New(cfg.Targets, nil)
+	r := targets.New(cfg.Targets, kinds, nil)
 	r.SetPolling(5*time.Millisecond, 50*time.Millisecond)
 	r.SetRetryWait(5*time.Millisecond, 50*time.Millisecond)
 	return r

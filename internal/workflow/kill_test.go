@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
+	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/workflow"
 )
@@ -148,9 +149,9 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 	cases := []struct {
 		kind   string
 		params string
-		check  func(t *testing.T, c *counter, ts []simTarget)
+		check  func(t *testing.T, c *counter, ts []simTarget, est *fleet.Estate)
 	}{
-		{"disaster_recovery", `{"target":"ontap-prod","volume":"svm_prod:vol_finance","type":"planned"}`, func(t *testing.T, c *counter, _ []simTarget) {
+		{"disaster_recovery", `{"target":"ontap-prod","volume":"svm_prod:vol_finance","type":"planned"}`, func(t *testing.T, c *counter, _ []simTarget, _ *fleet.Estate) {
 			if n := c.matching("ontap-dr PATCH", "state=broken_off"); n != 1 {
 				t.Errorf("break sent %d times, want 1", n)
 			}
@@ -158,7 +159,7 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 				t.Errorf("quiesce sent %d times, want 1", n)
 			}
 		}},
-		{"recovery_testing", `{"target":"ontap-prod","volume":"svm_prod:vol_finance"}`, func(t *testing.T, c *counter, _ []simTarget) {
+		{"recovery_testing", `{"target":"ontap-prod","volume":"svm_prod:vol_finance"}`, func(t *testing.T, c *counter, _ []simTarget, _ *fleet.Estate) {
 			if n := c.matching("ontap-prod POST /api/storage/volumes"); n != 1 {
 				t.Errorf("clone create sent %d times, want 1", n)
 			}
@@ -166,7 +167,7 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 				t.Errorf("clone delete sent %d times, want 1", n)
 			}
 		}},
-		{"disaster_recovery_vm", `{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"planned"}`, func(t *testing.T, c *counter, ts []simTarget) {
+		{"disaster_recovery_vm", `{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"planned"}`, func(t *testing.T, c *counter, ts []simTarget, _ *fleet.Estate) {
 			// A restore re-sent after a kill carries the journalled
 			// NTNX-Request-Id: Prism Central answers with the first task.
 			cl, _, err := (&workflow.Activities{Targets: registry(ts)}).Nutanix("pc-dr")
@@ -178,9 +179,25 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 				t.Errorf("%d restored VMs (%v), want 1", len(vms), err)
 			}
 		}},
+		{"recovery_testing_vm", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, func(t *testing.T, c *counter, _ []simTarget, est *fleet.Estate) {
+			// One restore, one power-on, one delete, however often a
+			// killed step was re-sent; no drill VM is left.
+			checkTasks(t, est, "pc-dr", map[string]int{fleet.OpRestoreRecoveryPoint: 1, fleet.OpPowerOnVM: 1, fleet.OpDeleteVM: 1})
+			checkNoDrillVMs(t, est)
+		}},
+		{"recovery_testing_dr", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`, func(t *testing.T, c *counter, _ []simTarget, est *fleet.Estate) {
+			if n := c.matching("ontap-dr POST /api/storage/volumes"); n != 1 {
+				t.Errorf("clone create sent %d times, want 1", n)
+			}
+			if n := c.matching("ontap-dr DELETE /api/storage/volumes/"); n != 1 {
+				t.Errorf("clone delete sent %d times, want 1", n)
+			}
+			checkTasks(t, est, "pc-dr", map[string]int{fleet.OpRestoreRecoveryPoint: 1, fleet.OpPowerOnVM: 1, fleet.OpDeleteVM: 1})
+			checkNoDrillVMs(t, est)
+		}},
 	}
 	for _, tc := range cases {
-		kind := strings.TrimSuffix(tc.kind, "_vm")
+		kind := strings.TrimSuffix(strings.TrimSuffix(tc.kind, "_vm"), "_dr")
 		t.Run(tc.kind, func(t *testing.T) {
 			ts, _, _ := startSims(t)
 			points, done := runHelper(t, helperSpec{DB: filepath.Join(t.TempDir(), "state.db"), Targets: ts, Kind: kind, Params: json.RawMessage(tc.params)})
@@ -189,16 +206,49 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 			}
 			for _, point := range points {
 				t.Run(point, func(t *testing.T) {
-					ts, c, _ := startSims(t)
+					ts, c, est := startSims(t)
 					db := filepath.Join(t.TempDir(), "state.db")
 					runHelper(t, helperSpec{DB: db, Targets: ts, Kind: kind, Params: json.RawMessage(tc.params), Crash: point})
 					_, done := runHelper(t, helperSpec{DB: db, Targets: ts})
 					if !strings.HasPrefix(done, "succeeded") {
 						t.Fatalf("after kill -9 at %s the run ended %q", point, done)
 					}
-					tc.check(t, c, ts)
+					tc.check(t, c, ts, est)
 				})
 			}
 		})
+	}
+}
+
+// checkTasks counts the tasks of each operation the named Prism Central
+// created (a request re-sent with its journalled NTNX-Request-Id creates
+// none).
+func checkTasks(t *testing.T, est *fleet.Estate, pcName string, want map[string]int) {
+	t.Helper()
+	pc := est.PrismCentralByName(pcName)
+	pc.Mu.Lock()
+	got := map[string]int{}
+	for _, task := range pc.Tasks {
+		got[task.Operation]++
+	}
+	pc.Mu.Unlock()
+	for op, n := range want {
+		if got[op] != n {
+			t.Errorf("%s: %d %s tasks, want %d", pcName, got[op], op, n)
+		}
+	}
+}
+
+// checkNoDrillVMs fails when a VM the workflows named (rmcp_...) is left.
+func checkNoDrillVMs(t *testing.T, est *fleet.Estate) {
+	t.Helper()
+	for _, pc := range est.PrismCentrals {
+		pc.Mu.Lock()
+		for _, vm := range pc.VMs {
+			if strings.HasPrefix(vm.Name, "rmcp_") {
+				t.Errorf("%s: drill VM %s left behind", pc.Name, vm.Name)
+			}
+		}
+		pc.Mu.Unlock()
 	}
 }

@@ -108,6 +108,11 @@ func runRecover(ctx context.Context, x *Exec, raw json.RawMessage) (any, error) 
 		if err != nil {
 			return "", err
 		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return "", err
+		}
+		defer release()
 		switch p.Option {
 		case "clone":
 			cv, _, err := ops.EnsureClone(ctx, cl, t, v, p.Snapshot, cloneName, pr)

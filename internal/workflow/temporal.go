@@ -36,7 +36,21 @@ const (
 	TemporalWorkflow = "recovery.Run"
 	queryRun         = "run"
 	signalDecide     = "decide"
+	signalProgress   = "progress"
+	// runTaskTimeout is a run's workflow task timeout. A step is a local
+	// activity that holds the workflow task open; the worker heartbeats
+	// the task at 80% of this, and only then are progress signals applied
+	// and queries answered: a short timeout keeps the progress that
+	// replicas read (and relay to MCP clients) a few seconds fresh.
+	runTaskTimeout = 3 * time.Second
 )
+
+// progressNote is an in-step progress message, signalled by the step's
+// activity to its run.
+type progressNote struct {
+	Seq int    `json:"seq"`
+	Msg string `json:"msg"`
+}
 
 // TemporalInput starts a run on Temporal.
 type TemporalInput struct {
@@ -62,6 +76,10 @@ type TemporalWorker struct {
 	// Hook is called with "inside:<step>" as each step's activity starts
 	// (crash tests).
 	Hook func(point string)
+	// Client, when set, relays the steps' own progress messages to their
+	// run (a "progress" signal, at most one a second per step), so that
+	// the run's progress says what a long step is doing.
+	Client client.Client
 }
 
 // Register registers the workflow on a worker (or a test environment).
@@ -111,6 +129,18 @@ func (w *TemporalWorker) Run(wctx twf.Context, in TemporalInput) (*Run, error) {
 	}
 	x := &temporalExec{w: w, wctx: wctx, lctx: lctx, st: st, policy: w.Policies[in.Kind].withDefaults(),
 		decisions: twf.GetSignalChannel(wctx, signalDecide)}
+	progress := twf.GetSignalChannel(wctx, signalProgress)
+	twf.Go(wctx, func(ctx twf.Context) {
+		for {
+			var n progressNote
+			if !progress.Receive(ctx, &n) {
+				return
+			}
+			if n.Seq == x.seq && st.Status == StatusRunning { // a late note of an earlier step says nothing now
+				st.Progress = n.Msg
+			}
+		}
+	})
 	if def.Test != nil {
 		x.test = def.Test(in.Params)
 	}
@@ -168,7 +198,7 @@ func (x *temporalExec) step(_ context.Context, name string, destructive bool, fn
 		if x.w.Hook != nil {
 			x.w.Hook("inside:" + name)
 		}
-		out, err := fn(ctx, key, nil)
+		out, err := fn(ctx, key, x.relay(seq, name))
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +211,27 @@ func (x *temporalExec) step(_ context.Context, name string, destructive bool, fn
 	}
 	s.Status, s.Output = "done", raw
 	return raw, nil
+}
+
+// relay is the progress callback of step seq: it signals the run, at most
+// once a second (a signal is a history event). It runs in the activity,
+// outside the workflow's deterministic code.
+func (x *temporalExec) relay(seq int, name string) ops.Progress {
+	c := x.w.Client
+	if c == nil {
+		return nil
+	}
+	id := x.st.ID
+	var last time.Time
+	return func(msg string) {
+		if time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.SignalWorkflow(ctx, id, "", signalProgress, progressNote{Seq: seq, Msg: name + ": " + msg}) // best effort: progress only
+	}
 }
 
 // approval waits for a decide signal or the policy's timeout.
@@ -258,7 +309,7 @@ func (t *TemporalEngine) Start(ctx context.Context, r StartRequest) (*Run, error
 	_, _ = rand.Read(b[:])
 	id := "run_" + hex.EncodeToString(b[:])
 	in := TemporalInput{Kind: r.Kind, Params: r.Params, DryRun: r.DryRun, Principal: r.Principal, Schedule: r.Schedule}
-	if _, err := t.C.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: t.TaskQueue,
+	if _, err := t.C.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: t.TaskQueue, WorkflowTaskTimeout: runTaskTimeout,
 		Memo: map[string]any{"kind": r.Kind, "principal": r.Principal}}, TemporalWorkflow, in); err != nil {
 		return nil, fmt.Errorf("workflow: start on Temporal: %w", err)
 	}
@@ -440,7 +491,7 @@ func (t *TemporalEngine) PutSchedule(ctx context.Context, s Schedule) (*Schedule
 	if _, err := sc.Create(ctx, client.ScheduleOptions{ID: s.ID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.Every}}},
 		Memo: map[string]any{"kind": s.Kind, "every": s.Every.String(), "params": string(s.Params)},
-		Action: &client.ScheduleWorkflowAction{ID: "run_" + s.ID, Workflow: TemporalWorkflow, Args: []any{in}, TaskQueue: t.TaskQueue,
+		Action: &client.ScheduleWorkflowAction{ID: "run_" + s.ID, Workflow: TemporalWorkflow, Args: []any{in}, TaskQueue: t.TaskQueue, WorkflowTaskTimeout: runTaskTimeout,
 			Memo: map[string]any{"kind": s.Kind, "principal": in.Principal}},
 	}); err != nil {
 		return nil, fmt.Errorf("workflow: create schedule %s: %w", s.ID, err)

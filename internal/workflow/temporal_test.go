@@ -32,6 +32,8 @@ func TestTemporalWorkflow(t *testing.T) {
 		{"rejected", "disaster_recovery", planned, false, &workflow.Decision{Principal: "bob"}, workflow.Policy{}, workflow.StatusRejected, 0, 3},
 		{"timed out", "disaster_recovery", planned, false, nil, workflow.Policy{Timeout: time.Hour}, workflow.StatusRejected, 0, 3},
 		{"drill", "recovery_testing", `{"target":"ontap-prod","volume":"vol_hr"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 5},
+		{"vm drill", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 6},
+		{"full-dr drill", "recovery_testing", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 11},
 		{"nutanix backup", "scheduled_backup", `{"target":"pc-prod","vm":"web-01"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 3},
 	}
 	for _, tc := range cases {
@@ -67,6 +69,15 @@ func TestTemporalWorkflow(t *testing.T) {
 			}
 			if r.Status != tc.want || len(r.Steps) != tc.steps {
 				t.Fatalf("run %s with %d steps (%s), want %s with %d", r.Status, len(r.Steps), r.Error, tc.want, tc.steps)
+			}
+			if tc.kind == "recovery_testing" {
+				var res struct {
+					Passed    bool `json:"passed"`
+					CleanedUp bool `json:"cleaned_up"`
+				}
+				if err := json.Unmarshal(r.Result, &res); err != nil || !res.Passed || !res.CleanedUp {
+					t.Errorf("drill result %s (%v)", r.Result, err)
+				}
 			}
 			if n := c.matching("state=broken_off"); n != tc.breaks {
 				t.Errorf("%d breaks, want %d", n, tc.breaks)

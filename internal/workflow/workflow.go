@@ -7,8 +7,26 @@
 //
 //   - One Orchestrator interface (start, describe, list, approve/reject,
 //     cancel, schedules); the embedded engine (Engine) implements it over
-//     the local store (SQLite). A Temporal engine is not part of this
-//     package yet.
+//     the local store (SQLite), TemporalEngine over a Temporal cluster
+//     (temporal.go).
+//   - Writes stay serialised per target across processes. Steps that
+//     change a target call Activities.Hold with the resolved target, so a
+//     step waits for (and holds off) tool calls and other runs writing to
+//     it. The server gives the activities the same safety.WriteLocker as
+//     its tools: an in-process slot layered over store.Leases (servers on
+//     one state file) or TemporalLocks (locks.go: a lock workflow per
+//     target, the mutex pattern, with grants that lapse unless renewed, so
+//     a killed holder frees the target after its TTL). Hold is explicit in
+//     each writing step rather than automatic per step, because only the
+//     step knows which target it changes (a DR step writes to the DR
+//     cluster, not the run's target) and read steps must not queue behind
+//     writes.
+//   - Temporal steps relay their own progress: a step is a local activity
+//     holding the workflow task open, so its messages are signalled to the
+//     run (at most one a second) and applied at the task heartbeat, which a
+//     3 s workflow task timeout makes come every 2.4 s; queries answered
+//     there give replicas the step's current message. A note of an earlier
+//     step arriving late is dropped.
 //   - Workflows are plain Go functions over an Exec: each x.Step(name, fn)
 //     is journalled. On resume the function runs again from the top and
 //     every completed step returns its journalled output instead of acting
@@ -32,6 +50,27 @@
 //   - Dry runs compute the plan (steps, entities, destructive steps
 //     marked) with read-only calls and store it as a run with status
 //     "planned", so the plan can be read back like any run.
+//   - Drills and test failovers are made of one set of pieces (drtest.go):
+//     a volume is tested on a FlexClone of its destination's newest
+//     snapshot, a VM is restored from its newest recovery point (the DR
+//     replica when a DR Prism Central is named) under the run's own name,
+//     powered on with the vmm power-on action and checked ON, and every
+//     copy is deleted again by that name. disaster_recovery type test and
+//     recovery_testing types vm and dr use them, so there is one clone,
+//     one restore and one cleanup path to get right. Cleanup steps delete
+//     only the run's own copies and are marked cleanup, not destructive:
+//     they need no approval.
+//   - A full-DR drill (recovery_testing type dr) journals its group in the
+//     select step and then tests the entities one after the other, each
+//     step named after its entity (clone:svm:vol, restore:vm, ...). An
+//     entity's failure is journalled as the step's output, not as a
+//     failed step, so a replay after a crash takes the same path, the
+//     drill goes on with the others and the report carries the failure.
+//   - RTO is measured on the engine's clock from the run's start (single
+//     entity drills) or from the entity's clone/restore to its validation
+//     (per entity in a full-DR drill); the group's RTO runs from the start
+//     to the last entity validated. A VM's RTO target is its analysis
+//     tier's (TierRTOTargets), unless the run names rto_target_s.
 package workflow
 
 import (
@@ -70,6 +109,10 @@ type PlanStep struct {
 	Action      string   `json:"action"`
 	Entities    []string `json:"entities,omitempty"`
 	Destructive bool     `json:"destructive,omitempty"`
+	// Cleanup marks a step that removes what the run itself made (a drill
+	// or test clone, under the run's own name): not destructive of
+	// anything that existed before the run, so it needs no approval.
+	Cleanup bool `json:"cleanup,omitempty"`
 }
 
 // Step is one journalled step of a run.

@@ -81,6 +81,70 @@ func TestWorkflowsRunOnTheSimulators(t *testing.T) {
 					t.Errorf("%d restores on the DR Prism Central", n)
 				}
 			}},
+		{"vm drill from the dr replica", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`,
+			[]string{"select", "restore", "boot", "verify", "cleanup", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
+				var res workflow.VMDrillResult
+				mustJSON(t, r.Result, &res)
+				if !res.Passed || !res.CleanedUp || !res.PoweredOnByDrill || res.PowerState != "ON" || res.RestoredOn != "pc-dr" || res.Tier == 0 || res.RTOTargetS == 0 || res.RPOS < 0 {
+					t.Errorf("vm drill %+v", res)
+				}
+				for what, n := range map[string]int{"restore": c.matching("pc-dr POST", "$actions/restore"), "power-on": c.matching("pc-dr POST", "$actions/power-on"),
+					"delete": c.matching("pc-dr DELETE", "/ahv/config/vms/"), "prod changes": c.matching("pc-prod")} {
+					if want := map[bool]int{true: 0, false: 1}[what == "prod changes"]; n != want {
+						t.Errorf("%s sent %d times, want %d", what, n, want)
+					}
+				}
+				if r.Steps[1].IdemKey == "" || r.Steps[1].IdemKey == r.Steps[2].IdemKey {
+					t.Errorf("restore and boot need their own request ids: %q %q", r.Steps[1].IdemKey, r.Steps[2].IdemKey)
+				}
+			}},
+		{"vm drill on the primary", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01"}`,
+			[]string{"select", "restore", "boot", "verify", "cleanup", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
+				var res workflow.VMDrillResult
+				mustJSON(t, r.Result, &res)
+				if res.RestoredOn != "pc-prod" || !res.CleanedUp || !strings.Contains(strings.Join(res.Recommendations, " "), "dr_target") {
+					t.Errorf("vm drill %+v", res)
+				}
+				if n := c.matching("pc-dr"); n != 0 {
+					t.Errorf("%d changes on pc-dr", n)
+				}
+			}},
+		{"dr test of a vm", "disaster_recovery", `{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"test"}`,
+			[]string{"assess", "restore", "boot", "validate", "cleanup", "notify"}, func(t *testing.T, r *workflow.Run, c *counter) {
+				var res workflow.VMFailover
+				mustJSON(t, r.Result, &res)
+				if !res.CleanedUp || res.PowerState != "ON" || res.RestoredVM == "" {
+					t.Errorf("vm test %+v", res)
+				}
+				if n := c.matching("pc-dr DELETE", "/ahv/config/vms/"); n != 1 {
+					t.Errorf("%d deletes, want 1", n)
+				}
+			}},
+		{"full dr drill", "recovery_testing", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance","svm_prod:vol_db_oracle"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`,
+			[]string{"select", "assess:svm_prod:vol_finance", "clone:svm_prod:vol_finance", "validate:svm_prod:vol_finance",
+				"assess:svm_prod:vol_db_oracle", "clone:svm_prod:vol_db_oracle", "validate:svm_prod:vol_db_oracle",
+				"assess:sql-prod-01", "restore:sql-prod-01", "boot:sql-prod-01", "validate:sql-prod-01",
+				"cleanup:svm_prod:vol_finance", "cleanup:svm_prod:vol_db_oracle", "cleanup:sql-prod-01", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
+				var res workflow.DRDrillResult
+				mustJSON(t, r.Result, &res)
+				if !res.Passed || !res.CleanedUp || len(res.Entities) != 3 || res.RTOS <= 0 || res.RTOTargetS != 1800 {
+					t.Errorf("dr drill %+v", res)
+				}
+				for _, e := range res.Entities {
+					if !e.Passed || !e.CleanedUp || e.Validation == "" || e.Source == "" || e.TestCopy == "" || e.RTOS <= 0 || e.RTOS > res.RTOS {
+						t.Errorf("entity %+v", e)
+					}
+				}
+				if n := c.matching("ontap-dr POST /api/storage/volumes"); n != 2 {
+					t.Errorf("%d clones on ontap-dr, want 2", n)
+				}
+				if n := c.matching("ontap-dr DELETE /api/storage/volumes/"); n != 2 {
+					t.Errorf("%d clone deletes on ontap-dr, want 2", n)
+				}
+				if n := c.matching("PATCH") + c.matching("ontap-prod") + c.matching("pc-prod"); n != 0 {
+					t.Errorf("the drill sent %d changes to production or relationships", n)
+				}
+			}},
 		{"data recovery clone", "data_recovery", `{"target":"ontap-prod","volume":"vol_finance","option":"clone","snapshot":"SNAP"}`,
 			[]string{"preflight", "clone", "verify"}, nil},
 	}

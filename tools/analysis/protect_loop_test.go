@@ -21,19 +21,26 @@ func unprotected(t *testing.T, e *testenv.Env) map[string]map[string]any {
 
 // TestFindUnprotectedClosesTheLoop follows find_unprotected's proposals as
 // written: a dry run first, then the call; afterwards the entity is no
-// longer unprotected. It covers both protect tools on the small estate (an
-// unprotected ONTAP volume and Nutanix VM).
+// longer unprotected. It covers every protect proposal on the small estate
+// (an unprotected ONTAP volume, Nutanix VM and volume group).
 func TestFindUnprotectedClosesTheLoop(t *testing.T) {
 	e := testenv.Start(t)
 	before := unprotected(t, e)
 	seen := map[string]bool{}
 	for name, call := range before {
 		tool, _ := call["tool"].(string)
-		if tool != "ontap_protect_volume" && tool != "nutanix_protect_vm" || seen[tool] {
+		if tool != "ontap_protect_volume" && tool != "nutanix_protect" {
 			continue
 		}
-		seen[tool] = true
 		args := call["arguments"].(map[string]any)
+		kind := tool
+		if args["volume_group"] != nil {
+			kind += " volume_group"
+		}
+		if seen[kind] {
+			continue
+		}
+		seen[kind] = true
 		if tool == "ontap_protect_volume" {
 			// A small volume, so its baseline transfer takes few polls.
 			c := e.Demo.Estate.OntapClusterByName(args["target"].(string))
@@ -56,15 +63,19 @@ func TestFindUnprotectedClosesTheLoop(t *testing.T) {
 			t.Errorf("%s is still unprotected after %s %v", name, tool, args)
 		}
 	}
-	if !seen["ontap_protect_volume"] || !seen["nutanix_protect_vm"] {
-		t.Fatalf("find_unprotected proposed %v; want both protect tools", before)
+	for _, want := range []string{"ontap_protect_volume", "nutanix_protect", "nutanix_protect volume_group"} {
+		if !seen[want] {
+			t.Errorf("find_unprotected proposed no %s: %v", want, before)
+		}
 	}
 }
 
 // TestProtectOnTheDemoEstate runs both protect tools on the generated demo
-// estate (seed 1, what `serve --demo` serves): the first unprotected VM
-// find_unprotected names, as proposed; and SnapMirror for a volume that
-// has a snapshot policy but no replica, with the defaults its SVM implies.
+// estate (seed 1, what `serve --demo` serves): a volume group that lost its
+// policy's category and the first unprotected VM find_unprotected names,
+// as proposed (the group is protected in the next collection); and
+// SnapMirror for a volume that has a snapshot policy but no replica, with
+// the defaults its SVM implies.
 func TestProtectOnTheDemoEstate(t *testing.T) {
 	est, err := fleet.Generate(fleet.GenerateOptions{Seed: 1})
 	if err != nil {
@@ -87,24 +98,48 @@ func TestProtectOnTheDemoEstate(t *testing.T) {
 	if vol != nil {
 		vol.Used = 1 << 30 // a short baseline: few polls
 	}
+	// Every generated volume group is protected: one loses its policy's
+	// category, as when an administrator forgets to tag a new group.
+	var bare *fleet.NutanixVolumeGroup
+	for _, vg := range est.PrismCentralByName("pc-prod").VolumeGroups {
+		if bare == nil && vg.ProtectionPolicyExtID != "" {
+			bare = vg
+			vg.ProtectionPolicyExtID, vg.Categories = "", nil
+		}
+	}
+	if bare == nil {
+		t.Fatal("fixture: the demo estate has no volume group")
+	}
 	e := testenv.StartEstate(t, est)
 
 	var vmCall map[string]any
-	for _, call := range unprotected(t, e) {
-		if call["tool"] == "nutanix_protect_vm" {
+	before := unprotected(t, e)
+	for _, call := range before {
+		if call["tool"] == "nutanix_protect" && call["arguments"].(map[string]any)["vm"] != nil {
 			vmCall = call
 			break
 		}
 	}
 	if vmCall == nil {
-		t.Fatal("find_unprotected proposes no nutanix_protect_vm on the demo estate")
+		t.Fatal("find_unprotected proposes no nutanix_protect of a VM on the demo estate")
+	}
+	// The volume group, as proposed; the next collection finds it protected.
+	vgCall := before[bare.Name]
+	if vgCall["tool"] != "nutanix_protect" || vgCall["arguments"].(map[string]any)["volume_group"] != bare.Name {
+		t.Fatalf("find_unprotected proposes %v for volume group %s", vgCall, bare.Name)
+	}
+	if out := e.OK("nutanix_protect", vgCall["arguments"].(map[string]any)); out["changed"] != true || out["kind"] != "volume_group" {
+		t.Errorf("nutanix_protect %v: %v", vgCall["arguments"], out)
+	}
+	if after := unprotected(t, e); after[bare.Name] != nil {
+		t.Errorf("volume group %s is still unprotected after nutanix_protect: %v", bare.Name, after[bare.Name])
 	}
 	vmArgs := vmCall["arguments"].(map[string]any)
-	if out := e.OK("nutanix_protect_vm", vmArgs); out["protection_type"] != "RULE_PROTECTED" {
-		t.Errorf("nutanix_protect_vm %v: %v", vmArgs, out)
+	if out := e.OK("nutanix_protect", vmArgs); out["protection_type"] != "RULE_PROTECTED" {
+		t.Errorf("nutanix_protect %v: %v", vmArgs, out)
 	}
-	// (find_unprotected's own view after a protect is checked on the small
-	// estate above; a second collection of this estate costs seconds.)
+	// (find_unprotected's view after the VM's protect is checked on the
+	// small estate above; each collection of this estate costs seconds.)
 	for _, vm := range testenv.Items(t, e.OK("nutanix_list_vms", map[string]any{"target": vmArgs["target"], "name": vmArgs["vm"]})) {
 		if vm["protection_policy_ext_id"] == nil {
 			t.Errorf("%v still unprotected: %v", vmArgs["vm"], vm)

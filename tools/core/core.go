@@ -73,7 +73,7 @@ func listTargets() kit.Tool {
 				Name: t.Name, Kind: t.Kind, Endpoint: t.Endpoint() + targets.GatewayPath(t), Site: t.Site,
 				Username: t.Username, TLSVerify: !t.InsecureSkipVerify && !t.PlainHTTP, Via: t.Via,
 			}
-			if t.Kind == config.KindAIQUM {
+			if c.Env.Targets.Discovers(t) {
 				it.Clusters, _ = c.Env.Targets.Behind(t.Name)
 			}
 			items = append(items, it)
@@ -85,7 +85,7 @@ func listTargets() kit.Tool {
 			}
 		}
 		for i, t := range selected {
-			if _, err := c.Env.Targets.Behind(t.Name); t.Kind == config.KindAIQUM && err != nil && items[i].Error == "" {
+			if _, err := c.Env.Targets.Behind(t.Name); c.Env.Targets.Discovers(t) && err != nil && items[i].Error == "" {
 				items[i].Error = err.Error()
 			}
 		}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
-	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
-	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/safety"
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
@@ -55,7 +52,7 @@ func listRunningOperations() kit.Tool {
 		_ = c.Env.Targets.Refresh(ctx) // clusters behind AIQUM count too; a failed discovery shows below
 		var selected []config.Target
 		for _, t := range c.Env.Targets.All() {
-			if (a.Target == "" || t.Name == a.Target) && (t.Kind == config.KindNutanix || t.Kind == config.KindONTAP) {
+			if (a.Target == "" || t.Name == a.Target) && c.Env.Targets.Runs(t) {
 				selected = append(selected, t)
 			}
 		}
@@ -98,41 +95,17 @@ func listRunningOperations() kit.Tool {
 	})
 }
 
-// running lists one target's queued and running tasks or jobs.
+// running lists one target's queued and running tasks or jobs, as its kind
+// reads them.
 func running(ctx context.Context, env *kit.Env, t config.Target) ([]Operation, error) {
-	var out []Operation
-	switch t.Kind {
-	case config.KindNutanix:
-		cl, err := env.Targets.Nutanix(t)
-		if err != nil {
-			return nil, err
-		}
-		page, err := cl.ListTasks(ctx, nutanix.ListOptions{Limit: 100, OrderBy: "createdTime desc",
-			Filter: nutanix.Or(nutanix.Eq("status", nutanix.TaskRunning), nutanix.Eq("status", nutanix.TaskQueued))})
-		if err != nil {
-			return nil, err
-		}
-		for _, task := range page.Items {
-			op := Operation{Target: t.Name, Kind: "task", ID: task.ExtID, Operation: task.Operation, State: task.Status,
-				Progress: task.ProgressPercentage, Started: kit.Time(task.CreatedTime), FollowBy: "nutanix_get_task ext_id=" + task.ExtID}
-			for _, e := range task.EntitiesAffected {
-				op.Entities = append(op.Entities, strings.TrimSpace(e.Name+" "+e.ExtID))
-			}
-			out = append(out, op)
-		}
-	case config.KindONTAP:
-		cl, err := env.Targets.ONTAP(t)
-		if err != nil {
-			return nil, err
-		}
-		jobs, err := cl.ListJobs(ctx, &ontap.ListOptions{Query: map[string]string{"state": "queued|running|paused"}, Limit: 100})
-		if err != nil {
-			return nil, err
-		}
-		for _, j := range jobs {
-			out = append(out, Operation{Target: t.Name, Kind: "job", ID: j.UUID, Operation: j.Description, State: j.State,
-				Started: kit.Time(j.StartTime), FollowBy: "ontap_get_job uuid=" + j.UUID})
-		}
+	got, err := env.Targets.Running(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Operation, 0, len(got))
+	for _, o := range got {
+		out = append(out, Operation{Target: t.Name, Kind: o.Kind, ID: o.ID, Operation: o.Operation, State: o.State,
+			Progress: o.Progress, Started: kit.Time(o.Started), Entities: o.Entities, FollowBy: o.FollowBy})
 	}
 	return out, nil
 }

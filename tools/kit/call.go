@@ -60,7 +60,7 @@ func (c *Call) Target(ctx context.Context, kind, name string) (config.Target, er
 		c.touched = append(c.touched, t.Name)
 	}
 	if c.tool.Tier != safety.Read && c.release == nil && c.Env.Locks != nil {
-		if c.Env.Locks.Busy(t.Name) {
+		if c.Env.Locks.Busy(ctx, t.Name) {
 			c.Progress(ctx, 0, 0, "waiting for another write on "+t.Name+" to finish")
 		}
 		rel, err := c.Env.Locks.Acquire(ctx, t.Name)

@@ -183,7 +183,7 @@ type Env struct {
 	Targets *targets.Registry
 	Tokens  *safety.Tokens
 	Audit   *safety.Auditor
-	Locks   *safety.WriteLocks
+	Locks   safety.WriteLocker
 	Logger  *slog.Logger
 	// Now is wall time (tokens, audit); Clock is the estate's time, by
 	// which ages, RPO and expiry are judged (the simulated clock in --demo).

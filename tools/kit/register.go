@@ -70,7 +70,7 @@ func (t *Tool) call(ctx context.Context, env *Env, req mcp.CallToolRequest) (res
 		}
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			err = &Error{Kind: KindTimeout, Msg: fmt.Sprintf("%s was cancelled or timed out: %v", t.Name, ctx.Err()), Err: err,
-				Hint: "If it had started a task or job, check it with the get_task/get_job tool before retrying."}
+				Hint: "If it had started a task or job, check it with nutanix_get_task or ontap_get_job before retrying."}
 		}
 		return errorResult(err)
 	}

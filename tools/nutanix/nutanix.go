@@ -36,7 +36,7 @@ func Tools() []kit.Tool {
 	return []kit.Tool{
 		listRecoveryPoints(), getRecoveryPoint(), createRecoveryPoint(), updateRecoveryPoint(),
 		deleteRecoveryPoint(), restoreRecoveryPoint(), replicateRecoveryPoint(), revertVM(),
-		getVMRecoveryPoint(), listVMs(), listVolumeGroups(), listClusters(), listProtectionPolicies(), getTask(), protectVM(),
+		getVMRecoveryPoint(), listVMs(), listVolumeGroups(), listClusters(), listProtectionPolicies(), getTask(), protect(),
 	}
 }
 

@@ -17,8 +17,11 @@ func Markdown(v RunView) string {
 		b.WriteString("\n## Plan\n\n| # | Step | Action | Entities | Destructive |\n|---|---|---|---|---|\n")
 		for i, p := range v.Plan {
 			d := ""
-			if p.Destructive {
+			switch {
+			case p.Destructive:
 				d = "**yes**"
+			case p.Cleanup:
+				d = "cleanup (the run's own copy)"
 			}
 			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", i+1, p.Name, p.Action, strings.Join(p.Entities, ", "), d)
 		}

@@ -111,7 +111,7 @@ func toolError(err error) error {
 		}
 		return &kit.Error{Kind: k, Msg: err.Error(), Err: err}
 	case errors.Is(err, workflow.ErrNotFound):
-		return &kit.Error{Kind: kit.KindNotFound, Msg: err.Error(), Hint: "workflow_list shows the runs."}
+		return &kit.Error{Kind: kit.KindNotFound, Msg: err.Error(), Hint: "workflow_get without id lists the runs."}
 	case errors.Is(err, workflow.ErrUnknownKind):
 		return kit.InvalidArgs(err.Error())
 	case errors.Is(err, workflow.ErrForbidden):
@@ -125,7 +125,7 @@ func toolError(err error) error {
 // StartArgs start a run.
 type StartArgs struct {
 	Kind   string         `json:"kind" jsonschema:"required,enum=scheduled_backup,enum=disaster_recovery,enum=recovery_testing,enum=data_recovery" jsonschema_description:"Workflow"`
-	Params map[string]any `json:"params,omitempty" jsonschema_description:"target, volume|vm; label,replicate | type(planned/unplanned/test),dr_target,hooks | type(volume/file) | option(clone/file_restore/snaprestore),snapshot,path"`
+	Params map[string]any `json:"params,omitempty" jsonschema_description:"target, volume|vm; label,replicate | type(planned/unplanned/test),dr_target,hooks | type(volume/file/vm/dr),vms,volumes,category,tier | option(clone/file_restore/snaprestore),snapshot,path"`
 	DryRun bool           `json:"dry_run,omitempty" jsonschema_description:"Plan only"`
 	WaitS  int            `json:"wait_s,omitempty" jsonschema_description:"Wait up to this (default 20 s)."`
 }

@@ -1,35 +1,13 @@
 // Package collect fills the vendor-neutral inventory.Estate from the
-// configured targets: every Prism Central, ONTAP cluster (direct or behind
-// an AIQUM's gateway) and AIQUM server (its open protection, capacity and
-// security events, linked to the volumes and relationships) is read
-// concurrently (bounded), a target that fails leaves a partial estate that
-// says so, and the result is cached for a short TTL so that the analysis
-// tools called one after another in a conversation share one collection.
-//
-// Mapping decisions:
-//   - Nutanix: one inventory recovery point per VM or volume group member of
-//     a recovery point; a recovery point on a Prism Central whose entity
-//     lives on another Prism Central is a replica of it. A volume group has
-//     no policy field in v4, so it takes the policy of the VMs it is
-//     protected with (the members of its newest recovery point). Each
-//     protected entity whose policy replicates gets a synthesised
-//     replication whose lag is the age of its newest replica.
-//   - ONTAP: one recovery point per snapshot; snapshots on a SnapMirror
-//     destination volume are replicas of the source volume. Volume space
-//     history is not in the ONTAP REST API, so each snapshot's logical_size
-//     (the used space when it was taken) is a capacity sample, and each
-//     snapshot's size is the change over the delta since the snapshot
-//     before it: one change sample per consecutive pair, never summed into
-//     fixed windows, so a spike is placed between two snapshots.
-//   - Nutanix change signals: each local VM or volume group recovery
-//     point's exclusive usage is the change over the delta since the
-//     entity's previous local recovery point; and each VM's bytes written
-//     per day come from the VM stats API (GET vmm/v4.0/ahv/stats/vms/{extId},
-//     controllerWriteIoBandwidthKbps averaged daily; a sample's timestamp is
-//     the start of its day), source "io_stats", so unprotected VMs have a
-//     signal too. Daily, not hourly, so the intraday rhythm of batch jobs
-//     and backups is not read as an anomaly. An entity with neither has no
-//     change data, and the engines say so instead of "no anomaly".
+// configured targets: every target is read by its kind (internal/vendors:
+// Prism Centrals, ONTAP clusters direct or behind an AIQUM's gateway, AIQUM
+// servers' open events, and any kind registered later) concurrently
+// (bounded), a target that fails leaves a partial estate that says so, the
+// kinds that link across targets (replicas, SnapMirror, events about
+// volumes) do so in registry order, and the result is cached for a short
+// TTL so that the analysis tools called one after another in a
+// conversation share one collection. The mapping of each kind is
+// documented in its package.
 package collect
 
 import (
@@ -45,6 +23,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 	"github.com/recovery-mcp/recovery-mcp/internal/store"
 	"github.com/recovery-mcp/recovery-mcp/internal/targets"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 )
 
 // Scope narrows a collection.
@@ -155,7 +134,7 @@ func (c *Collector) freshPart(target string) *part {
 // keepPart remembers a target's part, unless an invalidation happened
 // since its collection began (gen): it may predate the write.
 func (c *Collector) keepPart(target string, p *part, gen uint64) {
-	if p.target.Error != "" || c.flights.generation() != gen {
+	if p.Target.Error != "" || c.flights.generation() != gen {
 		return
 	}
 	c.mu.Lock()
@@ -211,12 +190,7 @@ func contains(list []string, s string) bool {
 }
 
 // part is what one target contributed.
-type part struct {
-	target inventory.Target
-	estate inventory.Estate
-	// ontap holds what the cross-target ONTAP pass needs.
-	ontap *ontapPart
-}
+type part = vendors.Part
 
 func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, error) {
 	// The clusters behind AIQUM targets are collected as ONTAP targets; a
@@ -228,6 +202,8 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 	}
 	now := c.Clock()
 	gen := c.flights.generation()
+	env := vendors.CollectEnv{Client: c.Targets.Client, Now: now, TaskWindow: c.TaskWindow, MaxTasks: c.MaxTasks,
+		StatsWindow: c.VMStatsWindow, MaxStatsEntities: c.MaxStatsVMs}
 	parts := make([]*part, len(ts))
 	sem := make(chan struct{}, max(1, c.Concurrency))
 	var wg sync.WaitGroup
@@ -241,18 +217,15 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p := &part{target: inventory.Target{Name: t.Name, Kind: inventory.TargetKind(t.Kind), Site: t.Site, CollectedAt: now}}
+			p := &part{Target: inventory.Target{Name: t.Name, Kind: inventory.TargetKind(t.Kind), Site: t.Site, CollectedAt: now}}
 			var err error
-			switch t.Kind {
-			case config.KindNutanix:
-				err = c.nutanix(ctx, t, now, p)
-			case config.KindONTAP:
-				err = c.ontap(ctx, t, now, p)
-			case config.KindAIQUM:
-				err = c.aiqum(ctx, t, p)
+			if k, ok := c.Targets.Kinds().Kind(t.Kind); ok {
+				err = k.Collect(ctx, env, t, p)
+			} else {
+				err = fmt.Errorf("kind %q is not known to this server", t.Kind)
 			}
 			if err != nil {
-				p.target.Error = err.Error()
+				p.Target.Error = err.Error()
 			}
 			parts[i] = p
 			if ctx.Err() == nil {
@@ -266,26 +239,22 @@ func (c *Collector) collect(ctx context.Context, s Scope) (*inventory.Estate, er
 	}
 	e := &inventory.Estate{AsOf: now}
 	for _, p := range parts {
-		e.Targets = append(e.Targets, p.target)
-		e.Entities = append(e.Entities, p.estate.Entities...)
-		e.RecoveryPoints = append(e.RecoveryPoints, p.estate.RecoveryPoints...)
-		e.Replications = append(e.Replications, p.estate.Replications...)
-		e.Policies = append(e.Policies, p.estate.Policies...)
-		e.Operations = append(e.Operations, p.estate.Operations...)
-		e.Events = append(e.Events, p.estate.Events...)
-		e.Capacity = append(e.Capacity, p.estate.Capacity...)
-		e.ChangeRates = append(e.ChangeRates, p.estate.ChangeRates...)
-		e.AIQUMEvents = append(e.AIQUMEvents, p.estate.AIQUMEvents...)
+		e.Targets = append(e.Targets, p.Target)
+		e.Entities = append(e.Entities, p.Estate.Entities...)
+		e.RecoveryPoints = append(e.RecoveryPoints, p.Estate.RecoveryPoints...)
+		e.Replications = append(e.Replications, p.Estate.Replications...)
+		e.Policies = append(e.Policies, p.Estate.Policies...)
+		e.Operations = append(e.Operations, p.Estate.Operations...)
+		e.Events = append(e.Events, p.Estate.Events...)
+		e.Capacity = append(e.Capacity, p.Estate.Capacity...)
+		e.ChangeRates = append(e.ChangeRates, p.Estate.ChangeRates...)
+		e.AIQUMEvents = append(e.AIQUMEvents, p.Estate.AIQUMEvents...)
 	}
-	linkNutanixReplicas(e)
-	linkOntap(e, parts)
-	clusterTarget := map[string]string{}
-	for _, p := range parts {
-		if p.ontap != nil {
-			clusterTarget[p.ontap.cluster] = p.ontap.target
+	for _, k := range c.Targets.Kinds().Kinds() {
+		if l, ok := k.(vendors.Linker); ok {
+			l.Link(e, parts)
 		}
 	}
-	linkAIQUM(e, clusterTarget)
 	if c.History != nil {
 		if err := c.history(ctx, e, now); err != nil {
 			// The estate is still right as of now; only its past is short.
@@ -374,26 +343,4 @@ func (c *Collector) RunPeriodic(ctx context.Context, every time.Duration, s Scop
 			}
 		}
 	}
-}
-
-// parallel runs fns concurrently and returns the first error (in argument
-// order), after all have finished: independent listings of one target then
-// cost one round trip instead of one each.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1025,6 +1025,10 @@ func taskDescription(op string) string {
 		return "Replicate Recovery Point"
 	case OpRevertVM:
 		return "Revert VM"
+	case OpPowerOnVM:
+		return "Power On VM"
+	case OpDeleteVM:
+		return "Delete VM"
 	}
 	return op
 }
@@ -1066,7 +1070,7 @@ func (b *builder) placeFaults() error {
 		if f.Count < 0 {
 			return b.errAt(f.src, "count", "want a positive count, got %d", f.Count)
 		}
-		known := []string{"", OpCreateRecoveryPoint, OpDeleteRecoveryPoint, OpSetRecoveryPointExpiry, OpRestoreRecoveryPoint, OpReplicateRecoveryPoint, OpRevertVM}
+		known := []string{"", OpCreateRecoveryPoint, OpDeleteRecoveryPoint, OpSetRecoveryPointExpiry, OpRestoreRecoveryPoint, OpReplicateRecoveryPoint, OpRevertVM, OpPowerOnVM, OpDeleteVM}
 		if !slices.Contains(known, f.Operation) {
 			return b.errAt(f.src, "operation", "want one of %s (or empty for any), got %q", strings.Join(known[1:], ", "), f.Operation)
 		}

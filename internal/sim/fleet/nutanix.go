@@ -307,6 +307,12 @@ type NutanixTaskOutcome struct {
 	AddVolumeGroups []NutanixVolumeGroup
 	// RevertVM replaces the VM with the same ext id (revert).
 	RevertVM *NutanixVM
+	// UpdateVolumeGroup replaces the volume group with the same ext id
+	// (category association).
+	UpdateVolumeGroup *NutanixVolumeGroup
+	// PowerOnVMExtID is powered on; DeleteVMExtID is removed.
+	PowerOnVMExtID string
+	DeleteVMExtID  string
 }
 
 // NutanixTaskFault makes the next Count tasks of Operation ("" for any
@@ -328,6 +334,8 @@ const (
 	OpRestoreRecoveryPoint   = "RestoreRecoveryPoint"
 	OpReplicateRecoveryPoint = "EntitySnapshotReplicate"
 	OpRevertVM               = "RevertVm"
+	OpDeleteVM               = "DeleteVm"
+	OpPowerOnVM              = "PowerOnVm"
 )
 
 const (
@@ -534,7 +542,9 @@ func SmallNutanix(e *Estate) {
 			CreateTime:    created.Add(time.Duration(i+3) * 24 * time.Hour),
 		}
 		if i == 0 {
+			// A policy protects the volume groups of its categories.
 			vg.ProtectionPolicyExtID = policy.ExtID
+			vg.Categories = []string{"Protection/Gold"}
 		}
 		for j, gib := range []int64{256, 256} {
 			vg.Disks = append(vg.Disks, NutanixDisk{
@@ -693,6 +703,7 @@ func CloneNutanixVM(vm NutanixVM) NutanixVM {
 // CloneNutanixVolumeGroup returns a deep copy of vg.
 func CloneNutanixVolumeGroup(vg NutanixVolumeGroup) NutanixVolumeGroup {
 	vg.Disks = append([]NutanixDisk(nil), vg.Disks...)
+	vg.Categories = append([]string(nil), vg.Categories...)
 	return vg
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,6 +28,11 @@ import (
 	vmmclient "github.com/nutanix/ntnx-api-golang-clients/vmm-go-client/v4/client"
 	vmmtask "github.com/nutanix/ntnx-api-golang-clients/vmm-go-client/v4/models/prism/v4/config"
 	vmmconfig "github.com/nutanix/ntnx-api-golang-clients/vmm-go-client/v4/models/vmm/v4/ahv/config"
+	volapi "github.com/nutanix/ntnx-api-golang-clients/volumes-go-client/v4/api"
+	volclient "github.com/nutanix/ntnx-api-golang-clients/volumes-go-client/v4/client"
+	volcommon "github.com/nutanix/ntnx-api-golang-clients/volumes-go-client/v4/models/common/v1/config"
+	voltask "github.com/nutanix/ntnx-api-golang-clients/volumes-go-client/v4/models/prism/v4/config"
+	volconfig "github.com/nutanix/ntnx-api-golang-clients/volumes-go-client/v4/models/volumes/v4/config"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/sim/fleet"
 	simnutanix "github.com/recovery-mcp/recovery-mcp/internal/sim/nutanix"
@@ -152,6 +158,10 @@ func sdkStatus(err error) string {
 	var gp prismclient.GenericOpenAPIError
 	if errors.As(err, &gp) {
 		return gp.Status
+	}
+	var gv vmmclient.GenericOpenAPIError
+	if errors.As(err, &gv) {
+		return gv.Status
 	}
 	return ""
 }
@@ -322,6 +332,45 @@ func TestConformanceOfficialSDK(t *testing.T) {
 		t.Fatalf("restored VM = %s on %s", *v.Name, *v.Cluster.ExtId)
 	}
 
+	// The restored VM is off: PowerOnVm, then DeleteVmById, each with the
+	// VM's current ETag and answered with a task (a recovery drill's
+	// boot check and cleanup).
+	clone := newVM.GetData().(vmmconfig.Vm)
+	if clone.PowerState == nil || *clone.PowerState != vmmconfig.POWERSTATE_OFF {
+		t.Fatalf("restored VM power state = %v, want OFF", clone.PowerState)
+	}
+	if _, err := vms.PowerOnVm(ptr(newVMs[0]), map[string]any{"If-Match": ptr("stale-etag")}); err == nil || !strings.HasPrefix(sdkStatus(err), "412") {
+		t.Fatalf("PowerOnVm with a stale If-Match: err = %v, want 412", err)
+	}
+	powered, err := vms.PowerOnVm(ptr(newVMs[0]), map[string]any{"If-Match": ptr(vmc.GetEtag(&clone))})
+	if err != nil {
+		t.Fatalf("PowerOnVm: %v", err)
+	}
+	pref, ok := powered.GetData().(vmmtask.TaskReference)
+	if !ok {
+		t.Fatalf("PowerOnVm data is %T", powered.GetData())
+	}
+	waitSDKTask(t, tasks, *pref.ExtId)
+	if newVM, err = vms.GetVmById(ptr(newVMs[0])); err != nil {
+		t.Fatalf("GetVmById after power-on: %v", err)
+	}
+	clone = newVM.GetData().(vmmconfig.Vm)
+	if *clone.PowerState != vmmconfig.POWERSTATE_ON {
+		t.Fatalf("power state after PowerOnVm = %v", *clone.PowerState)
+	}
+	deletedVM, err := vms.DeleteVmById(ptr(newVMs[0]), map[string]any{"If-Match": ptr(vmc.GetEtag(&clone))})
+	if err != nil {
+		t.Fatalf("DeleteVmById: %v", err)
+	}
+	dref, ok := deletedVM.GetData().(vmmtask.TaskReference)
+	if !ok {
+		t.Fatalf("DeleteVmById data is %T", deletedVM.GetData())
+	}
+	waitSDKTask(t, tasks, *dref.ExtId)
+	if _, err := vms.GetVmById(ptr(newVMs[0])); err == nil || !strings.HasPrefix(sdkStatus(err), "404") {
+		t.Fatalf("GetVmById after DeleteVmById: err = %v, want 404", err)
+	}
+
 	// Replicate to the paired Prism Central and read the replica there.
 	repl := dpconfig.NewRecoveryPointReplicationSpec()
 	repl.PcExtId = ptr(dr.ExtID)
@@ -403,5 +452,104 @@ func TestConformanceOfficialSDK(t *testing.T) {
 	}
 	if _, err := dpapi.NewRecoveryPointsApi(keyed).ListRecoveryPoints(nil, nil, ptr(1), nil, nil, nil); err != nil {
 		t.Fatalf("API key: %v", err)
+	}
+}
+
+// TestConformanceVolumesSDK: the official volumes SDK (v4.2.1) puts an
+// unprotected volume group under a protection policy the v4 way, by
+// associating the policy's category (VolumeGroupsApi.AssociateCategory, a
+// task), and reads it back (ListCategoryAssociationsByVolumeGroupId); the
+// prism SDK then sees the association in the categories'
+// detailedAssociations.
+func TestConformanceVolumesSDK(t *testing.T) {
+	silenceSDKLogs(t)
+	e := &fleet.Estate{Clock: fleet.NewClock(time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC))}
+	fleet.SmallNutanix(e)
+	prod := e.PrismCentralByName("pc-prod")
+	srv := httptest.NewTLSServer(simnutanix.New(e, prod, simnutanix.Options{}))
+	defer srv.Close()
+	pt := target(t, srv)
+	prod.Mu.Lock()
+	var vgID string
+	for _, vg := range prod.VolumeGroups {
+		if vg.ProtectionPolicyExtID == "" && len(vg.Categories) == 0 {
+			vgID = vg.ExtID
+		}
+	}
+	polID := prod.ProtectionPolicies[0].ExtID
+	prod.Mu.Unlock()
+	if vgID == "" {
+		t.Fatal("fixture: no unprotected volume group")
+	}
+	pc := prismClient(pt, "admin", "Nutanix/4u!")
+	cats := prismapi.NewCategoriesApi(pc)
+	tasks := prismapi.NewTasksApi(pc)
+	// associated lists, per category ext id, the resources of a type.
+	associated := func(resourceType prismconfig.ResourceType) map[string][]string {
+		t.Helper()
+		resp, err := cats.ListCategories(nil, ptr(100), nil, nil, ptr("detailedAssociations"), nil)
+		if err != nil {
+			t.Fatalf("ListCategories: %v", err)
+		}
+		items, ok := resp.GetData().([]prismconfig.Category)
+		if !ok || len(items) == 0 {
+			t.Fatalf("ListCategories data = %#v", resp.GetData())
+		}
+		out := map[string][]string{}
+		for _, c := range items {
+			for _, a := range c.DetailedAssociations {
+				if a.ResourceType != nil && *a.ResourceType == resourceType {
+					out[*c.ExtId] = append(out[*c.ExtId], *a.ResourceId)
+				}
+			}
+		}
+		return out
+	}
+	var catID string
+	for id, pols := range associated(prismconfig.RESOURCETYPE_PROTECTION_RULE) {
+		if slices.Contains(pols, polID) {
+			catID = id
+		}
+	}
+	if catID == "" {
+		t.Fatalf("no category is associated with policy %s", polID)
+	}
+
+	vc := volclient.NewApiClient()
+	vc.Scheme, vc.Host, vc.Port = "https", pt.host, pt.port
+	vc.Username, vc.Password = "admin", "Nutanix/4u!"
+	vc.VerifySSL = false
+	vc.MaxRetryAttempts = 0
+	vgs := volapi.NewVolumeGroupsApi(vc)
+	ref := volcommon.NewEntityReference()
+	ref.ExtId, ref.EntityType = ptr(catID), volcommon.ENTITYTYPE_CATEGORY.Ref()
+	body := volconfig.NewCategoryEntityReferences()
+	body.Categories = []volcommon.EntityReference{*ref}
+	resp, err := vgs.AssociateCategory(ptr(vgID), body)
+	if err != nil {
+		t.Fatalf("AssociateCategory: %v", err)
+	}
+	tr, ok := resp.GetData().(voltask.TaskReference)
+	if !ok || tr.ExtId == nil {
+		t.Fatalf("AssociateCategory data is %T, not a TaskReference", resp.GetData())
+	}
+	waitSDKTask(t, tasks, *tr.ExtId)
+
+	list, err := vgs.ListCategoryAssociationsByVolumeGroupId(ptr(vgID), nil, nil)
+	if err != nil {
+		t.Fatalf("ListCategoryAssociationsByVolumeGroupId: %v", err)
+	}
+	got, ok := list.GetData().([]volconfig.CategoryDetails)
+	if !ok || len(got) != 1 || *got[0].ExtId != catID || *got[0].EntityType != volcommon.ENTITYTYPE_CATEGORY {
+		t.Fatalf("category associations = %#v", list.GetData())
+	}
+	if vgsOf := associated(prismconfig.RESOURCETYPE_VOLUMEGROUP); !slices.Contains(vgsOf[catID], vgID) {
+		t.Errorf("category %s's volume groups %v lack %s", catID, vgsOf[catID], vgID)
+	}
+	prod.Mu.Lock()
+	protectedBy := prod.VolumeGroupByExtID(vgID).ProtectionPolicyExtID
+	prod.Mu.Unlock()
+	if protectedBy != polID {
+		t.Errorf("volume group protected by %q, want %s", protectedBy, polID)
 	}
 }

@@ -27,6 +27,8 @@ const (
 	replicateBaseTime  = 30 * time.Second
 	replicatePerEntity = 10 * time.Second
 	revertTime         = 30 * time.Second
+	vmDeleteTime       = 8 * time.Second
+	powerOnTime        = 5 * time.Second
 	maxRPEntities      = 32
 	maxBodyBytes       = 1 << 20
 )
@@ -213,32 +215,75 @@ func (rc *reqCtx) listTasks() {
 // volume groups and protection policies.
 func (rc *reqCtx) listCategories() {
 	rc.respType = "prism.v4.config.ListCategoriesApiResponse"
-	pc := rc.s.pc
-	pc.Mu.Lock()
-	seen := map[string]bool{}
-	var names []string
-	add := func(l []string) {
-		for _, c := range l {
-			if !seen[c] {
-				seen[c] = true
-				names = append(names, c)
+	// $expand=associations adds per-kind counts, detailedAssociations the
+	// entities and policies themselves (prism.v4.config.AssociationDetail),
+	// as Prism Central does; neither is there by default.
+	var summary, detailed bool
+	if x := rc.r.URL.Query().Get("$expand"); x != "" {
+		for _, e := range strings.Split(x, ",") {
+			switch strings.TrimSpace(e) {
+			case "associations":
+				summary = true
+			case "detailedAssociations":
+				detailed = true
+			default:
+				rc.badRequest("$expand: unknown property %q (expandable: associations, detailedAssociations).", e)
+				return
 			}
 		}
 	}
+	type assoc struct{ resourceType, group, id string }
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	by := map[string][]assoc{}
+	var names []string
+	add := func(l []string, a assoc) {
+		for _, c := range l {
+			if _, ok := by[c]; !ok {
+				names = append(names, c)
+			}
+			by[c] = append(by[c], a)
+		}
+	}
 	for _, v := range pc.VMs {
-		add(v.Categories)
+		add(v.Categories, assoc{"VM", "ENTITY", v.ExtID})
 	}
 	for _, v := range pc.VolumeGroups {
-		add(v.Categories)
+		add(v.Categories, assoc{"VOLUMEGROUP", "ENTITY", v.ExtID})
 	}
 	for _, p := range pc.ProtectionPolicies {
-		add(p.Categories)
+		add(p.Categories, assoc{"PROTECTION_RULE", "POLICY", p.ExtID})
 	}
 	pc.Mu.Unlock()
 	slices.Sort(names)
 	items := make([]obj, 0, len(names))
 	for _, n := range names {
-		items = append(items, rc.renderCategory(n))
+		c := rc.renderCategory(n)
+		id := categoryExtID(n)
+		if summary {
+			count := map[assoc]int{}
+			var order []assoc
+			for _, a := range by[n] {
+				k := assoc{a.resourceType, a.group, ""}
+				if count[k] == 0 {
+					order = append(order, k)
+				}
+				count[k]++
+			}
+			l := make([]any, 0, len(order))
+			for _, k := range order {
+				l = append(l, rc.typed("prism.v4.config.AssociationSummary", obj{"categoryId": id, "resourceType": k.resourceType, "resourceGroup": k.group, "count": count[k]}))
+			}
+			c["associations"] = l
+		}
+		if detailed {
+			l := make([]any, 0, len(by[n]))
+			for _, a := range by[n] {
+				l = append(l, rc.typed("prism.v4.config.AssociationDetail", obj{"categoryId": id, "resourceType": a.resourceType, "resourceGroup": a.group, "resourceId": a.id}))
+			}
+			c["detailedAssociations"] = l
+		}
+		items = append(items, c)
 	}
 	rc.writeList(items, listSpec{})
 }
@@ -1146,5 +1191,60 @@ func (rc *reqCtx) revertVM(id string) {
 		r.RevertedFrom = found.ExtID
 		t.Outcome.RevertVM = &r
 	}
+	rc.writeTaskRef(t)
+}
+
+// deleteVM serves DELETE /vmm/{v}/ahv/config/vms/{extId} (vmm
+// DeleteVmById): If-Match with the VM's ETag, answered 202 with a
+// prism.v4.config.TaskReference; the VM is gone once the task succeeds. A
+// powered-on VM is deleted too (AHV powers it off first).
+func (rc *reqCtx) deleteVM(id string) {
+	rc.respType = "vmm.v4.ahv.config.DeleteVmApiResponse"
+	reqID, ok := rc.mutation()
+	if !ok {
+		return
+	}
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	defer pc.Mu.Unlock()
+	vm := pc.VMByExtID(id)
+	if vm == nil {
+		rc.notFound("VM", id)
+		return
+	}
+	if !rc.ifMatchOK(etagOf(vm)) {
+		return
+	}
+	t := rc.newTask(pc, reqID, fleet.OpDeleteVM, "Delete VM", vmDeleteTime)
+	t.ClusterExtIDs = []string{vm.ClusterExtID}
+	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
+	t.Outcome.DeleteVMExtID = vm.ExtID
+	rc.writeTaskRef(t)
+}
+
+// powerOnVM serves POST /vmm/{v}/ahv/config/vms/{extId}/$actions/power-on
+// (vmm PowerOnVm): no body, If-Match with the VM's ETag, a task. Powering
+// on a VM that is already on succeeds without change.
+func (rc *reqCtx) powerOnVM(id string) {
+	rc.respType = "vmm.v4.ahv.config.PowerOnVmApiResponse"
+	reqID, ok := rc.mutation()
+	if !ok {
+		return
+	}
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	defer pc.Mu.Unlock()
+	vm := pc.VMByExtID(id)
+	if vm == nil {
+		rc.notFound("VM", id)
+		return
+	}
+	if !rc.ifMatchOK(etagOf(vm)) {
+		return
+	}
+	t := rc.newTask(pc, reqID, fleet.OpPowerOnVM, "Power On VM", powerOnTime)
+	t.ClusterExtIDs = []string{vm.ClusterExtID}
+	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
+	t.Outcome.PowerOnVMExtID = vm.ExtID
 	rc.writeTaskRef(t)
 }

@@ -32,6 +32,24 @@ func categoryName(pc *fleet.PrismCentral, extID string) string {
 			}
 		}
 	}
+	for _, vg := range pc.VolumeGroups {
+		for _, c := range vg.Categories {
+			if categoryExtID(c) == extID {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+// policyOf is the ext id of the first protection policy that selects one
+// of cats, as Prism Central's policy engine applies it ("" for none).
+func policyOf(pc *fleet.PrismCentral, cats []string) string {
+	for _, p := range pc.ProtectionPolicies {
+		if slices.ContainsFunc(p.Categories, func(c string) bool { return slices.Contains(cats, c) }) {
+			return p.ExtID
+		}
+	}
 	return ""
 }
 
@@ -94,17 +112,109 @@ func (rc *reqCtx) associateVMCategories(id string) {
 		}
 	}
 	if r.ProtectionPolicyExtID == "" {
-		for _, p := range pc.ProtectionPolicies {
-			if slices.ContainsFunc(p.Categories, func(c string) bool { return slices.Contains(r.Categories, c) }) {
-				r.ProtectionPolicyExtID = p.ExtID
-				break
-			}
-		}
+		r.ProtectionPolicyExtID = policyOf(pc, r.Categories)
 	}
 	r.UpdateTime = t.CompletedTime()
 	// The task's outcome replaces the VM by ext id when it succeeds.
 	t.Outcome.RevertVM = &r
 	rc.writeTaskRef(t)
+}
+
+// opAssociateVGCategory is the task operation of a volume group's
+// associate-category (the SDK method's name; Prism's own is not documented).
+const opAssociateVGCategory = "AssociateCategory"
+
+// associateVGCategory serves POST volumes .../volume-groups/{extId}/
+// $actions/associate-category, as the official volumes SDK
+// (VolumeGroupsApi.AssociateCategory, v4.2.1) sends it: a
+// volumes.v4.config.CategoryEntityReferences {categories:
+// [common.v1.config.EntityReference{extId, entityType CATEGORY}]}, no
+// If-Match required (one that is sent must match), answered 202 with
+// volumes.v4.config.AssociateCategoryApiResponse holding a TaskReference.
+// When the task completes the volume group carries the categories and, as
+// Prism Central's policy engine does, a policy of one of them protects it.
+func (rc *reqCtx) associateVGCategory(id string) {
+	rc.respType = "volumes.v4.config.AssociateCategoryApiResponse"
+	reqID, ok := rc.mutation()
+	if !ok {
+		return
+	}
+	var body struct {
+		Categories []struct {
+			ExtID      string `json:"extId"`
+			EntityType string `json:"entityType"`
+		} `json:"categories"`
+	}
+	if !rc.decodeBody(&body, false) {
+		return
+	}
+	if len(body.Categories) == 0 {
+		rc.badRequest("categories must list at least one category reference.")
+		return
+	}
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	defer pc.Mu.Unlock()
+	vg := pc.VolumeGroupByExtID(id)
+	if vg == nil {
+		rc.notFound("Volume group", id)
+		return
+	}
+	if rc.r.Header.Get("If-Match") != "" && !rc.ifMatchOK(etagOf(vg)) {
+		return
+	}
+	var names []string
+	for _, c := range body.Categories {
+		if c.EntityType != "" && c.EntityType != "CATEGORY" {
+			rc.badRequest("categories[].entityType is %q; a category reference has entityType CATEGORY.", c.EntityType)
+			return
+		}
+		if !uuidRE.MatchString(c.ExtID) {
+			rc.badRequest("category extId %q is not a valid UUID.", c.ExtID)
+			return
+		}
+		n := categoryName(pc, c.ExtID)
+		if n == "" {
+			rc.notFound("category", c.ExtID)
+			return
+		}
+		names = append(names, n)
+	}
+	t := rc.newTask(pc, reqID, opAssociateVGCategory, fmt.Sprintf("Associate categories to volume group %s", vg.Name), associateTime)
+	t.ClusterExtIDs = []string{vg.ClusterExtID}
+	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vg.ExtID, Name: vg.Name, Rel: relVG}}
+	r := fleet.CloneNutanixVolumeGroup(*vg)
+	for _, n := range names {
+		if !slices.Contains(r.Categories, n) {
+			r.Categories = append(r.Categories, n)
+		}
+	}
+	if r.ProtectionPolicyExtID == "" {
+		r.ProtectionPolicyExtID = policyOf(pc, r.Categories)
+	}
+	t.Outcome.UpdateVolumeGroup = &r
+	rc.writeTaskRef(t)
+}
+
+// listVGCategoryAssociations serves GET volumes .../volume-groups/{extId}/
+// category-associations: the volume group's categories as
+// volumes.v4.config.CategoryDetails {extId, entityType CATEGORY}.
+func (rc *reqCtx) listVGCategoryAssociations(id string) {
+	rc.respType = "volumes.v4.config.ListCategoryAssociationsApiResponse"
+	pc := rc.s.pc
+	pc.Mu.Lock()
+	vg := pc.VolumeGroupByExtID(id)
+	if vg == nil {
+		pc.Mu.Unlock()
+		rc.notFound("Volume group", id)
+		return
+	}
+	items := make([]obj, 0, len(vg.Categories))
+	for _, c := range vg.Categories {
+		items = append(items, rc.typed("volumes.v4.config.CategoryDetails", obj{"extId": categoryExtID(c), "entityType": "CATEGORY"}))
+	}
+	pc.Mu.Unlock()
+	rc.writeList(items, listSpec{})
 }
 
 // getCategory serves GET prism .../config/categories/{extId}: a category

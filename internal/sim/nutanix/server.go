@@ -1,6 +1,8 @@
 // Package nutanix is an HTTP simulator of the Prism Central v4 APIs that
 // recovery-mcp uses (dataprotection recovery points, prism tasks and domain
-// managers, vmm VMs and revert, volumes volume groups, clustermgmt clusters,
+// managers and categories (with $expand=associations|detailedAssociations),
+// vmm VMs, revert and associate-categories, volumes volume groups with
+// associate-category and category-associations, clustermgmt clusters,
 // datapolicies protection policies), serving one fleet.PrismCentral of a
 // fleet.Estate. Other packages import it as simnutanix.
 //
@@ -304,7 +306,21 @@ func (s *Server) route(rc *reqCtx) {
 			rc.onlyGet(rc.listVMs)
 			return
 		case is("ahv", "config", "vms", "*"):
-			rc.onlyGet(func() { rc.getVM(p[3]) })
+			switch m {
+			case http.MethodGet:
+				rc.getVM(p[3])
+			case http.MethodDelete:
+				rc.deleteVM(p[3])
+			default:
+				rc.methodNotAllowed()
+			}
+			return
+		case is("ahv", "config", "vms", "*", "$actions", "power-on"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.powerOnVM(p[3])
 			return
 		case is("ahv", "stats", "vms", "*"):
 			rc.onlyGet(func() { rc.vmStats(p[3]) })
@@ -334,6 +350,16 @@ func (s *Server) route(rc *reqCtx) {
 			return
 		case is("config", "volume-groups", "*", "disks"):
 			rc.onlyGet(func() { rc.listVolumeGroupDisks(p[2]) })
+			return
+		case is("config", "volume-groups", "*", "category-associations"):
+			rc.onlyGet(func() { rc.listVGCategoryAssociations(p[2]) }) // protect.go
+			return
+		case is("config", "volume-groups", "*", "$actions", "associate-category"):
+			if m != http.MethodPost {
+				rc.methodNotAllowed()
+				return
+			}
+			rc.associateVGCategory(p[2]) // protect.go
 			return
 		}
 	case "clustermgmt":
@@ -447,6 +473,22 @@ func applyOutcome(pc *fleet.PrismCentral, o fleet.NutanixTaskOutcome) {
 		if vm := pc.VMByExtID(o.RevertVM.ExtID); vm != nil {
 			*vm = fleet.CloneNutanixVM(*o.RevertVM)
 		}
+	}
+	if o.UpdateVolumeGroup != nil {
+		if vg := pc.VolumeGroupByExtID(o.UpdateVolumeGroup.ExtID); vg != nil {
+			*vg = fleet.CloneNutanixVolumeGroup(*o.UpdateVolumeGroup)
+		}
+	}
+	if id := o.PowerOnVMExtID; id != "" {
+		if vm := pc.VMByExtID(id); vm != nil && vm.PowerState != "ON" {
+			vm.PowerState = "ON"
+			if vm.HostExtID == "" {
+				vm.HostExtID = fleet.NewNutanixID(vm.ClusterExtID, "host", 0)
+			}
+		}
+	}
+	if id := o.DeleteVMExtID; id != "" {
+		pc.VMs = slices.DeleteFunc(pc.VMs, func(vm *fleet.NutanixVM) bool { return vm.ExtID == id })
 	}
 }
 

@@ -1,4 +1,4 @@
-package collect
+package ontap
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 )
 
 // eventWindow is how far back EMS events are read.
@@ -27,8 +28,9 @@ type ontapPart struct {
 	schedules map[string]time.Duration // schedule name -> interval
 }
 
-func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p *part) error {
-	cl, err := c.Targets.ONTAP(t)
+func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vendors.Part) error {
+	now := c.Now
+	cl, err := client(c.Client, t)
 	if err != nil {
 		return err
 	}
@@ -36,9 +38,9 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	p.target.Reachable = true
+	p.Target.Reachable = true
 	op := &ontapPart{cluster: cluster.Name, target: t.Name, site: t.Site, transfers: map[string][]ontap.SnapmirrorTransfer{}, schedules: map[string]time.Duration{}}
-	p.ontap = op
+	p.Cluster, p.Private = cluster.Name, op
 
 	var (
 		vols      []ontap.Volume
@@ -48,7 +50,7 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		events    []ontap.EMSEvent
 		eventErr  error
 	)
-	err = parallel(
+	err = vendors.Parallel(
 		func() (err error) {
 			if vols, err = cl.ListVolumes(ctx, nil); err != nil {
 				err = fmt.Errorf("volumes: %w", err)
@@ -98,7 +100,7 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		// ONTAP states no RPO: the local check falls back to the schedule
 		// (Policy.EffectiveRPO), and replication is held to its own
 		// schedule, not to the local snapshot interval.
-		p.estate.Policies = append(p.estate.Policies, ip)
+		p.Estate.Policies = append(p.Estate.Policies, ip)
 	}
 
 	uuids := make([]string, 0, len(vols))
@@ -109,7 +111,7 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		}
 		uuids = append(uuids, v.UUID)
 		e := inventory.Entity{Kind: inventory.EntityVolume, ID: v.UUID, Name: v.Name, Target: t.Name, Site: t.Site,
-			Cluster: cluster.Name, SVM: v.SVM.Name, SizeBytes: v.Size, Created: v.CreateTime, Tags: derivedTags(v.Name)}
+			Cluster: cluster.Name, SVM: v.SVM.Name, SizeBytes: v.Size, Created: v.CreateTime, Tags: vendors.DerivedTags(v.Name)}
 		if v.SnapshotPolicy != nil && v.SnapshotPolicy.Name != "none" {
 			e.Policy = v.SnapshotPolicy.Name
 		}
@@ -134,7 +136,7 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			e.Excluded = true // a recovery-test clone, not production data
 			e.Tags = append(e.Tags, "flexclone")
 		}
-		p.estate.Entities = append(p.estate.Entities, e)
+		p.Estate.Entities = append(p.Estate.Entities, e)
 	}
 	// Snapshots of every volume and transfers of every relationship, both
 	// fanned out (bounded by the client's MaxConcurrency), side by side.
@@ -144,7 +146,7 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		snapErr error
 		mu      sync.Mutex
 	)
-	_ = parallel(
+	_ = vendors.Parallel(
 		func() error { snaps, snapErr = cl.ListSnapshotsForVolumes(ctx, uuids, nil); return nil },
 		func() error {
 			return ontap.FanOut(ctx, cl, rels, func(ctx context.Context, r ontap.SnapmirrorRelationship) error {
@@ -158,10 +160,10 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		},
 	)
 	if snapErr != nil {
-		p.target.Error = fmt.Sprintf("snapshots incomplete: %v", snapErr)
+		p.Target.Error = fmt.Sprintf("snapshots incomplete: %v", snapErr)
 	}
-	for i := range p.estate.Entities {
-		ent := &p.estate.Entities[i]
+	for i := range p.Estate.Entities {
+		ent := &p.Estate.Entities[i]
 		list := snaps[ent.ID]
 		sort.Slice(list, func(a, b int) bool { return list[a].CreateTime.Before(list[b].CreateTime) })
 		for j := range list {
@@ -176,21 +178,21 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 			if !s.ExpiryTime.IsZero() && s.ExpiryTime.After(now) {
 				rp.Locked, rp.LockExpires = true, s.ExpiryTime
 			}
-			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, rp)
+			p.Estate.RecoveryPoints = append(p.Estate.RecoveryPoints, rp)
 			// A snapshot's logical size is the used space when it was
 			// taken: the volume's capacity history.
 			if s.LogicalSize > 0 {
-				p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
+				p.Estate.Capacity = append(p.Estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: s.CreateTime,
 					UsedBytes: s.LogicalSize, SizeBytes: cmp.Or(ent.UsableBytes, ent.SizeBytes)})
 			}
 		}
-		p.estate.ChangeRates = append(p.estate.ChangeRates, deltaChange(ent.ID, list)...)
-		p.estate.Capacity = append(p.estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: now, UsedBytes: ent.UsedBytes,
+		p.Estate.ChangeRates = append(p.Estate.ChangeRates, deltaChange(ent.ID, list)...)
+		p.Estate.Capacity = append(p.Estate.Capacity, inventory.CapacitySample{EntityID: ent.ID, Time: now, UsedBytes: ent.UsedBytes,
 			SizeBytes: cmp.Or(ent.UsableBytes, ent.SizeBytes), SnapshotReserveBytes: ent.SnapshotReserveBytes, SnapshotReserveUsedBytes: ent.SnapshotReserveUsedBytes})
 	}
 
 	if eventErr != nil {
-		p.target.Error = fmt.Sprintf("events incomplete: %v", eventErr)
+		p.Target.Error = fmt.Sprintf("events incomplete: %v", eventErr)
 	}
 	volID := map[string]string{} // "svm:volume" and "volume" -> uuid
 	for _, v := range vols {
@@ -202,7 +204,7 @@ func (c *Collector) ontap(ctx context.Context, t config.Target, now time.Time, p
 		}
 	}
 	for _, ev := range events {
-		p.estate.Events = append(p.estate.Events, inventory.Event{Time: ev.Time, Severity: strings.ToLower(ev.Message.Severity),
+		p.Estate.Events = append(p.Estate.Events, inventory.Event{Time: ev.Time, Severity: strings.ToLower(ev.Message.Severity),
 			Name: ev.Message.Name, Message: ev.LogMessage, Target: t.Name, EntityID: eventVolume(&ev, volID)})
 	}
 	return nil
@@ -294,11 +296,11 @@ func scheduleInterval(s ontap.Schedule) time.Duration {
 // linkOntap turns each SnapMirror relationship (read on its destination
 // cluster) into a replication from the source volume, and re-labels the
 // destination volume's snapshots as replicas of the source.
-func linkOntap(e *inventory.Estate, parts []*part) {
+func linkOntap(e *inventory.Estate, parts []*vendors.Part) {
 	targetOfCluster := map[string]string{}
 	for _, p := range parts {
-		if p.ontap != nil {
-			targetOfCluster[p.ontap.cluster] = p.ontap.target
+		if op, ok := p.Private.(*ontapPart); ok {
+			targetOfCluster[op.cluster] = op.target
 		}
 	}
 	type key struct{ target, svm, vol string }
@@ -315,8 +317,8 @@ func linkOntap(e *inventory.Estate, parts []*part) {
 	}
 	replicaOf := map[string]*inventory.Entity{} // destination volume id -> source
 	for _, p := range parts {
-		op := p.ontap
-		if op == nil {
+		op, ok := p.Private.(*ontapPart)
+		if !ok {
 			continue
 		}
 		for _, r := range op.relations {

@@ -70,7 +70,7 @@ func TestAIQUMDiscoveryAndDedupe(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ts := append([]config.Target{{Name: "pc-prod", Kind: config.KindNutanix}}, c.direct...)
-			r := New(append(ts, aiq), nil)
+			r := New(append(ts, aiq), builtin(t), nil)
 			if got := names(r.OfKind(config.KindONTAP)); got != names(c.direct) {
 				t.Fatalf("before discovery: %s", got)
 			}
@@ -94,7 +94,7 @@ func TestAIQUMDiscoveryAndDedupe(t *testing.T) {
 		})
 	}
 	// A fresh discovery is reused.
-	r := New([]config.Target{aiq}, nil)
+	r := New([]config.Target{aiq}, builtin(t), nil)
 	before := calls.Load()
 	for range 3 {
 		_ = r.Refresh(context.Background())
@@ -106,7 +106,7 @@ func TestAIQUMDiscoveryAndDedupe(t *testing.T) {
 
 func TestAIQUMDiscoveryFailureIsReported(t *testing.T) {
 	aiq, calls := fakeAIQUM(t, 401)
-	r := New([]config.Target{aiq}, nil)
+	r := New([]config.Target{aiq}, builtin(t), nil)
 	err := r.Refresh(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "aiqum target um") || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Fatalf("refresh: %v", err)

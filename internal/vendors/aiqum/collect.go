@@ -1,4 +1,4 @@
-package collect
+package aiqum
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/clients/aiqum"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 )
 
 // aiqumAreas are the impact areas whose events bear on backups.
@@ -18,8 +19,8 @@ const aiqumAreas = aiqum.AreaProtection + "|" + aiqum.AreaCapacity + "|" + aiqum
 // it answers, and the names its events use) and its open protection,
 // capacity and security events. The clusters themselves are collected as
 // ONTAP targets through the gateway.
-func (c *Collector) aiqum(ctx context.Context, t config.Target, p *part) error {
-	cl, err := c.Targets.AIQUM(t)
+func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vendors.Part) error {
+	cl, err := client(c.Client, t)
 	if err != nil {
 		return err
 	}
@@ -27,7 +28,7 @@ func (c *Collector) aiqum(ctx context.Context, t config.Target, p *part) error {
 	if err != nil {
 		return fmt.Errorf("clusters: %w", err)
 	}
-	p.target.Reachable = true
+	p.Target.Reachable = true
 	names := map[string]string{}
 	for _, k := range clusters {
 		names[k.UUID] = k.Name
@@ -46,7 +47,7 @@ func (c *Collector) aiqum(ctx context.Context, t config.Target, p *part) error {
 				x.Cluster = n
 			}
 		}
-		p.estate.AIQUMEvents = append(p.estate.AIQUMEvents, x)
+		p.Estate.AIQUMEvents = append(p.Estate.AIQUMEvents, x)
 	}
 	return nil
 }

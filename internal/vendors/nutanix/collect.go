@@ -1,4 +1,4 @@
-package collect
+package nutanix
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/clients/nutanix"
 	"github.com/recovery-mcp/recovery-mcp/internal/config"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+	"github.com/recovery-mcp/recovery-mcp/internal/vendors"
 )
 
 // Task history bounds: tasks are read newest first, created within
@@ -26,8 +27,9 @@ const (
 	taskPageConcurrency = 8
 )
 
-func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time, p *part) error {
-	cl, err := c.Targets.Nutanix(t)
+func collect(ctx context.Context, c vendors.CollectEnv, t config.Target, p *vendors.Part) error {
+	now := c.Now
+	cl, err := client(c.Client, t)
 	if err != nil {
 		return err
 	}
@@ -36,7 +38,7 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	if err != nil {
 		return fmt.Errorf("clusters: %w", err)
 	}
-	p.target.Reachable = true
+	p.Target.Reachable = true
 	clusterName := map[string]string{}
 	for _, x := range clusters {
 		clusterName[x.ExtID] = x.Name
@@ -52,7 +54,7 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		tasksComplete bool
 		taskErr       error
 	)
-	err = parallel(
+	err = vendors.Parallel(
 		func() (err error) {
 			if vms, err = cl.ListAllVMs(ctx, opts); err != nil {
 				err = fmt.Errorf("VMs: %w", err)
@@ -77,7 +79,14 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			}
 			return err
 		},
-		func() error { cats, catErr = cl.ListAllCategories(ctx, opts); return nil },
+		func() error {
+			// detailedAssociations names the volume groups of each category
+			// in the same pages (v4 volume groups carry no categories).
+			o := opts
+			o.Expand = "detailedAssociations"
+			cats, catErr = cl.ListAllCategories(ctx, o)
+			return nil
+		},
 		func() error {
 			tasks, tasksComplete, taskErr = taskHistory(ctx, cl, now, cmp.Or(c.TaskWindow, defaultTaskWindow), cmp.Or(c.MaxTasks, defaultMaxTasks))
 			return nil
@@ -89,8 +98,16 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 	// Categories as "key:value" tags; a protection policy's scope is the
 	// categories it selects.
 	catName := map[string]string{}
+	vgTags := map[string][]string{} // volume group ext id -> its category tags now
+	assocKnown := false             // the categories came with their associations
 	for _, c := range cats {
 		catName[c.ExtID] = categoryTag(c.Key + "/" + c.Value)
+		assocKnown = assocKnown || len(c.DetailedAssociations) > 0
+		for _, a := range c.DetailedAssociations {
+			if a.ResourceType == nutanix.ResourceVolumeGroup {
+				vgTags[a.ResourceID] = append(vgTags[a.ResourceID], catName[c.ExtID])
+			}
+		}
 	}
 	scope := map[string]string{} // category tag -> policy name (first policy wins)
 	policyName := map[string]string{}
@@ -116,7 +133,7 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 				ip.RemoteRetentionCount = max(ip.RemoteRetentionCount, r.Remote)
 			}
 		}
-		p.estate.Policies = append(p.estate.Policies, ip)
+		p.Estate.Policies = append(p.Estate.Policies, ip)
 	}
 
 	local := map[string]*inventory.Entity{}
@@ -126,31 +143,33 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			Kind: inventory.EntityVM, ID: v.ExtID, Name: v.Name, Target: t.Name, Site: t.Site,
 			Cluster: clusterName[v.ClusterExtID()], SizeBytes: v.DiskBytes(), UsedBytes: v.DiskBytes(),
 			Policy: policyName[v.ProtectionPolicyExtID()], PowerState: strings.ToLower(v.PowerState),
-			Tags: derivedTags(v.Name), Created: v.CreateTime,
+			Tags: vendors.DerivedTags(v.Name), Created: v.CreateTime,
 		}
 		for _, c := range v.Categories {
 			if tag := catName[c.ExtID]; tag != "" {
 				e.Tags = append(e.Tags, tag)
 			}
 		}
-		p.estate.Entities = append(p.estate.Entities, e)
+		p.Estate.Entities = append(p.Estate.Entities, e)
 	}
 	for i := range vgs {
 		v := &vgs[i]
-		p.estate.Entities = append(p.estate.Entities, inventory.Entity{
+		p.Estate.Entities = append(p.Estate.Entities, inventory.Entity{
 			Kind: inventory.EntityVolumeGroup, ID: v.ExtID, Name: v.Name, Target: t.Name, Site: t.Site,
-			Cluster: clusterName[v.ClusterReference], Tags: derivedTags(v.Name),
+			Cluster: clusterName[v.ClusterReference], Tags: append(vendors.DerivedTags(v.Name), vgTags[v.ExtID]...),
 		})
 	}
-	for i := range p.estate.Entities {
-		local[p.estate.Entities[i].ID] = &p.estate.Entities[i]
+	for i := range p.Estate.Entities {
+		local[p.Estate.Entities[i].ID] = &p.Estate.Entities[i]
 	}
 
 	// Volume groups: v4 has no policy field on them, and the policy
-	// protects them by category. Their categories come from their newest
-	// recovery point (volumeGroupCategories); the policy is the one whose
-	// scope holds one of them, else that of the VMs in their newest
-	// recovery point.
+	// protects them by category. Their categories are the categories'
+	// detailedAssociations (read above, what they carry now), and the
+	// policy is the one whose scope holds one of them. Only when Prism
+	// Central did not give the associations do the categories come from
+	// their newest recovery point (volumeGroupCategories), and the policy,
+	// failing those, from the VMs in their newest recovery point.
 	vgPolicy := map[string]time.Time{}
 	vgCats := map[string]time.Time{}
 	for i := range rps {
@@ -178,7 +197,7 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 				x.EntityName = e.Name
 				policy = e.Policy
 			}
-			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, x)
+			p.Estate.RecoveryPoints = append(p.Estate.RecoveryPoints, x)
 		}
 		for _, m := range rp.VolumeGroupRecoveryPoints {
 			x := base
@@ -190,23 +209,23 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 			x.Location = locationOf(local, m.VolumeGroupExtID)
 			if e := local[m.VolumeGroupExtID]; e != nil {
 				x.EntityName = e.Name
-				if len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
+				if !assocKnown && len(m.VolumeGroupCategories) > 0 && rp.CreationTime.After(vgCats[e.ID]) {
 					vgCats[e.ID] = rp.CreationTime
-					e.Tags = derivedTags(e.Name)
+					e.Tags = vendors.DerivedTags(e.Name)
 					for _, c := range m.VolumeGroupCategories {
 						e.Tags = append(e.Tags, categoryTag(c))
 					}
 				}
-				if policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
+				if !assocKnown && policy != "" && rp.CreationTime.After(vgPolicy[e.ID]) {
 					e.Policy, vgPolicy[e.ID] = policy, rp.CreationTime
 				}
 			}
-			p.estate.RecoveryPoints = append(p.estate.RecoveryPoints, x)
+			p.Estate.RecoveryPoints = append(p.Estate.RecoveryPoints, x)
 		}
 	}
 
-	for i := range p.estate.Entities {
-		e := &p.estate.Entities[i]
+	for i := range p.Estate.Entities {
+		e := &p.Estate.Entities[i]
 		if e.Kind != inventory.EntityVolumeGroup {
 			continue
 		}
@@ -218,22 +237,22 @@ func (c *Collector) nutanix(ctx context.Context, t config.Target, now time.Time,
 		}
 	}
 	if catErr != nil {
-		p.target.Error = fmt.Sprintf("categories unavailable (tiers, compliance scope and volume group protection by category are not known): %v", catErr)
+		p.Target.Error = fmt.Sprintf("categories unavailable (tiers, compliance scope and volume group protection by category are not known): %v", catErr)
 	}
-	p.estate.ChangeRates = append(p.estate.ChangeRates, recoveryPointDeltas(p.estate.RecoveryPoints)...)
-	p.estate.ChangeRates = append(p.estate.ChangeRates, c.vmWrites(ctx, cl, vms, now, p)...)
+	p.Estate.ChangeRates = append(p.Estate.ChangeRates, recoveryPointDeltas(p.Estate.RecoveryPoints)...)
+	p.Estate.ChangeRates = append(p.Estate.ChangeRates, vmWrites(ctx, c, cl, vms, now, p)...)
 
 	// Task history: the outcomes of recovery point operations.
 	switch {
 	case taskErr != nil:
-		p.target.Error = fmt.Sprintf("task history incomplete: %v", taskErr)
+		p.Target.Error = fmt.Sprintf("task history incomplete: %v", taskErr)
 	case !tasksComplete && len(tasks) > 0:
 		oldest := tasks[len(tasks)-1].CreatedTime
-		p.target.Error = fmt.Sprintf("task history capped at the newest %d tasks: only tasks created after %s were read (window %s); older failures and streaks are not seen",
+		p.Target.Error = fmt.Sprintf("task history capped at the newest %d tasks: only tasks created after %s were read (window %s); older failures and streaks are not seen",
 			len(tasks), oldest.UTC().Format(time.RFC3339), inventory.Human(cmp.Or(c.TaskWindow, defaultTaskWindow)))
 	}
 	for i := range tasks {
-		p.estate.Operations = append(p.estate.Operations, taskOperations(&tasks[i], t.Name)...)
+		p.Estate.Operations = append(p.Estate.Operations, taskOperations(&tasks[i], t.Name)...)
 	}
 	return nil
 }
@@ -291,19 +310,19 @@ func taskHistory(ctx context.Context, cl *nutanix.Client, now time.Time, window 
 // that the usual intraday rhythm (nightly batch jobs, backups) is not read
 // as an anomaly; the finer recovery point deltas place an onset within the
 // day. VMs that could not be read are noted on the target.
-func (c *Collector) vmWrites(ctx context.Context, cl *nutanix.Client, vms []nutanix.VM, now time.Time, p *part) []inventory.ChangeSample {
-	window := cmp.Or(c.VMStatsWindow, 30*24*time.Hour)
+func vmWrites(ctx context.Context, c vendors.CollectEnv, cl *nutanix.Client, vms []nutanix.VM, now time.Time, p *vendors.Part) []inventory.ChangeSample {
+	window := cmp.Or(c.StatsWindow, 30*24*time.Hour)
 	if window < 0 || len(vms) == 0 {
 		return nil
 	}
 	const day = 24 * time.Hour
 	end := now.Truncate(day)
 	start := end.Add(-window)
-	maxVMs := cmp.Or(c.MaxStatsVMs, 2000)
+	maxVMs := cmp.Or(c.MaxStatsEntities, 2000)
 	todo := vms
 	if len(todo) > maxVMs {
 		todo = todo[:maxVMs]
-		p.target.Notes = append(p.target.Notes, fmt.Sprintf("VM I/O statistics read for %d of %d VMs (the cap); the others have no I/O change data", maxVMs, len(vms)))
+		p.Target.Notes = append(p.Target.Notes, fmt.Sprintf("VM I/O statistics read for %d of %d VMs (the cap); the others have no I/O change data", maxVMs, len(vms)))
 	}
 	out := make([][]inventory.ChangeSample, len(todo))
 	errs := make([]error, len(todo))
@@ -340,7 +359,7 @@ func (c *Collector) vmWrites(ctx context.Context, cl *nutanix.Client, vms []nuta
 		}
 	}
 	if failed > 0 {
-		p.target.Notes = append(p.target.Notes, fmt.Sprintf("VM I/O statistics unavailable for %d of %d VMs (%v); they have no I/O change data", failed, len(todo), first))
+		p.Target.Notes = append(p.Target.Notes, fmt.Sprintf("VM I/O statistics unavailable for %d of %d VMs (%v); they have no I/O change data", failed, len(todo), first))
 	}
 	var all []inventory.ChangeSample
 	for _, l := range out {
@@ -389,18 +408,6 @@ func categoryTag(name string) string {
 		return name
 	}
 	return k + ":" + v
-}
-
-func derivedTags(name string) []string {
-	n := strings.ToLower(name)
-	var tags []string
-	for _, w := range []string{"db", "sql", "oracle", "postgres", "mysql"} {
-		if strings.HasPrefix(n, w) || strings.Contains(n, "-"+w) || strings.Contains(n, w+"-") {
-			tags = append(tags, "database")
-			break
-		}
-	}
-	return tags
 }
 
 func consistency(t string) inventory.Consistency {
