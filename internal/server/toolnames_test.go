@@ -30,11 +30,15 @@ var toolSources = []string{"tools", "internal/ops", "internal/analysis", "intern
 // notTools are snake_case words in those strings that share a tool
 // name's first part but are no tool name and never reach a model as one:
 // the kinds of lost-answer lookups (tools/*/reconcile.go) and of AIQUM
-// evidence (internal/analysis/aiqum.go). Prompt names are exempt too.
+// evidence (internal/analysis/aiqum.go), metric ids and source kinds.
+// Prompt names are exempt too.
 var notTools = map[string]bool{
 	"nutanix_task": true, "nutanix_recovery_point": true, "nutanix_recovery_point_deleted": true,
 	"ontap_snapshot": true, "ontap_volume": true,
 	"aiqum_event": true, "aiqum_events": true,
+	// Success metrics (internal/analysis/metrics.go): a metric id and a
+	// source kind, named as such in results.
+	"backup_success_rate": true, "workflow_runs": true,
 }
 
 // TestMentionedToolsExist: every tool name that a tool's description or
