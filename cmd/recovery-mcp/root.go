@@ -34,7 +34,7 @@ func newRootCmd() *cobra.Command {
 			cmd.SetContext(safety.WithPrincipal(ctx, safety.LocalPrincipal()))
 		},
 	}
-	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd(), newWorkerCmd())
+	root.AddCommand(newServeCmd(), newCallCmd(), newToolsCmd(), newSimCmd(), newVersionCmd(), newApproveCmd(), newWorkerCmd(), newReportCmd())
 	return root
 }
 

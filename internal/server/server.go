@@ -67,6 +67,9 @@ type Options struct {
 	// file without executing runs: the serving process sharing the file
 	// executes them (one-shot CLI commands).
 	PassiveWorkflows bool
+	// RunIDs names new workflow runs (nil: random ids); tests set it for
+	// reproducible reports.
+	RunIDs func() string
 	// WriteLease is how long a write's lease on a target in a shared state
 	// file lasts without renewal (default 15s): a server killed mid-write
 	// holds the target no longer than this.

@@ -103,6 +103,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers},
 		Policies:   policies(cfg),
 		Now:        opts.Now,
+		NewID:      opts.RunIDs,
 		Logger:     opts.Logger,
 		HasRole:    cfg.Workflows.HasRole,
 		Passive:    opts.PassiveWorkflows && path != ":memory:",

@@ -56,6 +56,9 @@ type Options struct {
 	// Passive engines record (start dry runs, decide, cancel, schedule)
 	// but execute nothing: the CLI uses one beside a running server.
 	Passive bool
+	// NewID names new runs (nil: run_ and 16 random hex digits). Tests set
+	// it so that reports naming runs are reproducible.
+	NewID func() string
 }
 
 // Engine is the embedded, durable workflow engine.
@@ -83,6 +86,9 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		o.NewID = newRunID
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -207,7 +213,7 @@ func (e *Engine) Start(ctx context.Context, r StartRequest) (*Run, error) {
 	if r.DryRun {
 		status = StatusPlanned
 	}
-	id, now := newRunID(), ms(e.o.Now())
+	id, now := e.o.NewID(), ms(e.o.Now())
 	if _, err := e.db.ExecContext(ctx, `INSERT INTO wf_runs (id, kind, params, dry_run, status, principal, created_at, updated_at, plan, schedule_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, r.Kind, string(r.Params), r.DryRun, status, r.Principal, now, now, string(planJSON), r.Schedule); err != nil {
 		return nil, fmt.Errorf("workflow: record run: %w", err)

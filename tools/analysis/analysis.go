@@ -462,12 +462,19 @@ type ComplianceArgs struct {
 	Target    string `json:"target,omitempty" jsonschema_description:"Target name."`
 	Site      string `json:"site,omitempty" jsonschema_description:"Site name."`
 	Format    string `json:"format,omitempty" jsonschema:"enum=structured,enum=markdown" jsonschema_description:"markdown: a report as text."`
+	Period    string `json:"period,omitempty" jsonschema_description:"e.g. 90d: add its metrics, drills, runs and change audit."`
 }
 
-// ComplianceResult is the report.
+// ComplianceResult is the report: the controls, and with a period its
+// drills, runs and changes (see BuildReport).
 type ComplianceResult struct {
 	eng.ComplianceReport
-	md bool
+	Period  *ReportPeriod      `json:"period,omitempty"`
+	Drills  []DrillEvidence    `json:"drills,omitempty"`
+	Changes []Change           `json:"changes,omitempty"`
+	Metrics *eng.MetricsReport `json:"metrics,omitempty"`
+	Note    string             `json:"note,omitempty"`
+	md      bool
 }
 
 // Summary leads the text result.
@@ -482,6 +489,9 @@ func (r ComplianceResult) Text() string {
 	if !r.md {
 		return ""
 	}
+	if r.Period != nil {
+		return ReportMarkdown(r)
+	}
 	return ComplianceMarkdown(r.ComplianceReport)
 }
 
@@ -490,15 +500,7 @@ func complianceReport() kit.Tool {
 		Name: "compliance_report", Title: "Compliance report", Toolset: Toolset, Tier: safety.Read,
 		Description: "Evaluate SOX, HIPAA, GDPR or 3-2-1-1-0 backup controls: pass, fail or unknown per control, with evidence and remediation.",
 	}, func(ctx context.Context, c *kit.Call, a ComplianceArgs) (ComplianceResult, error) {
-		e, err := Estate(ctx, c.Env, a.Target, a.Site)
-		if err != nil {
-			return ComplianceResult{}, err
-		}
-		rep := eng.Comply(e, AuditRecords(c.Env), a.Framework, c.Env.Rules)
-		if rep.Error != "" {
-			return ComplianceResult{}, kit.InvalidArgs(rep.Error)
-		}
-		return ComplianceResult{ComplianceReport: rep, md: a.Format == "markdown"}, nil
+		return BuildReport(ctx, c.Env, a)
 	})
 }
 
