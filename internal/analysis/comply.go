@@ -84,12 +84,20 @@ const (
 // shows evidence. With no in-scope entity, or on a partial estate, nothing
 // passes: such controls are unknown. Restore-test evidence is a succeeded
 // drill/verify/restore/clone operation, a verified or scan-clean recovery
-// point, or an audit record of a restore, clone, revert or drill tool with
-// outcome ok naming the entity; its absence is a failure only when the
+// point, an audit record of a restore, clone, revert or drill tool with
+// outcome ok naming the entity, or (ComplyWithRuns) a succeeded recovery
+// test run that restored and verified it; its absence is a failure only when the
 // operation history or the audit log reaches back over the whole period,
 // else unknown.
 func Comply(e *inventory.Estate, audit []inventory.AuditRecord, framework string, r Rules) ComplianceReport {
-	c := &complier{ix: e.Index(), r: &r, now: asOf(e), audit: audit, partial: e.Partial()}
+	return ComplyWithRuns(e, audit, nil, framework, r)
+}
+
+// ComplyWithRuns is Comply with the server's workflow runs as restore-test
+// evidence too: a succeeded, non-dry recovery test (or test failover)
+// counts for every entity it names in Tested, at the time it ended.
+func ComplyWithRuns(e *inventory.Estate, audit []inventory.AuditRecord, runs []RunRecord, framework string, r Rules) ComplianceReport {
+	c := &complier{ix: e.Index(), r: &r, now: asOf(e), audit: audit, runs: runs, partial: e.Partial()}
 	fw := normalizeFramework(framework)
 	rep := ComplianceReport{Framework: fw, AsOf: c.now, Partial: c.partial, IncompleteTargets: e.IncompleteTargets(), Controls: []ControlResult{}}
 	var scope []string
@@ -160,6 +168,7 @@ type complier struct {
 	r       *Rules
 	now     time.Time
 	audit   []inventory.AuditRecord
+	runs    []RunRecord
 	partial bool
 	scope   []*inventory.Entity
 	out     []ControlResult
@@ -183,6 +192,18 @@ func (c *complier) indexAudit() {
 		}
 		if a.Time.After(c.auditRestore[a.Entity]) {
 			c.auditRestore[a.Entity] = a.Time
+		}
+	}
+	for i := range c.runs {
+		r := &c.runs[i]
+		at := r.Ended
+		if r.Status != "succeeded" || r.DryRun || at.IsZero() || at.After(c.now) {
+			continue
+		}
+		for _, name := range r.Tested {
+			if at.After(c.auditRestore[name]) {
+				c.auditRestore[name] = at
+			}
 		}
 	}
 }
@@ -296,8 +317,10 @@ func (c *complier) lastRestoreTest(en *inventory.Entity) time.Time {
 			later(rp.Created)
 		}
 	}
-	later(c.auditRestore[en.Name])
-	later(c.auditRestore[en.ID])
+	// Runs name entities as "svm:name" (volumes) or "target:name".
+	for _, k := range []string{en.Name, en.ID, en.SVM + ":" + en.Name, en.Target + ":" + en.Name} {
+		later(c.auditRestore[k])
+	}
 	return t
 }
 

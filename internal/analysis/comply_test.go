@@ -189,3 +189,41 @@ func TestComplyUnknownFramework(t *testing.T) {
 		t.Errorf("rep = %+v", rep)
 	}
 }
+
+// TestComplyRestoreTestFromRuns: a succeeded, non-dry recovery test run of
+// the server counts as restore-test evidence for the entities it tested
+// (named "target:name" or "svm:name"), at the time it ended; anything
+// else leaves the control failing.
+func TestComplyRestoreTestFromRuns(t *testing.T) {
+	yes := true
+	drill := func(status string, ended time.Time, dry bool, tested ...string) RunRecord {
+		return RunRecord{ID: "run_1", Kind: RunRecoveryTesting, Status: status, DryRun: dry, Created: ended.Add(-time.Minute), Ended: ended, Passed: &yes, Tested: tested}
+	}
+	for _, tc := range []struct {
+		name string
+		runs []RunRecord
+		want string
+	}{
+		{"no runs", nil, "fail"},
+		{"passed VM drill, target:name", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-prod:db01", "svm1:vol1")}, "pass"},
+		{"passed drills by bare name and id", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "db01"), drill("succeeded", now.Add(-5*dy), false, "vol-1")}, "pass"},
+		{"one entity only", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-prod:db01")}, "fail"},
+		{"failed run", []RunRecord{drill("failed", now.Add(-10*dy), false, "pc-prod:db01", "svm1:vol1")}, "fail"},
+		{"dry run", []RunRecord{drill("succeeded", now.Add(-10*dy), true, "pc-prod:db01", "svm1:vol1")}, "fail"},
+		{"older than the quarter", []RunRecord{drill("succeeded", now.Add(-200*dy), false, "pc-prod:db01", "svm1:vol1")}, "fail"},
+		{"after the estate's time", []RunRecord{drill("succeeded", now.Add(dy), false, "pc-prod:db01", "svm1:vol1")}, "fail"},
+		{"another target's db01", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-dr:db01x", "svm1:vol1")}, "fail"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := healthyEstate()
+			tag(e, "vm-db01", "sox")
+			tag(e, "vol-1", "sox")
+			e.Operations = slices.DeleteFunc(e.Operations, func(op inventory.Operation) bool { return op.Kind == inventory.OpVerify })
+			audit := []inventory.AuditRecord{{Time: now.Add(-100 * dy), Tool: "nutanix_list_vms", Tier: "read", Outcome: "ok"}}
+			rep := ComplyWithRuns(e, audit, tc.runs, "sox", DefaultRules())
+			if got := statuses(rep)["sox.restore_tested_quarterly"]; got != tc.want {
+				t.Errorf("restore_tested_quarterly = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -97,6 +97,10 @@ type RunRecord struct {
 	RTOTargetSeconds float64 `json:"rto_target_s,omitempty"`
 	// Passed is a recovery test's verdict (nil: the run gives none).
 	Passed *bool `json:"passed,omitempty"`
+	// Tested names the entities the run restored and verified (a passed
+	// drill's volume or VM, each passed entity of a full-DR drill, a test
+	// failover's volume): restore-test evidence for compliance.
+	Tested []string `json:"tested,omitempty"`
 }
 
 func (r *RunRecord) when() time.Time { return cmp.Or(r.Ended, r.Created) }
@@ -857,7 +861,7 @@ func (m *metricsRun) compliance() {
 		fws = Frameworks
 	}
 	for _, fw := range fws {
-		c := Comply(m.in.Estate, m.in.Audit, fw, m.in.Rules)
+		c := ComplyWithRuns(m.in.Estate, m.in.Audit, m.in.Runs, fw, m.in.Rules)
 		var src Source
 		src.Counts = map[string]int{"controls": c.Summary.Total, "pass": c.Summary.Pass, "fail": c.Summary.Fail, "unknown": c.Summary.Unknown, "entities": c.InScope}
 		src.Note = "passing controls / all controls of compliance_report, as of collection"

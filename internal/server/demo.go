@@ -34,6 +34,7 @@ func StartDemo(ctx context.Context, est *fleet.Estate, seed int64, logger *slog.
 		return nil, err
 	}
 	cfg := &config.Config{Source: "demo", Analysis: analysis.DefaultRules(), Kinds: kinds.Config()}
+	cfg.Analysis.Tiers.Rules = append(cfg.Analysis.Tiers.Rules, demoScopes()...)
 	for _, t := range d.Targets {
 		cfg.Targets = append(cfg.Targets, config.Target{
 			Name: t.Name, Kind: t.Kind, Host: t.Host, Port: t.Port, Username: t.Username,
@@ -46,6 +47,20 @@ func StartDemo(ctx context.Context, est *fleet.Estate, seed int64, logger *slog.
 		return nil, err
 	}
 	return &Demo{Demo: d, Config: cfg}, nil
+}
+
+// demoScopes declare the demo estate's compliance scope the way an
+// operator's analysis.tiers section does: the generated estate carries no
+// Compliance categories (and ONTAP volumes carry no categories at all), so
+// without them SOX and GDPR would have nothing in scope. Financial systems
+// are SOX, systems holding personal data GDPR; nothing in the estate is
+// health data, so HIPAA stays empty (its controls say "unknown").
+func demoScopes() []analysis.TierRule {
+	return []analysis.TierRule{
+		{Scopes: []string{"sox"}, Categories: []string{"app:erp", "app:ledger", "app:billing", "app:payroll"},
+			Names: []string{"vol_ora_ledger_*", "vol_sql_billing_*", "vol_sql_payroll_*", "vol_fin_share", "vol_erp_db"}},
+		{Scopes: []string{"gdpr"}, Categories: []string{"app:crm", "app:hr", "app:auth", "app:shop"}},
+	}
 }
 
 // DemoOptions adapts server options to a demo: the estate's clock judges

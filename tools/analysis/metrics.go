@@ -137,6 +137,10 @@ func RunRecord(r *workflow.Run, shift time.Duration) eng.RunRecord {
 		MeasuredRTO float64 `json:"measured_rto_s"`
 		RTOTarget   float64 `json:"rto_target_s"`
 		Passed      *bool   `json:"passed"`
+		Entities    []struct {
+			Entity string `json:"entity"`
+			Passed bool   `json:"passed"`
+		} `json:"entities"` // a full-DR drill's entities
 	}
 	if len(r.Result) > 0 {
 		_ = json.Unmarshal(r.Result, &res) // results of other kinds have none of these fields
@@ -159,6 +163,17 @@ func RunRecord(r *workflow.Run, shift time.Duration) eng.RunRecord {
 	}
 	if r.Status.Finished() {
 		out.Ended = r.Updated.Add(shift).UTC()
+	}
+	switch {
+	case r.Kind == eng.RunRecoveryTesting && len(res.Entities) > 0:
+		for _, e := range res.Entities {
+			if e.Passed && e.Entity != "" {
+				out.Tested = append(out.Tested, e.Entity)
+			}
+		}
+	case r.Kind == eng.RunRecoveryTesting && res.Passed != nil && *res.Passed && out.Entity != "",
+		r.Kind == eng.RunDisasterRecovery && p.Type == "test" && r.Status == workflow.StatusSucceeded && out.Entity != "":
+		out.Tested = []string{out.Entity}
 	}
 	return out
 }

@@ -146,7 +146,12 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	if err != nil {
 		return ComplianceResult{}, err
 	}
-	rep := eng.Comply(e, AuditRecords(env), a.Framework, env.Rules)
+	// Drills and test failovers the server ran are restore-test evidence.
+	tests, _, err := Runs(ctx, env, eng.Period{})
+	if err != nil {
+		return ComplianceResult{}, err
+	}
+	rep := eng.ComplyWithRuns(e, AuditRecords(env), tests, a.Framework, env.Rules)
 	if rep.Error != "" {
 		return ComplianceResult{}, kit.InvalidArgs(rep.Error)
 	}

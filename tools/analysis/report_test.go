@@ -22,13 +22,6 @@ import (
 	"github.com/recovery-mcp/recovery-mcp/tools/kit"
 )
 
-// soxScope puts the demo estate's financial systems in SOX scope, as an
-// operator's analysis.tiers section would (the generated estate carries no
-// compliance categories of its own).
-var soxScope = eng.TierRule{Scopes: []string{"sox"},
-	Categories: []string{"app:erp", "app:ledger", "app:billing", "app:payroll"},
-	Names:      []string{"vol_ora_ledger_*", "vol_sql_billing_*", "vol_sql_payroll_*", "vol_fin_share", "vol_erp_db"}}
-
 // reportEstate serves the demo estate (seed 1, as `serve --demo`) with a
 // controlled clock: the server's clock is the estate's simulated one,
 // which stands still until a poll moves it, and runs are numbered in
@@ -44,7 +37,6 @@ func reportEstate(t *testing.T) *testenv.Env {
 	e := testenv.StartEstate(t, est, func(o *server.Options) {
 		o.Now = est.Clock.Now
 		o.RunIDs = func() string { return fmt.Sprintf("run_%04d", runs.Add(1)) }
-		o.Config.Analysis.Tiers.Rules = append(o.Config.Analysis.Tiers.Rules, soxScope)
 	})
 	for _, c := range []struct {
 		tool string
@@ -351,9 +343,7 @@ func BenchmarkSOXReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := testenv.StartEstate(b, est, func(o *server.Options) {
-		o.Config.Analysis.Tiers.Rules = append(o.Config.Analysis.Tiers.Rules, soxScope)
-	})
+	e := testenv.StartEstate(b, est)
 	ctx := context.Background()
 	var size int
 	for b.Loop() {
