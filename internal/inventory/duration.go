@@ -153,7 +153,11 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	} else {
 		s = math.Round(s*1000) / 1000
 	}
-	return json.Marshal(durationJSON{Seconds: s, Human: d.Human()})
+	// The human form is that of the seconds written, not of d: rounding d
+	// to seconds and then to minutes can differ from rounding it to minutes
+	// once (8009.7 s is 2h13m, 8010 s is 2h14m), and the JSON must read back
+	// and render as itself.
+	return json.Marshal(durationJSON{Seconds: s, Human: Duration(time.Duration(math.Round(s * float64(time.Second)))).Human()})
 }
 
 // UnmarshalJSON accepts {"seconds": n}, a number of seconds, or a string
