@@ -11,6 +11,7 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -248,19 +249,38 @@ type Envelope struct {
 }
 
 // ParseEnvelope decodes body as an error envelope; false when it is none.
+// Each field is decoded on its own: one of an unexpected type (a message
+// that is an object, say) must not hide the code beside it.
 func ParseEnvelope(body []byte) (Envelope, bool) {
 	var env struct {
-		Error *struct {
-			Code      FlexString      `json:"code"`
-			Message   string          `json:"message"`
-			Target    string          `json:"target"`
-			Arguments []ErrorArgument `json:"arguments"`
-		} `json:"error"`
+		Error json.RawMessage `json:"error"`
 	}
-	if json.Unmarshal(body, &env) != nil || env.Error == nil {
+	if json.Unmarshal(body, &env) != nil {
 		return Envelope{}, false
 	}
-	return Envelope{Code: string(env.Error.Code), Message: env.Error.Message, Target: env.Error.Target, Arguments: env.Error.Arguments}, true
+	raw := bytes.TrimSpace(env.Error)
+	if len(raw) == 0 || raw[0] != '{' {
+		return Envelope{}, false // absent, null, or not an object ("error": "text")
+	}
+	var (
+		code struct {
+			Code FlexString `json:"code"`
+		}
+		message struct {
+			Message string `json:"message"`
+		}
+		target struct {
+			Target string `json:"target"`
+		}
+		args struct {
+			Arguments []ErrorArgument `json:"arguments"`
+		}
+	)
+	_ = json.Unmarshal(raw, &code) // a field of the wrong type stays empty
+	_ = json.Unmarshal(raw, &message)
+	_ = json.Unmarshal(raw, &target)
+	_ = json.Unmarshal(raw, &args)
+	return Envelope{Code: string(code.Code), Message: message.Message, Target: target.Target, Arguments: args.Arguments}, true
 }
 
 // ErrorText is the text of an error answer: "<name>: METHOD path: HTTP
