@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv/wait"
 )
 
 // openLeases opens path as a separate process would: its own handle.
@@ -86,19 +88,6 @@ func untilMS(t *testing.T, l *Leases, name string) (int64, string) {
 	return until, owner
 }
 
-// waitFor polls cond; a state never reached fails the test after a
-// generous bound (a hang guard, not a timing assertion).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // A held lease is renewed past its TTL; a waiter gives up with its
 // context; a released lease is free at once. Renewal is observed in the
 // row (its expiry moves past the first one, same owner), not inferred
@@ -117,7 +106,7 @@ func TestLeaseRenewedWhileHeld(t *testing.T) {
 	if owner == "" {
 		t.Fatal("no lease row after Acquire")
 	}
-	waitFor(t, "the lease renewed past its first expiry", func() bool {
+	wait.For(t, "the lease renewed past its first expiry", func() bool {
 		u, who := untilMS(t, b, "pc-1")
 		if who != owner {
 			t.Fatalf("the lease changed hands while held: owner %q, was %q", who, owner)
@@ -184,7 +173,7 @@ func TestLeaseOfKilledHolderLapses(t *testing.T) {
 		cmd.Wait()
 		t.Fatal("no lease row for the child's claim")
 	}
-	waitFor(t, "the child renewed its lease", func() bool {
+	wait.For(t, "the child renewed its lease", func() bool {
 		u, _ := untilMS(t, l, "ontap-prod")
 		return u >= first+ttl.Milliseconds()
 	})
