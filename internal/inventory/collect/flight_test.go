@@ -103,14 +103,16 @@ func TestFlightsShareAndCancel(t *testing.T) {
 	}
 }
 
-// waiters is how many callers wait on key's collection.
+// waiters is how many callers wait on key's collection and on the one
+// queued behind it.
 func waiters(g *flights, key string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if f := g.calls[key]; f != nil {
-		return f.waiters
+	n := 0
+	for f := g.calls[key]; f != nil; f = f.next {
+		n += f.waiters
 	}
-	return 0
+	return n
 }
 
 // TestFlightsForgetKeepsStaleOut: a collection that began before an
@@ -170,7 +172,9 @@ func TestFlightsWritesDoNotPileUp(t *testing.T) {
 		wg.Add(1)
 		go call(i)
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Every caller waits before the first collection ends: one arriving
+	// after it would rightly start a third.
+	wait.For(t, "all six callers waiting", func() bool { return waiters(&g, "k") == 6 })
 	close(gate)
 	wg.Wait()
 	if g.started.Load() != 2 || peak.Load() != 1 {
