@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv/wait"
 )
 
 // TestSharedReads: concurrent identical GETs cost Prism Central one
@@ -62,11 +64,11 @@ func TestSharedReads(t *testing.T) {
 					pages[i], errs[i] = c.ListVMs(context.Background(), ListOptions{Limit: 10})
 				}()
 				if i == 0 {
-					waitFor(t, "first GET at Prism Central", func() bool { return count() == 1 })
+					wait.For(t, "first GET at Prism Central", func() bool { return count() == 1 })
 					tc.between(c)
 				}
 			}
-			waitFor(t, "callers waiting", func() bool { return c.reads.Waiters() == 2 })
+			wait.For(t, "callers waiting", func() bool { return c.reads.Waiters() == 2 })
 			close(release)
 			wg.Wait()
 			for i := range 2 {
@@ -78,18 +80,5 @@ func TestSharedReads(t *testing.T) {
 				t.Errorf("%d GETs reached Prism Central, want %d", n, tc.wantGETs)
 			}
 		})
-	}
-}
-
-// waitFor polls cond; a state never reached fails the test after a
-// generous bound (a hang guard, not a timing assertion).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

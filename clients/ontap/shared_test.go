@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv/wait"
 )
 
 // gate is an ONTAP that holds every GET until released and counts
@@ -74,19 +76,6 @@ func (g *gate) getCount() (n int) {
 	return n
 }
 
-// waitFor polls cond until it holds; a state never reached fails the test
-// after a generous bound (a hang guard, not a timing assertion).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // waiters is the number of callers waiting on GETs in flight.
 func (c *Client) waiters() int { return c.reads.Waiters() }
 
@@ -113,7 +102,7 @@ func TestIdenticalGETsInFlightShareOneRequest(t *testing.T) {
 					got[i], errs[i] = c.ListVolumes(context.Background(), &ListOptions{Fields: tc.fields(i)})
 				}()
 			}
-			waitFor(t, "every caller waiting", func() bool { return c.waiters() == n })
+			wait.For(t, "every caller waiting", func() bool { return c.waiters() == n })
 			g.open()
 			wg.Wait()
 			for i := range n {
@@ -145,7 +134,7 @@ func TestGETAfterWriteIsNotJoined(t *testing.T) {
 		_, err := c.ListVolumes(ctx, &ListOptions{Fields: []string{"name"}})
 		first <- err
 	}()
-	waitFor(t, "first GET at the cluster", func() bool { return g.getCount() == 1 })
+	wait.For(t, "first GET at the cluster", func() bool { return g.getCount() == 1 })
 	if _, err := c.do(ctx, call{method: http.MethodPost, path: "/storage/volumes", body: map[string]string{"name": "v2"}, class: retryUnsafe}); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +143,7 @@ func TestGETAfterWriteIsNotJoined(t *testing.T) {
 		_, err := c.ListVolumes(ctx, &ListOptions{Fields: []string{"name"}})
 		second <- err
 	}()
-	waitFor(t, "second GET at the cluster", func() bool { return g.getCount() == 2 })
+	wait.For(t, "second GET at the cluster", func() bool { return g.getCount() == 2 })
 	g.open()
 	for _, ch := range []chan error{first, second} {
 		if err := <-ch; err != nil {
@@ -175,7 +164,7 @@ func TestSharedGETCancellation(t *testing.T) {
 	for _, ctx := range []context.Context{quitter, stayer} {
 		go func() { _, err := c.ListVolumes(ctx, opts); res <- err }()
 	}
-	waitFor(t, "both waiting", func() bool { return c.waiters() == 2 && g.getCount() == 1 })
+	wait.For(t, "both waiting", func() bool { return c.waiters() == 2 && g.getCount() == 1 })
 	cancelQuitter()
 	if err := <-res; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the caller that gave up got %v, want context.Canceled", err)
@@ -192,10 +181,10 @@ func TestSharedGETCancellation(t *testing.T) {
 	g2, c2 := newGate(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _, err := c2.ListVolumes(ctx, opts); res <- err }()
-	waitFor(t, "waiting", func() bool { return c2.waiters() == 1 && g2.getCount() == 1 })
+	wait.For(t, "waiting", func() bool { return c2.waiters() == 1 && g2.getCount() == 1 })
 	cancel()
 	if err := <-res; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	waitFor(t, "request cancelled at the cluster", func() bool { return g2.cancelled.Load() == 1 })
+	wait.For(t, "request cancelled at the cluster", func() bool { return g2.cancelled.Load() == 1 })
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"bufio"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv/wait"
 )
 
 // openLeases opens path as a separate process would: its own handle.
@@ -71,8 +75,24 @@ func TestLeasesExclusiveAcrossHandles(t *testing.T) {
 	}
 }
 
+// untilMS reads the expiry of name's slot 0 and its owner ("" when no
+// row).
+func untilMS(t *testing.T, l *Leases, name string) (int64, string) {
+	t.Helper()
+	var until int64
+	var owner string
+	err := l.db.QueryRowContext(context.Background(), `SELECT until_ms, owner FROM leases WHERE name = ? AND slot = 0`, name).Scan(&until, &owner)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
+	}
+	return until, owner
+}
+
 // A held lease is renewed past its TTL; a waiter gives up with its
-// context; a released lease is free at once.
+// context; a released lease is free at once. Renewal is observed in the
+// row (its expiry moves past the first one, same owner), not inferred
+// from a waiter failing within a few TTLs: on a loaded machine a renewal
+// can come late, and the test must not depend on the scheduler.
 func TestLeaseRenewedWhileHeld(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	o := LeaseOptions{TTL: 150 * time.Millisecond, MaxPoll: 10 * time.Millisecond}
@@ -82,18 +102,38 @@ func TestLeaseRenewedWhileHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !b.Busy(ctx, "pc-1") || b.Busy(ctx, "pc-2") {
-		t.Fatal("busy state wrong")
+	first, owner := untilMS(t, b, "pc-1")
+	if owner == "" {
+		t.Fatal("no lease row after Acquire")
 	}
-	wait, cancel := context.WithTimeout(ctx, 600*time.Millisecond) // four TTLs
-	defer cancel()
-	if _, err := b.Acquire(wait, "pc-1"); err == nil || !strings.Contains(err.Error(), "pc-1") {
-		t.Fatalf("a renewed lease was taken over: %v", err)
-	}
+	wait.For(t, "the lease renewed past its first expiry", func() bool {
+		u, who := untilMS(t, b, "pc-1")
+		if who != owner {
+			t.Fatalf("the lease changed hands while held: owner %q, was %q", who, owner)
+		}
+		return u >= first+o.TTL.Milliseconds()
+	})
 	rel()
 	rel() // twice is harmless
 	if _, ok, err := b.TryAcquire(ctx, "pc-1"); err != nil || !ok {
 		t.Fatalf("released lease not free: %v %v", ok, err)
+	}
+
+	// A TTL far longer than the test: the holder is live throughout.
+	o = LeaseOptions{TTL: time.Hour, MaxPoll: 10 * time.Millisecond}
+	a, b = openLeases(t, path, o), openLeases(t, path, o)
+	rel, err = a.Acquire(ctx, "pc-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rel()
+	if !b.Busy(ctx, "pc-2") || b.Busy(ctx, "pc-3") {
+		t.Fatal("busy state wrong")
+	}
+	wait, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := b.Acquire(wait, "pc-2"); err == nil || !strings.Contains(err.Error(), "pc-2") {
+		t.Fatalf("a held lease was taken over: %v", err)
 	}
 }
 
@@ -126,17 +166,25 @@ func TestLeaseOfKilledHolderLapses(t *testing.T) {
 		t.Fatal("the holder process did not take the lease")
 	}
 	ctx := context.Background()
-	// Held and renewed by the live child: not free, even after a TTL.
-	time.Sleep(2 * ttl)
-	if _, ok, err := l.TryAcquire(ctx, "ontap-prod"); err != nil || ok {
-		t.Fatalf("took a lease a live process holds: %v %v", ok, err)
+	// The live child renews its claim: its expiry moves past the first.
+	first, owner := untilMS(t, l, "ontap-prod")
+	if owner == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("no lease row for the child's claim")
 	}
+	wait.For(t, "the child renewed its lease", func() bool {
+		u, _ := untilMS(t, l, "ontap-prod")
+		return u >= first+ttl.Milliseconds()
+	})
 	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no release runs
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if _, ok, err := l.TryAcquire(ctx, "ontap-prod"); err != nil || ok {
-		t.Fatalf("the killed holder's claim vanished before it lapsed: %v %v", ok, err)
+	// Nobody here has tried to take it yet, so the row is the child's
+	// unless a release ran.
+	if _, who := untilMS(t, l, "ontap-prod"); who != owner {
+		t.Fatalf("the killed holder's claim vanished (owner %q, was %q)", who, owner)
 	}
 	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

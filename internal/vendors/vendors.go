@@ -195,6 +195,27 @@ func (r *Registry) Names() []string {
 	return out
 }
 
+// As returns c, a client a kind made for t, as that kind's client type C;
+// what names the type in the error should c be another kind's.
+func As[C any](c any, t config.Target, what string) (C, error) {
+	cl, ok := c.(C)
+	if !ok {
+		return cl, fmt.Errorf("target %s: not %s client (got %T)", t.Name, what, c)
+	}
+	return cl, nil
+}
+
+// ClientOf gets t's client with get (CollectEnv.Client) and returns it as
+// the kind's client type C, as As does.
+func ClientOf[C any](get func(config.Target) (any, error), t config.Target, what string) (C, error) {
+	c, err := get(t)
+	if err != nil {
+		var zero C
+		return zero, err
+	}
+	return As[C](c, t, what)
+}
+
 // Request builds a GET of path on t's endpoint with basic authentication:
 // the usual probe request.
 func Request(ctx context.Context, t config.Target, path string) (*http.Request, error) {

@@ -175,3 +175,39 @@ func TestParallel(t *testing.T) {
 		})
 	}
 }
+
+// TestClientOf: a kind gets its own client type back; another kind's
+// client, or a failed get, is an error naming the target.
+func TestClientOf(t *testing.T) {
+	type mine struct{ n int }
+	type theirs struct{}
+	tg := config.Target{Name: "pc-1"}
+	boom := errors.New("no client: bad TLS")
+	cases := []struct {
+		name    string
+		c       any
+		getErr  error
+		want    int
+		wantErr string
+	}{
+		{"its own type", &mine{7}, nil, 7, ""},
+		{"another kind's client", &theirs{}, nil, 0, "target pc-1: not a mine client"},
+		{"nil", nil, nil, 0, "target pc-1: not a mine client"},
+		{"get failed", nil, boom, 0, "bad TLS"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			get := func(config.Target) (any, error) { return c.c, c.getErr }
+			cl, err := vendors.ClientOf[*mine](get, tg, "a mine")
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || cl == nil || cl.n != c.want {
+				t.Fatalf("got %v %v, want n=%d", cl, err, c.want)
+			}
+		})
+	}
+}

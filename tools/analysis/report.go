@@ -28,6 +28,11 @@ package analysis
 //     by many Markdown viewers, GitHub among them). The tool's result
 //     carries no image (four charts would pass the response budget);
 //     get_metrics returns them.
+//   - Escaping: names and messages come from the backends (anyone who may
+//     create a VM names it), so both renderers treat them as text: the
+//     HTML page through html/template, the Markdown through md (<, > and
+//     & as entities, | and line breaks folded), since Markdown viewers
+//     render raw HTML.
 //   - Size: the tool's result stays under kit.MaxResultBytes by cutting
 //     the oldest changes first and saying so (with how to narrow: a shorter
 //     period, a target). The CLI writes the whole report to a file.

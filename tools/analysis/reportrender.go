@@ -224,44 +224,57 @@ func ReportMarkdown(r ComplianceResult) string {
 	return markdown(v)
 }
 
+// mdEscaper makes text from the backends, the audit trail or the caller
+// plain text in a Markdown report: anyone who may create a VM names it,
+// and Markdown viewers render raw HTML, so <, > and & are escaped as the
+// HTML report escapes them; | cannot end a table cell and a line break
+// cannot start a new block. Arguments stay in a code span (code), where
+// JSON already escapes <, > and &.
+var mdEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "\r\n", " ", "\n", " ", "\r", " ")
+
+func md(s string) string { return mdEscaper.Replace(s) }
+
 func markdown(v reportView) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n%s\n", v.Title, strings.Join(v.Lines, "\n"))
+	fmt.Fprintf(&b, "# %s\n\n", md(v.Title))
+	for _, l := range v.Lines {
+		fmt.Fprintf(&b, "%s\n", md(l))
+	}
 	for _, n := range v.Notes {
-		fmt.Fprintf(&b, "\n> **Note:** %s\n", n)
+		fmt.Fprintf(&b, "\n> **Note:** %s\n", md(n))
 	}
 	b.WriteString("\n## Controls\n\n| control | status | affected |\n|---|---|---|\n")
 	for _, c := range v.Controls {
-		fmt.Fprintf(&b, "| %s %s | **%s** | %d |\n", c.ID, cell(c.Title), c.Status, c.Count)
+		fmt.Fprintf(&b, "| %s %s | **%s** | %d |\n", md(c.ID), md(c.Title), md(c.Status), c.Count)
 	}
 	for _, c := range v.Controls {
-		fmt.Fprintf(&b, "\n### %s %s: %s\n\nReference: %s.\n\nEvidence:\n\n", c.ID, c.Title, c.Status, c.Reference)
+		fmt.Fprintf(&b, "\n### %s %s: %s\n\nReference: %s.\n\nEvidence:\n\n", md(c.ID), md(c.Title), md(c.Status), md(c.Reference))
 		for _, e := range c.Evidence {
-			fmt.Fprintf(&b, "- %s\n", e)
+			fmt.Fprintf(&b, "- %s\n", md(e))
 		}
 		if len(c.Affected) > 0 {
-			fmt.Fprintf(&b, "\nAffected: %s", strings.Join(c.Affected, "; "))
+			fmt.Fprintf(&b, "\nAffected: %s", md(strings.Join(c.Affected, "; ")))
 			if c.More > 0 {
 				fmt.Fprintf(&b, " and %d more", c.More)
 			}
 			b.WriteString(".\n")
 		}
 		if c.Remediation != "" && c.Status != eng.StatusPass {
-			fmt.Fprintf(&b, "\nRemediation: %s\n", c.Remediation)
+			fmt.Fprintf(&b, "\nRemediation: %s\n", md(c.Remediation))
 		}
 	}
 	if !v.Period {
 		return b.String()
 	}
 	if v.MetricsLine != "" {
-		fmt.Fprintf(&b, "\n## Success metrics\n\n%s\n\n| metric | value | target | met | source |\n|---|---|---|---|---|\n", v.MetricsLine)
+		fmt.Fprintf(&b, "\n## Success metrics\n\n%s\n\n| metric | value | target | met | source |\n|---|---|---|---|---|\n", md(v.MetricsLine))
 		for _, m := range v.Metrics {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(m.Title), cell(m.Value), m.Target, m.Met, cell(m.Source))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", md(m.Title), md(m.Value), md(m.Target), m.Met, md(m.Source))
 		}
 		if v.RPOLine != "" {
-			fmt.Fprintf(&b, "\n%s\n\n", v.RPOLine)
+			fmt.Fprintf(&b, "\n%s\n\n", md(v.RPOLine))
 			for _, x := range v.RPOMissed {
-				fmt.Fprintf(&b, "- %s\n", x)
+				fmt.Fprintf(&b, "- %s\n", md(x))
 			}
 		}
 		if len(v.Charts) > 0 {
@@ -272,7 +285,7 @@ func markdown(v reportView) string {
 			case c.File != "":
 				fmt.Fprintf(&b, "![%s](%s)\n\n", c.Title, c.File)
 			case c.Reason != "":
-				fmt.Fprintf(&b, "- Chart %s not drawn: %s.\n", c.Name, c.Reason)
+				fmt.Fprintf(&b, "- Chart %s not drawn: %s.\n", md(c.Name), md(c.Reason))
 			}
 		}
 		if v.ChartsNote != "" {
@@ -285,7 +298,7 @@ func markdown(v reportView) string {
 	} else {
 		b.WriteString("| run | kind | entity | status | started | ended | RTO | RPO | result | evidence |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, d := range v.Drills {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", d.Run, d.Kind, cell(d.Entity), d.Status, d.Started, d.Ended, d.RTO, d.RPO, d.Result, cell(d.Evidence))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(d.Run), md(d.Kind), md(d.Entity), md(d.Status), d.Started, d.Ended, d.RTO, d.RPO, d.Result, md(d.Evidence))
 		}
 	}
 	b.WriteString("\n## Workflow runs\n\n")
@@ -294,7 +307,7 @@ func markdown(v reportView) string {
 	} else {
 		b.WriteString("| kind | status | runs |\n|---|---|---|\n")
 		for _, t := range v.Runs {
-			fmt.Fprintf(&b, "| %s | %s | %d |\n", t.Kind, t.Status, t.Count)
+			fmt.Fprintf(&b, "| %s | %s | %d |\n", md(t.Kind), md(t.Status), t.Count)
 		}
 	}
 	b.WriteString("\n## Change audit\n\n")
@@ -303,7 +316,7 @@ func markdown(v reportView) string {
 	} else {
 		b.WriteString("| time | tool | tier | target | who | outcome | task | arguments |\n|---|---|---|---|---|---|---|---|\n")
 		for _, c := range v.Changes {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Time, cell(c.Tool), c.Tier, cell(c.Target), cell(c.Who), c.Outcome, cell(c.Task), cell(code(c.Args)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Time, md(c.Tool), md(c.Tier), md(c.Target), md(c.Who), md(c.Outcome), md(c.Task), cell(code(c.Args)))
 		}
 	}
 	return b.String()

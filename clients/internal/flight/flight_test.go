@@ -6,21 +6,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
-)
 
-// waitFor polls cond; a state never reached fails the test after a
-// generous bound (a hang guard, not a timing assertion).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv/wait"
+)
 
 // TestDo: which reads share one fetch.
 func TestDo(t *testing.T) {
@@ -53,7 +41,7 @@ func TestDo(t *testing.T) {
 				}
 				wg.Add(1)
 				go func() { defer wg.Done(); got[i], _ = g.Do(context.Background(), k, fetch) }()
-				waitFor(t, "caller waiting", func() bool { return g.Waiters() == i+1 })
+				wait.For(t, "caller waiting", func() bool { return g.Waiters() == i+1 })
 			}
 			close(release)
 			wg.Wait()
@@ -92,7 +80,7 @@ func TestDoCancellation(t *testing.T) {
 	go func() { _, err := g.Do(quit, "k", fetch); res <- err }()
 	<-started
 	go func() { _, err := g.Do(stay, "k", fetch); res <- err }()
-	waitFor(t, "two waiting", func() bool { return g.Waiters() == 2 })
+	wait.For(t, "two waiting", func() bool { return g.Waiters() == 2 })
 	cancelQuit()
 	if err := <-res; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the caller that gave up got %v", err)
@@ -106,7 +94,7 @@ func TestDoCancellation(t *testing.T) {
 	if err := <-res; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the second caller got %v", err)
 	}
-	waitFor(t, "fetch cancelled", func() bool {
+	wait.For(t, "fetch cancelled", func() bool {
 		select {
 		case <-stopped:
 			return true

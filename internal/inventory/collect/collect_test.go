@@ -145,16 +145,16 @@ func TestCollectServesStaleWhileRefreshing(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(c.TTL + 50*time.Millisecond)
-	e.Faults(fault.Rule{Latency: 200 * time.Millisecond}) // the refresh takes a while
-	t0 := time.Now()
+	// The refresh takes a second at least, far longer than five answers
+	// from the cache: a caller that waited for it would get the new
+	// estate, so getting the old one proves it did not wait (no clock
+	// in the assertion).
+	e.Faults(fault.Rule{Latency: time.Second})
 	for range 5 {
 		stale, err := c.Collect(context.Background(), collect.Scope{})
 		if err != nil || stale != first {
-			t.Fatalf("past the TTL: %v, got a new estate %v", err, stale != first)
+			t.Fatalf("past the TTL: %v, got a new estate %v (waited for the refresh)", err, stale != first)
 		}
-	}
-	if d := time.Since(t0); d > 150*time.Millisecond {
-		t.Errorf("stale answers waited %v for the refresh", d)
 	}
 	if n := c.Collections(); n != 2 {
 		t.Errorf("%d collections, want the first and one refresh", n)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
+	"github.com/recovery-mcp/recovery-mcp/internal/testenv/wait"
 )
 
 // TestFlightsShareAndCancel checks the herd rules on the group alone: one
@@ -48,29 +49,31 @@ func TestFlightsShareAndCancel(t *testing.T) {
 			var wg sync.WaitGroup
 			results := make([]error, callers)
 			estates := make([]*inventory.Estate, callers)
-			joined := make(chan struct{}, callers)
+			cancels := make([]context.CancelFunc, callers)
 			for i := range callers {
 				ctx, cancel := context.WithCancel(context.Background())
-				if i < c.leave {
-					go func() { <-joined; time.Sleep(20 * time.Millisecond); cancel() }()
-				} else {
-					defer cancel()
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					joined <- struct{}{}
-					estates[i], results[i] = g.do(ctx, "k", fn, store)
-				}()
+				cancels[i] = cancel
+				defer cancel()
+				wg.Go(func() { estates[i], results[i] = g.do(ctx, "k", fn, store) })
+			}
+			// Events in order, not by sleeps: every caller waits on the
+			// run, then the leavers give up, and only then does the run
+			// end (or, when all left, it is seen cancelled).
+			wait.For(t, "every caller waiting on the run", func() bool { return waiters(&g, "k") == callers })
+			for i := range c.leave {
+				cancels[i]()
 			}
 			if c.wantCancel {
-				select {
-				case <-cancelled:
-				case <-time.After(5 * time.Second):
-					t.Fatal("the run went on after every caller left")
-				}
+				wait.For(t, "the run cancelled after every caller left", func() bool {
+					select {
+					case <-cancelled:
+						return true
+					default:
+						return false
+					}
+				})
 			} else {
-				time.Sleep(50 * time.Millisecond)
+				wait.For(t, "the leavers gone", func() bool { return waiters(&g, "k") == callers-c.leave })
 				close(release)
 			}
 			wg.Wait()
@@ -98,6 +101,18 @@ func TestFlightsShareAndCancel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waiters is how many callers wait on key's collection and on the one
+// queued behind it.
+func waiters(g *flights, key string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for f := g.calls[key]; f != nil; f = f.next {
+		n += f.waiters
+	}
+	return n
 }
 
 // TestFlightsForgetKeepsStaleOut: a collection that began before an
@@ -157,7 +172,9 @@ func TestFlightsWritesDoNotPileUp(t *testing.T) {
 		wg.Add(1)
 		go call(i)
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Every caller waits before the first collection ends: one arriving
+	// after it would rightly start a third.
+	wait.For(t, "all six callers waiting", func() bool { return waiters(&g, "k") == 6 })
 	close(gate)
 	wg.Wait()
 	if g.started.Load() != 2 || peak.Load() != 1 {

@@ -1199,34 +1199,22 @@ func (rc *reqCtx) revertVM(id string) {
 // prism.v4.config.TaskReference; the VM is gone once the task succeeds. A
 // powered-on VM is deleted too (AHV powers it off first).
 func (rc *reqCtx) deleteVM(id string) {
-	rc.respType = "vmm.v4.ahv.config.DeleteVmApiResponse"
-	reqID, ok := rc.mutation()
-	if !ok {
-		return
-	}
-	pc := rc.s.pc
-	pc.Mu.Lock()
-	defer pc.Mu.Unlock()
-	vm := pc.VMByExtID(id)
-	if vm == nil {
-		rc.notFound("VM", id)
-		return
-	}
-	if !rc.ifMatchOK(etagOf(vm)) {
-		return
-	}
-	t := rc.newTask(pc, reqID, fleet.OpDeleteVM, "Delete VM", vmDeleteTime)
-	t.ClusterExtIDs = []string{vm.ClusterExtID}
-	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
-	t.Outcome.DeleteVMExtID = vm.ExtID
-	rc.writeTaskRef(t)
+	rc.vmAction(id, "vmm.v4.ahv.config.DeleteVmApiResponse", fleet.OpDeleteVM, "Delete VM", vmDeleteTime,
+		func(t *fleet.NutanixTask, vm *fleet.NutanixVM) { t.Outcome.DeleteVMExtID = vm.ExtID })
 }
 
 // powerOnVM serves POST /vmm/{v}/ahv/config/vms/{extId}/$actions/power-on
 // (vmm PowerOnVm): no body, If-Match with the VM's ETag, a task. Powering
 // on a VM that is already on succeeds without change.
 func (rc *reqCtx) powerOnVM(id string) {
-	rc.respType = "vmm.v4.ahv.config.PowerOnVmApiResponse"
+	rc.vmAction(id, "vmm.v4.ahv.config.PowerOnVmApiResponse", fleet.OpPowerOnVM, "Power On VM", powerOnTime,
+		func(t *fleet.NutanixTask, vm *fleet.NutanixVM) { t.Outcome.PowerOnVMExtID = vm.ExtID })
+}
+
+// vmAction serves a bodiless vmm action on one VM: the request id, the
+// VM's ETag in If-Match, then a task on the VM whose outcome set fills in.
+func (rc *reqCtx) vmAction(id, respType, op, desc string, d time.Duration, set func(*fleet.NutanixTask, *fleet.NutanixVM)) {
+	rc.respType = respType
 	reqID, ok := rc.mutation()
 	if !ok {
 		return
@@ -1242,9 +1230,9 @@ func (rc *reqCtx) powerOnVM(id string) {
 	if !rc.ifMatchOK(etagOf(vm)) {
 		return
 	}
-	t := rc.newTask(pc, reqID, fleet.OpPowerOnVM, "Power On VM", powerOnTime)
+	t := rc.newTask(pc, reqID, op, desc, d)
 	t.ClusterExtIDs = []string{vm.ClusterExtID}
 	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
-	t.Outcome.PowerOnVMExtID = vm.ExtID
+	set(t, vm)
 	rc.writeTaskRef(t)
 }

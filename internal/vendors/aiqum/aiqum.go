@@ -99,9 +99,9 @@ func (Kind) Discovers() string { return config.KindONTAP }
 // gateway, each an ONTAP target reached with the AIQUM's address,
 // credentials and TLS settings.
 func (Kind) Discover(ctx context.Context, c any, t config.Target) ([]vendors.Found, error) {
-	cl, ok := c.(*aiqum.Client)
-	if !ok {
-		return nil, fmt.Errorf("target %s: not an AIQUM client", t.Name)
+	cl, err := vendors.As[*aiqum.Client](c, t, "an AIQUM")
+	if err != nil {
+		return nil, err
 	}
 	gws, err := cl.ListGateways(ctx)
 	if err != nil {
@@ -121,13 +121,5 @@ func (Kind) Discover(ctx context.Context, c any, t config.Target) ([]vendors.Fou
 
 // client returns t's AIQUM client.
 func client(get func(config.Target) (any, error), t config.Target) (*aiqum.Client, error) {
-	c, err := get(t)
-	if err != nil {
-		return nil, err
-	}
-	cl, ok := c.(*aiqum.Client)
-	if !ok {
-		return nil, fmt.Errorf("target %s: not an AIQUM client", t.Name)
-	}
-	return cl, nil
+	return vendors.ClientOf[*aiqum.Client](get, t, "an AIQUM")
 }

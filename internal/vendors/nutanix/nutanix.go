@@ -120,9 +120,9 @@ func (Kind) Link(e *inventory.Estate, _ []*vendors.Part) { linkNutanixReplicas(e
 
 // Running implements vendors.Runner: queued and running tasks.
 func (Kind) Running(ctx context.Context, c any, t config.Target) ([]vendors.Operation, error) {
-	cl, ok := c.(*nutanix.Client)
-	if !ok {
-		return nil, fmt.Errorf("target %s: not a Prism Central client", t.Name)
+	cl, err := vendors.As[*nutanix.Client](c, t, "a Prism Central")
+	if err != nil {
+		return nil, err
 	}
 	page, err := cl.ListTasks(ctx, nutanix.ListOptions{Limit: 100, OrderBy: "createdTime desc",
 		Filter: nutanix.Or(nutanix.Eq("status", nutanix.TaskRunning), nutanix.Eq("status", nutanix.TaskQueued))})
@@ -143,13 +143,5 @@ func (Kind) Running(ctx context.Context, c any, t config.Target) ([]vendors.Oper
 
 // client returns t's Prism Central client.
 func client(get func(config.Target) (any, error), t config.Target) (*nutanix.Client, error) {
-	c, err := get(t)
-	if err != nil {
-		return nil, err
-	}
-	cl, ok := c.(*nutanix.Client)
-	if !ok {
-		return nil, fmt.Errorf("target %s: not a Prism Central client", t.Name)
-	}
-	return cl, nil
+	return vendors.ClientOf[*nutanix.Client](get, t, "a Prism Central")
 }

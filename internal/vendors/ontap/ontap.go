@@ -18,7 +18,6 @@ package ontap
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/recovery-mcp/recovery-mcp/clients/aiqum"
@@ -117,9 +116,9 @@ func (Kind) Link(e *inventory.Estate, parts []*vendors.Part) { linkOntap(e, part
 
 // Running implements vendors.Runner: queued, running and paused jobs.
 func (Kind) Running(ctx context.Context, c any, t config.Target) ([]vendors.Operation, error) {
-	cl, ok := c.(*ontap.Client)
-	if !ok {
-		return nil, fmt.Errorf("target %s: not an ONTAP client", t.Name)
+	cl, err := vendors.As[*ontap.Client](c, t, "an ONTAP")
+	if err != nil {
+		return nil, err
 	}
 	jobs, err := cl.ListJobs(ctx, &ontap.ListOptions{Query: map[string]string{"state": "queued|running|paused"}, Limit: 100})
 	if err != nil {
@@ -135,13 +134,5 @@ func (Kind) Running(ctx context.Context, c any, t config.Target) ([]vendors.Oper
 
 // client returns t's ONTAP client.
 func client(get func(config.Target) (any, error), t config.Target) (*ontap.Client, error) {
-	c, err := get(t)
-	if err != nil {
-		return nil, err
-	}
-	cl, ok := c.(*ontap.Client)
-	if !ok {
-		return nil, fmt.Errorf("target %s: not an ONTAP client", t.Name)
-	}
-	return cl, nil
+	return vendors.ClientOf[*ontap.Client](get, t, "an ONTAP")
 }
