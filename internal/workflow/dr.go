@@ -93,17 +93,19 @@ func disasterRecovery() Definition {
 
 // Assessment is the state before a failover.
 type Assessment struct {
-	Primary        string `json:"primary"`
-	PrimaryOK      bool   `json:"primary_reachable"`
-	PrimaryError   string `json:"primary_error,omitempty"`
-	DRTarget       string `json:"dr_target"`
-	Destination    string `json:"destination"`
-	RelUUID        string `json:"relationship_uuid"`
-	State          string `json:"state"`
-	Healthy        bool   `json:"healthy"`
-	RPOAtRiskS     int64  `json:"rpo_at_risk_s"`
-	ExpectedRTOS   int64  `json:"expected_rto_s"`
-	NewestSnapshot string `json:"newest_snapshot,omitempty"`
+	Primary      string `json:"primary"`
+	PrimaryOK    bool   `json:"primary_reachable"`
+	PrimaryError string `json:"primary_error,omitempty"`
+	DRTarget     string `json:"dr_target"`
+	Destination  string `json:"destination"`
+	RelUUID      string `json:"relationship_uuid"`
+	State        string `json:"state"`
+	Healthy      bool   `json:"healthy"`
+	RPOAtRiskS   int64  `json:"rpo_at_risk_s"`
+	ExpectedRTOS int64  `json:"expected_rto_s"`
+	// ExpectedRTOBasis says what the estimate rests on.
+	ExpectedRTOBasis string `json:"expected_rto_basis,omitempty"`
+	NewestSnapshot   string `json:"newest_snapshot,omitempty"`
 	// NewestSnapshotAgeS is the newest destination snapshot's age: the
 	// RPO a failover to it achieves.
 	NewestSnapshotAgeS int64 `json:"newest_snapshot_age_s,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/recovery-mcp/recovery-mcp/clients/ontap"
 	"github.com/recovery-mcp/recovery-mcp/internal/analysis"
 	"github.com/recovery-mcp/recovery-mcp/internal/inventory"
 	"github.com/recovery-mcp/recovery-mcp/internal/ops"
@@ -58,8 +59,30 @@ func assessMirror(ctx context.Context, a *Activities, ref volumeRef, drTarget st
 		n := newest(snaps)
 		out.NewestSnapshot, out.NewestSnapshotAgeS = n.Name, since(a.now(), n.CreateTime)
 	}
-	out.ExpectedRTOS = 120 // quiesce + break + hooks, measured on the simulators; see the README
+	out.ExpectedRTOS, out.ExpectedRTOBasis = expectedRTO(rel.Transfer.TotalDuration, out.PrimaryOK)
 	return out, nil
+}
+
+// failoverOverhead is what a failover costs besides the final transfer:
+// quiesce and break return in seconds on ONTAP, and the run's own steps
+// (assess, validate, notify) add a few more. [assumption] a minute, a
+// round upper figure; the hooks' own time comes on top.
+const failoverOverhead = time.Minute
+
+// expectedRTO estimates a failover's duration from the relationship: when
+// the primary answers, the final update moves about what the last transfer
+// did, so it takes about as long (transfer.total_duration); the basis says
+// which figures it rests on.
+func expectedRTO(lastTransfer ontap.ISODuration, primaryOK bool) (int64, string) {
+	rto := failoverOverhead
+	basis := "quiesce and break (1 min, an assumption)"
+	if d, err := lastTransfer.Duration(); primaryOK && err == nil && d > 0 {
+		rto += d
+		basis = "final update as long as the last transfer (" + inventory.Human(d) + ") + " + basis
+	} else if primaryOK {
+		basis += "; the last transfer's duration is unknown, so the final update is not counted"
+	}
+	return int64(rto / time.Second), basis + "; hooks not counted"
 }
 
 // testClone is a FlexClone made for a test failover.
