@@ -18,7 +18,7 @@ func TestSubnets(t *testing.T) {
 		t.Fatalf("ListAllSubnets: %v, %+v", err, all)
 	}
 	got, err := en.c.ListAllSubnets(ctx, nutanix.ListOptions{Filter: nutanix.Eq("name", fleet.IsolatedSubnetName)})
-	if err != nil || len(got) != 1 || got[0].Name != fleet.IsolatedSubnetName || got[0].SubnetType != "VLAN" || got[0].NetworkID == 0 {
+	if err != nil || len(got) != 2 || got[0].Name != fleet.IsolatedSubnetName || got[0].SubnetType != "VLAN" || got[0].NetworkID == 0 || got[0].ClusterReference == got[1].ClusterReference {
 		t.Fatalf("filtered: %v, %+v", err, got)
 	}
 	one, err := en.c.GetSubnet(ctx, got[0].ExtID)
@@ -32,12 +32,18 @@ func TestSubnets(t *testing.T) {
 
 func TestUpdateVMNIC(t *testing.T) {
 	ctx := context.Background()
-	isolated := func(en *env) string {
+	isolated := func(en *env, cluster string) string {
 		s, err := en.c.ListAllSubnets(ctx, nutanix.ListOptions{Filter: nutanix.Eq("name", fleet.IsolatedSubnetName)})
-		if err != nil || len(s) != 1 {
+		if err != nil {
 			t.Fatalf("isolated subnet: %v", err)
 		}
-		return s[0].ExtID
+		for _, x := range s {
+			if x.ClusterReference == cluster {
+				return x.ExtID
+			}
+		}
+		t.Fatalf("no isolated subnet on cluster %s", cluster)
+		return ""
 	}
 	tests := []struct {
 		name string
@@ -84,7 +90,7 @@ func TestUpdateVMNIC(t *testing.T) {
 			if err != nil || nic.ETag == "" {
 				t.Fatalf("GetVMNIC: %v, %+v", err, nic)
 			}
-			iso := isolated(en)
+			iso := isolated(en, vm.ClusterExtID())
 			ref, err := en.c.UpdateVMNIC(ctx, vm.ExtID, nic, tt.change(iso, nic), nutanix.Mutation{IfMatch: tt.ifMatch})
 			if tt.wantErr != nil {
 				if !tt.wantErr(err) {

@@ -452,18 +452,21 @@ func (pc *PrismCentral) ClusterSubnet(c *NutanixCluster, vlan int) *NutanixSubne
 	return s
 }
 
-// IsolatedSubnetName is the subnet every generated Prism Central has for
-// recovery drills: a VLAN with no route to production.
+// IsolatedSubnetName is the subnet every cluster of a generated Prism
+// Central has for recovery drills: a VLAN with no route to production.
 const IsolatedSubnetName = "drill-isolated"
 
-// AddIsolatedSubnet adds the IsolatedSubnetName subnet on pc's first
-// cluster unless it exists. Hold Mu.
+// AddIsolatedSubnet adds an IsolatedSubnetName subnet on every cluster of
+// pc that has none (VLAN subnets belong to a cluster). Hold Mu.
 func (pc *PrismCentral) AddIsolatedSubnet() {
-	if len(pc.Clusters) == 0 || slices.ContainsFunc(pc.Subnets, func(s *NutanixSubnet) bool { return s.Name == IsolatedSubnetName }) {
-		return
+	for _, c := range pc.Clusters {
+		if slices.ContainsFunc(pc.Subnets, func(s *NutanixSubnet) bool {
+			return s.Name == IsolatedSubnetName && s.ClusterExtID == c.ExtID
+		}) {
+			continue
+		}
+		pc.Subnets = append(pc.Subnets, &NutanixSubnet{ExtID: NewNutanixID(c.ExtID, "subnet", IsolatedSubnetName), Name: IsolatedSubnetName, VlanID: 999, ClusterExtID: c.ExtID})
 	}
-	c := pc.Clusters[0]
-	pc.Subnets = append(pc.Subnets, &NutanixSubnet{ExtID: NewNutanixID(c.ExtID, "subnet", IsolatedSubnetName), Name: IsolatedSubnetName, VlanID: 999, ClusterExtID: c.ExtID})
 }
 
 // NewNutanixNIC is a connected NIC on subnet with an ext id and a MAC

@@ -340,7 +340,7 @@ func TestConformanceOfficialSDK(t *testing.T) {
 	prod.Mu.Lock()
 	var isolated string
 	for _, s := range prod.Subnets {
-		if s.Name == fleet.IsolatedSubnetName {
+		if s.Name == fleet.IsolatedSubnetName && s.ClusterExtID == prodCluster {
 			isolated = s.ExtID
 		}
 	}
