@@ -24,7 +24,6 @@ import (
 // the recovery point's NIC ids; the vmm NIC update works on every v4
 // version and does both, on a VM that is still off.
 
-
 // ResolveSubnet finds the subnet ref names (an ext_id or a name) for a VM
 // on cluster: a name several clusters use resolves to the one on cluster.
 func ResolveSubnet(ctx context.Context, cl *nutanix.Client, target, ref, cluster string) (*nutanix.Subnet, error) {
