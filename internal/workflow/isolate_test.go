@@ -192,3 +192,31 @@ func TestDRDrillIsolatesEveryVM(t *testing.T) {
 		t.Errorf("%d VMs isolated, %d powered on, want 2 and 2", isolated, booted)
 	}
 }
+
+// TestVMTestFailoverIsolatesBeforePowerOn: a VM test failover boots a
+// second copy of a VM that still runs in production; it is isolated first.
+func TestVMTestFailoverIsolatesBeforePowerOn(t *testing.T) {
+	ts, cnt, est := startSims(t)
+	e, _ := newEngine(t, filepath.Join(t.TempDir(), "s.db"), ts, est, func(o *workflow.Options) {
+		o.Activities.Drills = config.Drills{IsolatedSubnet: map[string]string{"*": fleet.IsolatedSubnetName}}
+	})
+	defer e.Close()
+	r, err := e.Start(context.Background(), workflow.StartRequest{Kind: "disaster_recovery", Principal: "alice",
+		Params: json.RawMessage(`{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"test"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = await(t, e, r.ID)
+	if r.Status != workflow.StatusSucceeded {
+		t.Fatalf("run %s: %s", r.Status, r.Error)
+	}
+	var res workflow.VMFailover
+	mustJSON(t, r.Result, &res)
+	if res.Isolation == nil || len(res.Isolation.NICs) != 1 || res.Isolation.NICs[0].Action != "moved" ||
+		res.Isolation.NICs[0].ToSubnet != isolatedSubnetOf(t, est, "pc-dr", "dr-ahv-01") {
+		t.Fatalf("isolation %+v", res.Isolation)
+	}
+	if isolated, booted := checkIsolatedBeforeBoot(t, cnt.changes(), "pc-dr"); isolated != 1 || booted != 1 {
+		t.Errorf("%d VMs isolated, %d powered on, want 1 and 1", isolated, booted)
+	}
+}
