@@ -1,6 +1,7 @@
 package nutanix
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,5 +84,66 @@ func TestNewRequestID(t *testing.T) {
 			t.Fatalf("bad or repeated request id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+func TestNICBody(t *testing.T) {
+	read := `{"$objectType":"vmm.v4.ahv.config.Nic","$reserved":{"ETag":"x"},"extId":"n1","links":[{"href":"h"}],
+"backingInfo":{"$objectType":"vmm.v4.ahv.config.EmulatedNic","isConnected":true,"macAddress":"50:6b:8d:00:00:01","model":"VIRTIO","numQueues":2},
+"networkInfo":{"$objectType":"vmm.v4.ahv.config.NicNetworkInfo","subnet":{"extId":"s-prod"},"ipv4Config":{"ipAddress":{"value":"10.0.0.5"}},"vlanMode":"ACCESS","trunkedVlans":[1,2]},
+"nicNetworkInfo":{"$objectType":"vmm.v4.ahv.config.VirtualEthernetNicNetworkInfo","subnet":{"extId":"s-prod"},"ipv4Config":{"ipAddress":{"value":"10.0.0.5"}}}}`
+	tests := []struct {
+		name       string
+		in         string
+		ch         NICChange
+		want       []string // substrings of the body
+		notWant    []string
+		wantSubnet string
+		wantConn   bool
+	}{
+		{name: "move drops the old address, keeps the rest",
+			in: read, ch: NICChange{SubnetExtID: "s-iso", Connected: true},
+			want:    []string{`"extId":"s-iso"`, `"numQueues":2`, `"trunkedVlans":[1,2]`, `"model":"VIRTIO"`, `"isConnected":true`},
+			notWant: []string{"s-prod", "10.0.0.5", `"$reserved"`, `"links"`}, wantSubnet: "s-prod", wantConn: true},
+		{name: "disconnect keeps the subnet and address",
+			in: read, ch: NICChange{Connected: false},
+			want:    []string{`"extId":"s-prod"`, `"isConnected":false`, "10.0.0.5"},
+			notWant: []string{`"isConnected":true`}, wantSubnet: "s-prod", wantConn: true},
+		{name: "a NIC without backing or network gets both",
+			in: `{"extId":"n2","backingInfo":{"isConnected":false}}`, ch: NICChange{SubnetExtID: "s-iso"},
+			want:     []string{`"networkInfo":{"$objectType":"vmm.v4.ahv.config.NicNetworkInfo","subnet":{"$objectType":"vmm.v4.ahv.config.SubnetReference","extId":"s-iso"}}`, `"isConnected":false`},
+			wantConn: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n NIC
+			if err := n.UnmarshalJSON([]byte(tt.in)); err != nil {
+				t.Fatal(err)
+			}
+			if n.SubnetExtID != tt.wantSubnet || n.Connected != tt.wantConn {
+				t.Fatalf("read %+v", n)
+			}
+			b, err := n.body(tt.ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ := json.Marshal(b)
+			for _, w := range tt.want {
+				if !strings.Contains(string(js), w) {
+					t.Errorf("body lacks %s: %s", w, js)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(string(js), w) {
+					t.Errorf("body has %s: %s", w, js)
+				}
+			}
+			if again, _ := json.Marshal(n); !strings.Contains(string(again), `"extId":"n`) {
+				t.Errorf("the read NIC changed: %s", again)
+			}
+		})
+	}
+	if _, err := (&NIC{ExtID: "n"}).body(NICChange{}); err == nil {
+		t.Error("a NIC not read from Prism Central made a body")
 	}
 }

@@ -281,6 +281,7 @@ type VM struct {
 	NumThreadsPerCore     int                    `json:"numThreadsPerCore,omitempty"`
 	MemorySizeBytes       int64                  `json:"memorySizeBytes,omitempty"`
 	Disks                 []Disk                 `json:"disks,omitempty"`
+	NICs                  []NIC                  `json:"nics,omitempty"`
 	Categories            []Reference            `json:"categories,omitempty"`
 	ProtectionType        string                 `json:"protectionType,omitempty"`
 	ProtectionPolicyState *ProtectionPolicyState `json:"protectionPolicyState,omitempty"`

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -445,6 +446,11 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Workflows.validate(c.Source); err != nil {
 		return err
+	}
+	for t := range c.Workflows.Drills.IsolatedSubnet {
+		if t != "*" && !slices.ContainsFunc(c.Targets, func(x Target) bool { return x.Name == t && x.Kind == KindNutanix }) {
+			return &Error{Source: c.Source, Key: "workflows.drills.isolated_subnet." + t, Msg: "no Prism Central target has that name (use a nutanix target's name, or * for all)"}
+		}
 	}
 	for key, v := range map[string]int64{
 		"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_connections": int64(c.HTTP.MaxConnections),

@@ -209,6 +209,9 @@ func TestExampleConfigParses(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	if got := cfg.Workflows.Drills.IsolatedSubnetOf("pc-prod"); got != "drill-isolated" {
+		t.Errorf("workflows.drills.isolated_subnet of pc-prod = %q", got)
+	}
 	if len(cfg.Targets) != 4 || cfg.Targets[3].Kind != KindAIQUM || cfg.Safety.ConfirmTTL.D().String() != "5m0s" {
 		t.Errorf("example: %+v", cfg)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Workflows configures the workflow engine (config file section
@@ -29,6 +30,26 @@ type Workflows struct {
 	// principal over HTTP).
 	// Empty: every principal holds every role.
 	Roles map[string][]string `yaml:"roles"`
+	// Drills configures the recovery drills.
+	Drills Drills `yaml:"drills"`
+}
+
+// Drills configures the recovery drills (workflows.drills).
+type Drills struct {
+	// IsolatedSubnet is, per Prism Central target name, the subnet (name
+	// or ext_id) every NIC of a VM a drill restores is moved to before the
+	// VM is powered on; the key "*" covers the Prism Centrals not named.
+	// A Prism Central without one gets the NICs disconnected instead.
+	IsolatedSubnet map[string]string `yaml:"isolated_subnet"`
+}
+
+// IsolatedSubnetOf is the isolated subnet configured for target ("" for
+// none: disconnect).
+func (d Drills) IsolatedSubnetOf(target string) string {
+	if s, ok := d.IsolatedSubnet[target]; ok {
+		return s
+	}
+	return d.IsolatedSubnet["*"]
 }
 
 // Temporal locates a Temporal cluster.
@@ -128,6 +149,11 @@ func (w Workflows) validate(source string) error {
 		}
 		if p.ApproverRole != "" && !knownRoles[p.ApproverRole] {
 			return &Error{Source: source, Key: "workflows.approvals." + kind + ".approver_role", Msg: fmt.Sprintf("%q: want read, write, destructive or approve", p.ApproverRole)}
+		}
+	}
+	for t, s := range w.Drills.IsolatedSubnet {
+		if t == "" || strings.TrimSpace(s) == "" {
+			return &Error{Source: source, Key: "workflows.drills.isolated_subnet." + t, Msg: "want a Prism Central target name (or *) and a subnet name or ext_id"}
 		}
 	}
 	for p, roles := range w.Roles {

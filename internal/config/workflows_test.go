@@ -15,6 +15,10 @@ func TestWorkflowsSection(t *testing.T) {
 		{"kind", "workflows:\n  approvals:\n    nightly: {}\n", "workflows.approvals.nightly"},
 		{"on_timeout", "workflows:\n  approvals:\n    data_recovery: {on_timeout: approve}\n", "on_timeout"},
 		{"role", "workflows:\n  roles:\n    bob: [admin]\n", "workflows.roles.bob"},
+		{"isolated subnet", "targets:\n  - {name: pc-dr, kind: nutanix, host: h}\nworkflows:\n  drills:\n    isolated_subnet: {pc-dr: drill-isolated, '*': quarantine}\n", ""},
+		{"isolated subnet of no target", "targets:\n  - {name: pc-dr, kind: nutanix, host: h}\nworkflows:\n  drills:\n    isolated_subnet: {pc-prod: drill-isolated}\n", "workflows.drills.isolated_subnet.pc-prod"},
+		{"isolated subnet of an ONTAP target", "targets:\n  - {name: c1, kind: ontap, host: h}\nworkflows:\n  drills:\n    isolated_subnet: {c1: x}\n", "workflows.drills.isolated_subnet.c1"},
+		{"isolated subnet empty", "workflows:\n  drills:\n    isolated_subnet: {'*': ''}\n", "workflows.drills.isolated_subnet.*"},
 		{"cert without key", "workflows:\n  temporal: {cert_file: c.pem}\n", "workflows.temporal"},
 	}
 	for _, c := range cases {
@@ -34,6 +38,18 @@ func TestWorkflowsSection(t *testing.T) {
 				t.Fatalf("error %v, want one naming %s", err, c.wantErr)
 			}
 		})
+	}
+}
+
+func TestIsolatedSubnetOf(t *testing.T) {
+	d := Drills{IsolatedSubnet: map[string]string{"pc-dr": "drill-isolated", "*": "quarantine"}}
+	for _, c := range []struct{ target, want string }{{"pc-dr", "drill-isolated"}, {"pc-prod", "quarantine"}} {
+		if got := d.IsolatedSubnetOf(c.target); got != c.want {
+			t.Errorf("%s: %q, want %q", c.target, got, c.want)
+		}
+	}
+	if got := (Drills{}).IsolatedSubnetOf("pc-dr"); got != "" {
+		t.Errorf("none configured: %q", got)
 	}
 }
 

@@ -35,6 +35,9 @@ func StartDemo(ctx context.Context, est *fleet.Estate, seed int64, logger *slog.
 	}
 	cfg := &config.Config{Source: "demo", Analysis: analysis.DefaultRules(), Kinds: kinds.Config()}
 	cfg.Analysis.Tiers.Rules = append(cfg.Analysis.Tiers.Rules, demoScopes()...)
+	// Every demo cluster has a drill-isolated VLAN: drills move the VMs they
+	// restore there before powering them on, as an operator configures it.
+	cfg.Workflows.Drills.IsolatedSubnet = map[string]string{"*": fleet.IsolatedSubnetName}
 	for _, t := range d.Targets {
 		cfg.Targets = append(cfg.Targets, config.Target{
 			Name: t.Name, Kind: t.Kind, Host: t.Host, Port: t.Port, Username: t.Username,

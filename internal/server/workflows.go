@@ -66,7 +66,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 		env.Locks = safety.Layered{Local: env.Locks, Shared: temporalLocks(c, cfg, opts.WriteLease, opts.Logger)}
 		stop := runLockWorker(c, t.TaskQueue, opts.Logger)
 		return &workflowEngine{temporal: c, stopLocks: stop, Orchestrator: &workflow.TemporalEngine{C: c, TaskQueue: t.TaskQueue, Namespace: t.Namespace,
-			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers},
+			Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers, Drills: cfg.Workflows.Drills},
 			HasRole:    cfg.Workflows.HasRole, Policies: policies(cfg)}}, nil
 	}
 	path := cfg.Workflows.StatePath()
@@ -100,7 +100,7 @@ func startWorkflows(ctx context.Context, cfg *config.Config, env *kit.Env, opts 
 	}
 	e, err := workflow.New(ctx, workflow.Options{
 		DB:         db,
-		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers},
+		Activities: &workflow.Activities{Targets: env.Targets, Hooks: hooks(cfg), Clock: opts.Clock, Locks: env.Locks, Tiers: &cfg.Analysis.Tiers, Drills: cfg.Workflows.Drills},
 		Policies:   policies(cfg),
 		Now:        opts.Now,
 		NewID:      opts.RunIDs,
@@ -214,7 +214,7 @@ func RunWorker(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	tq := cfg.Workflows.Temporal.WithDefaults().TaskQueue
 	w := worker.New(c, tq, worker.Options{})
 	locks := safety.Layered{Local: safety.NewWriteLocks(cfg.Safety.WriteParallelism), Shared: temporalLocks(c, cfg, 0, logger)}
-	(&workflow.TemporalWorker{Client: c, Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, kinds, logger), Hooks: hooks(cfg), Locks: locks, Tiers: &cfg.Analysis.Tiers},
+	(&workflow.TemporalWorker{Client: c, Activities: &workflow.Activities{Targets: targets.New(cfg.Targets, kinds, logger), Hooks: hooks(cfg), Locks: locks, Tiers: &cfg.Analysis.Tiers, Drills: cfg.Workflows.Drills},
 		Policies: policies(cfg)}).Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("temporal worker: %w", err)

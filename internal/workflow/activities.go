@@ -51,6 +51,14 @@ type Activities struct {
 	// Tiers classify VMs into business tiers for drill RTO targets (the
 	// config's analysis.tiers; nil: the analysis defaults).
 	Tiers *analysis.TierRules
+	// Drills is the config's workflows.drills: the isolated subnet per
+	// Prism Central a drill moves restored VMs to (none: disconnect).
+	Drills config.Drills
+}
+
+// isolationOn is how a drill isolates a VM it restored on target.
+func (a *Activities) isolationOn(target string) ops.Isolation {
+	return ops.Isolation{SubnetRef: a.Drills.IsolatedSubnetOf(target)}
 }
 
 // Hold takes target's write slot for a step that changes it, waiting (and

@@ -312,7 +312,8 @@ func planVMFailover(ctx context.Context, a *Activities, p drParams) ([]PlanStep,
 		return []PlanStep{
 			{Name: "assess", Action: "the VM on the primary, its newest replica on the DR Prism Central (RPO achieved)", Entities: ent},
 			{Name: "restore", Action: "restore replica " + rp.Name + " as VM rmcp_<run>_drtest on the DR Prism Central (name checked first, NTNX-Request-Id journalled; production untouched)", Entities: iso},
-			{Name: "boot", Action: "power the restored VM on (vmm power-on) if the restore left it off", Entities: iso},
+			{Name: "isolate", Action: "before power-on: " + a.isolationOn(dt).Describe() + " of the test VM (the source still runs in production)", Entities: iso},
+			{Name: "boot", Action: "power the restored VM on (vmm power-on) if the restore left it off, only once it is isolated", Entities: iso},
 			{Name: "validate", Action: "the restored VM is powered on", Entities: iso},
 			{Name: "cleanup", Action: "delete the restored test VM (only that name)", Entities: iso, Cleanup: true},
 			{Name: "notify", Action: "call the notify hook"},
@@ -346,16 +347,19 @@ func (a *Activities) sourceVM(ctx context.Context, p drParams) (extID, name stri
 
 // VMFailover is a VM failover's result.
 type VMFailover struct {
-	Type       string       `json:"type"`
-	VM         string       `json:"vm"`
-	DRTarget   string       `json:"dr_target"`
-	Replica    string       `json:"replica"`
-	RPOAtRiskS int64        `json:"rpo_at_risk_s"`
-	RestoredVM string       `json:"restored_vm_ext_id"`
-	PowerState string       `json:"power_state,omitempty"`
-	CleanedUp  bool         `json:"cleaned_up,omitempty"`
-	Hooks      []HookResult `json:"hooks,omitempty"`
-	RTOS       float64      `json:"measured_rto_s"`
+	Type       string `json:"type"`
+	VM         string `json:"vm"`
+	DRTarget   string `json:"dr_target"`
+	Replica    string `json:"replica"`
+	RPOAtRiskS int64  `json:"rpo_at_risk_s"`
+	RestoredVM string `json:"restored_vm_ext_id"`
+	PowerState string `json:"power_state,omitempty"`
+	CleanedUp  bool   `json:"cleaned_up,omitempty"`
+	// Isolation is what a test failover did to the test VM's NICs before
+	// its power-on.
+	Isolation *vmIsolation `json:"isolation,omitempty"`
+	Hooks     []HookResult `json:"hooks,omitempty"`
+	RTOS      float64      `json:"measured_rto_s"`
 }
 
 func runVMFailover(ctx context.Context, x *Exec, p drParams) (any, error) {
@@ -451,12 +455,23 @@ func runVMTest(ctx context.Context, x *Exec, p drParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, verr := Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
-	// The check runs even when the boot failed, so the steps are the same
-	// on every path (a replay after a crash meets the journal's order).
-	chk, cerr := Do(ctx, x, "validate", false, verifyVM(x, pt.On, c))
+	// The test VM is a second copy of a VM that still runs in production:
+	// it is powered on only once every NIC is isolated.
+	isol, verr := Do(ctx, x, "isolate", false, captured(isolateVM(x, pt.On, c)))
+	if verr == nil && isol.Err != "" {
+		verr = &ops.Error{Kind: ops.KindBackend, Msg: "isolate the test VM before power-on: " + isol.Err, Hint: "The test VM was not powered on. Fix workflows.drills.isolated_subnet or the NIC, then test again."}
+	}
+	var chk vmCheck
 	if verr == nil {
-		verr = cerr
+		var cerr error
+		_, verr = Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
+		// The check runs even when the boot failed, so the steps are the
+		// same on every path (a replay after a crash meets the journal's
+		// order).
+		chk, cerr = Do(ctx, x, "validate", false, verifyVM(x, pt.On, c))
+		if verr == nil {
+			verr = cerr
+		}
 	}
 	if _, err := Do(ctx, x, "cleanup", false, cleanupVMClone(x, pt.On, name)); err != nil {
 		return nil, err
@@ -464,7 +479,7 @@ func runVMTest(ctx context.Context, x *Exec, p drParams) (any, error) {
 	if verr != nil {
 		return nil, verr
 	}
-	res := VMFailover{Type: p.Type, VM: pt.VM, DRTarget: pt.On, Replica: pt.RPName, RPOAtRiskS: pt.RPOS, RestoredVM: c.ExtID, PowerState: chk.PowerState, CleanedUp: true}
+	res := VMFailover{Type: p.Type, VM: pt.VM, DRTarget: pt.On, Replica: pt.RPName, RPOAtRiskS: pt.RPOS, RestoredVM: c.ExtID, PowerState: chk.PowerState, CleanedUp: true, Isolation: &isol.V}
 	n, err := Do(ctx, x, "notify", false, func(ctx context.Context, _ string, _ ops.Progress) (HookResult, error) {
 		return a.RunHook(ctx, "notify", map[string]any{"workflow": "disaster_recovery", "run": x.RunID(), "type": p.Type, "vm": pt.VM, "restored_vm": c.ExtID, "cleaned_up": true}), nil
 	})

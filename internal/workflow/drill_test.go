@@ -56,9 +56,9 @@ func TestDrillPlansMarkCleanup(t *testing.T) {
 		cleanups    int
 		mentionings []string
 	}{
-		{`{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, 1, []string{"rmcp_<run>_vmdrill", "pc-dr", "tier 2"}},
+		{`{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, 1, []string{"rmcp_<run>_vmdrill", "pc-dr", "tier 2", "before power-on: disconnect every NIC"}},
 		{`{"type":"dr","target":"ontap-prod","volumes":["vol_finance"],"category":"Environment:Production","nutanix_target":"pc-prod"}`, 8, []string{"rmcp_<run>_dr1", "rmcp_<run>_dr8", "category Environment:Production", "pc-dr"}},
-		{`{"type":"dr","tier":3,"nutanix_target":"pc-prod","nutanix_dr_target":"pc-dr"}`, 3, []string{"tier 3", "build-agent-01", "jumpbox", "test-vm-17"}},
+		{`{"type":"dr","tier":3,"nutanix_target":"pc-prod","nutanix_dr_target":"pc-dr"}`, 3, []string{"tier 3", "build-agent-01", "jumpbox", "test-vm-17", "before power-on: disconnect every NIC"}},
 	}
 	for _, c := range cases {
 		r, err := e.Start(context.Background(), workflow.StartRequest{Kind: "recovery_testing", Params: json.RawMessage(c.params), DryRun: true, Principal: "alice"})

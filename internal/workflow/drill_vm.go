@@ -24,7 +24,8 @@ func planVMDrill(ctx context.Context, a *Activities, p drillParams) ([]PlanStep,
 	return []PlanStep{
 		{Name: "select", Action: fmt.Sprintf("newest recovery point of %s on %s (%s, tier %d) and the achieved RPO", pt.VM, pt.On, pt.RPName, pt.Tier), Entities: src},
 		{Name: "restore", Action: "restore it as a new VM rmcp_<run>_vmdrill on " + pt.On + " (name checked first, NTNX-Request-Id journalled; the source VM is untouched)", Entities: iso},
-		{Name: "boot", Action: "power the clone on with the vmm power-on action if the restore left it off", Entities: iso},
+		{Name: "isolate", Action: "before power-on: " + a.isolationOn(pt.On).Describe() + " of the clone (vmm NIC update, read back)", Entities: iso},
+		{Name: "boot", Action: "power the clone on with the vmm power-on action if the restore left it off, only once it is isolated", Entities: iso},
 		{Name: "verify", Action: "the clone's power state is ON (it boots)", Entities: iso},
 		{Name: "cleanup", Action: "delete the clone VM (only that name)", Entities: iso, Cleanup: true},
 		{Name: "report", Action: fmt.Sprintf("RTO against tier %d's target, RPO, evidence, recommendations", pt.Tier)},
@@ -33,21 +34,23 @@ func planVMDrill(ctx context.Context, a *Activities, p drillParams) ([]PlanStep,
 
 // VMDrillResult is a VM drill's report.
 type VMDrillResult struct {
-	VM               string   `json:"vm"`
-	RestoredOn       string   `json:"restored_on"`
-	RecoveryPoint    string   `json:"recovery_point"`
-	Clone            string   `json:"clone"`
-	CloneExtID       string   `json:"clone_ext_id"`
-	Tier             int      `json:"tier"`
-	PoweredOnByDrill bool     `json:"powered_on_by_drill"`
-	PowerState       string   `json:"power_state"`
-	RTOS             float64  `json:"rto_s"`
-	RTOTargetS       int64    `json:"rto_target_s"`
-	RPOS             int64    `json:"rpo_s"`
-	RPOTargetS       int64    `json:"rpo_target_s"`
-	CleanedUp        bool     `json:"cleaned_up"`
-	Passed           bool     `json:"passed"`
-	Recommendations  []string `json:"recommendations,omitempty"`
+	VM            string `json:"vm"`
+	RestoredOn    string `json:"restored_on"`
+	RecoveryPoint string `json:"recovery_point"`
+	Clone         string `json:"clone"`
+	CloneExtID    string `json:"clone_ext_id"`
+	Tier          int    `json:"tier"`
+	// Isolation is what was done to each NIC before the power-on.
+	Isolation        vmIsolation `json:"isolation"`
+	PoweredOnByDrill bool        `json:"powered_on_by_drill"`
+	PowerState       string      `json:"power_state"`
+	RTOS             float64     `json:"rto_s"`
+	RTOTargetS       int64       `json:"rto_target_s"`
+	RPOS             int64       `json:"rpo_s"`
+	RPOTargetS       int64       `json:"rpo_target_s"`
+	CleanedUp        bool        `json:"cleaned_up"`
+	Passed           bool        `json:"passed"`
+	Recommendations  []string    `json:"recommendations,omitempty"`
 }
 
 func runVMDrill(ctx context.Context, x *Exec, p drillParams) (any, error) {
@@ -65,12 +68,23 @@ func runVMDrill(ctx context.Context, x *Exec, p drillParams) (any, error) {
 		_, _ = Do(ctx, x, "cleanup", false, cleanupVMClone(x, pt.On, name))
 		return nil, err
 	}
-	booted, verr := Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
-	// The check runs even when the boot failed, so the steps are the same
-	// on every path (a replay after a crash meets the journal's order).
-	chk, cerr := Do(ctx, x, "verify", false, verifyVM(x, pt.On, c))
+	// The clone is powered on only once every NIC is isolated.
+	isol, verr := Do(ctx, x, "isolate", false, captured(isolateVM(x, pt.On, c)))
+	if verr == nil && isol.Err != "" {
+		verr = &ops.Error{Kind: ops.KindBackend, Msg: "isolate the clone before power-on: " + isol.Err, Hint: "The clone was not powered on. Fix workflows.drills.isolated_subnet or the NIC, then run the drill again."}
+	}
+	var booted bool
+	var chk vmCheck
 	if verr == nil {
-		verr = cerr
+		var cerr error
+		booted, verr = Do(ctx, x, "boot", false, bootVM(x, pt.On, c))
+		// The check runs even when the boot failed, so the steps are the
+		// same on every path (a replay after a crash meets the journal's
+		// order).
+		chk, cerr = Do(ctx, x, "verify", false, verifyVM(x, pt.On, c))
+		if verr == nil {
+			verr = cerr
+		}
 	}
 	// The clone goes whatever the verification found.
 	cleaned, err := Do(ctx, x, "cleanup", false, cleanupVMClone(x, pt.On, name))
@@ -82,7 +96,7 @@ func runVMDrill(ctx context.Context, x *Exec, p drillParams) (any, error) {
 	}
 	return Do(ctx, x, "report", false, func(ctx context.Context, _ string, _ ops.Progress) (VMDrillResult, error) {
 		r := VMDrillResult{VM: pt.Primary + ":" + pt.VM, RestoredOn: pt.On, RecoveryPoint: pt.RPName, Clone: name, CloneExtID: c.ExtID,
-			Tier: pt.Tier, PoweredOnByDrill: booted, PowerState: chk.PowerState,
+			Tier: pt.Tier, Isolation: isol.V, PoweredOnByDrill: booted, PowerState: chk.PowerState,
 			RTOS: roundMS(chk.At.Sub(x.Started())), RTOTargetS: or64(p.RTOTargetS, tierRTO(pt.Tier)),
 			RPOS: pt.RPOS, RPOTargetS: p.RPOTargetS, CleanedUp: cleaned}
 		ok := chk.PowerState == "ON"
@@ -259,7 +273,8 @@ func planDRDrill(ctx context.Context, a *Activities, p drillParams) ([]PlanStep,
 		steps = append(steps,
 			PlanStep{Name: "assess:" + e.Name, Action: "the newest replica on " + g.NutanixDR + " (RPO) and the VM's tier", Entities: ent},
 			PlanStep{Name: "restore:" + e.Name, Action: "restore it as VM " + e.Copy + " on " + g.NutanixDR + " (name checked first, NTNX-Request-Id journalled)", Entities: ent},
-			PlanStep{Name: "boot:" + e.Name, Action: "power it on (vmm power-on) if the restore left it off", Entities: ent},
+			PlanStep{Name: "isolate:" + e.Name, Action: "before power-on: " + a.isolationOn(g.NutanixDR).Describe(), Entities: ent},
+			PlanStep{Name: "boot:" + e.Name, Action: "power it on (vmm power-on) if the restore left it off, only once it is isolated", Entities: ent},
 			PlanStep{Name: "validate:" + e.Name, Action: "its power state is ON", Entities: ent})
 		cleanup = append(cleanup, PlanStep{Name: "cleanup:" + e.Name, Action: "delete the VM " + e.Copy + " on " + g.NutanixDR, Entities: ent, Cleanup: true})
 	}
@@ -279,9 +294,11 @@ type DREntityResult struct {
 	RPOS       int64   `json:"rpo_s"`
 	RPOTargetS int64   `json:"rpo_target_s"`
 	Validation string  `json:"validation,omitempty"`
-	CleanedUp  bool    `json:"cleaned_up"`
-	Passed     bool    `json:"passed"`
-	Error      string  `json:"error,omitempty"`
+	// Isolation is what was done to a restored VM's NICs before power-on.
+	Isolation *vmIsolation `json:"isolation,omitempty"`
+	CleanedUp bool         `json:"cleaned_up"`
+	Passed    bool         `json:"passed"`
+	Error     string       `json:"error,omitempty"`
 }
 
 // DRDrillResult is a full-DR drill's report.
@@ -379,6 +396,15 @@ func runDRDrill(ctx context.Context, x *Exec, p drillParams) (any, error) {
 		}
 		if c.Err != "" {
 			fail(c.Err)
+			continue
+		}
+		isol, err := Do(ctx, x, "isolate:"+e.Name, false, captured(isolateVM(x, pt.V.On, c.V)))
+		if err != nil {
+			return nil, err
+		}
+		r.Isolation = &isol.V
+		if isol.Err != "" {
+			fail("isolate before power-on (the copy was not powered on): " + isol.Err)
 			continue
 		}
 		b, err := Do(ctx, x, "boot:"+e.Name, false, captured(bootVM(x, pt.V.On, c.V)))

@@ -288,6 +288,38 @@ func restoreVMClone(x *Exec, pt vmPoint, name string) StepFunc[vmClone] {
 	}
 }
 
+// vmIsolation is what a drill's isolate step did to a restored VM.
+type vmIsolation struct {
+	// Mode is "isolated subnet <ref>" or "disconnected".
+	Mode string             `json:"mode"`
+	NICs []ops.NICIsolation `json:"nics"`
+}
+
+// isolateVM moves every NIC of the restored VM to the isolated subnet
+// configured for on, or disconnects it, before the VM is powered on (see
+// ops.IsolateVM); the boot step runs only after this one succeeded.
+func isolateVM(x *Exec, on string, c vmClone) StepFunc[vmIsolation] {
+	a := x.Activities()
+	return func(ctx context.Context, key string, pr ops.Progress) (vmIsolation, error) {
+		cl, t, err := a.Nutanix(on)
+		if err != nil {
+			return vmIsolation{}, err
+		}
+		release, err := a.Hold(ctx, t, pr)
+		if err != nil {
+			return vmIsolation{}, err
+		}
+		defer release()
+		how := a.isolationOn(t)
+		out := vmIsolation{Mode: "disconnected"}
+		if how.SubnetRef != "" {
+			out.Mode = "isolated subnet " + how.SubnetRef
+		}
+		out.NICs, err = ops.IsolateVM(ctx, cl, t, c.ExtID, how, key, pr)
+		return out, err
+	}
+}
+
 // bootVM powers the restored VM on with the vmm power-on action when the
 // restore left it off (Nutanix restores VMs powered off); it reports
 // whether it acted.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,8 @@ type simTarget struct {
 type counter struct {
 	mu sync.Mutex
 	n  map[string]int
+	// log is every change request in arrival order ("name METHOD path").
+	log []string
 	// jobPoll delays each ONTAP job poll, making a step that waits for a
 	// job last a while.
 	jobPoll time.Duration
@@ -63,6 +66,7 @@ func (c *counter) wrap(name string, h http.Handler) http.Handler {
 			}
 			c.mu.Lock()
 			c.n[key]++
+			c.log = append(c.log, key)
 			c.mu.Unlock()
 		}
 		h.ServeHTTP(w, r)
@@ -84,6 +88,13 @@ func (c *counter) matching(parts ...string) int {
 		}
 	}
 	return total
+}
+
+// changes returns the change requests received so far, in order.
+func (c *counter) changes() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.log)
 }
 
 // startSims serves the small estate's simulators over plain HTTP, counting

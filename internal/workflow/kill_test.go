@@ -180,9 +180,10 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 			}
 		}},
 		{"recovery_testing_vm", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, func(t *testing.T, c *counter, _ []simTarget, est *fleet.Estate) {
-			// One restore, one power-on, one delete, however often a
-			// killed step was re-sent; no drill VM is left.
-			checkTasks(t, est, "pc-dr", map[string]int{fleet.OpRestoreRecoveryPoint: 1, fleet.OpPowerOnVM: 1, fleet.OpDeleteVM: 1})
+			// One restore, one NIC isolation (the VM has one NIC), one
+			// power-on, one delete, however often a killed step was re-sent;
+			// no drill VM is left.
+			checkTasks(t, est, "pc-dr", map[string]int{fleet.OpRestoreRecoveryPoint: 1, fleet.OpUpdateNIC: 1, fleet.OpPowerOnVM: 1, fleet.OpDeleteVM: 1})
 			checkNoDrillVMs(t, est)
 		}},
 		{"recovery_testing_dr", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`, func(t *testing.T, c *counter, _ []simTarget, est *fleet.Estate) {
@@ -192,7 +193,7 @@ func TestKilledRunResumesWithoutRepeating(t *testing.T) {
 			if n := c.matching("ontap-dr DELETE /api/storage/volumes/"); n != 1 {
 				t.Errorf("clone delete sent %d times, want 1", n)
 			}
-			checkTasks(t, est, "pc-dr", map[string]int{fleet.OpRestoreRecoveryPoint: 1, fleet.OpPowerOnVM: 1, fleet.OpDeleteVM: 1})
+			checkTasks(t, est, "pc-dr", map[string]int{fleet.OpRestoreRecoveryPoint: 1, fleet.OpUpdateNIC: 1, fleet.OpPowerOnVM: 1, fleet.OpDeleteVM: 1})
 			checkNoDrillVMs(t, est)
 		}},
 	}

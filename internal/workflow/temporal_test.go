@@ -32,8 +32,8 @@ func TestTemporalWorkflow(t *testing.T) {
 		{"rejected", "disaster_recovery", planned, false, &workflow.Decision{Principal: "bob"}, workflow.Policy{}, workflow.StatusRejected, 0, 3},
 		{"timed out", "disaster_recovery", planned, false, nil, workflow.Policy{Timeout: time.Hour}, workflow.StatusRejected, 0, 3},
 		{"drill", "recovery_testing", `{"target":"ontap-prod","volume":"vol_hr"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 5},
-		{"vm drill", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 6},
-		{"full-dr drill", "recovery_testing", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 11},
+		{"vm drill", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 7},
+		{"full-dr drill", "recovery_testing", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 12},
 		{"nutanix backup", "scheduled_backup", `{"target":"pc-prod","vm":"web-01"}`, false, nil, workflow.Policy{}, workflow.StatusSucceeded, 0, 3},
 	}
 	for _, tc := range cases {

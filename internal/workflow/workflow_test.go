@@ -82,7 +82,7 @@ func TestWorkflowsRunOnTheSimulators(t *testing.T) {
 				}
 			}},
 		{"vm drill from the dr replica", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr"}`,
-			[]string{"select", "restore", "boot", "verify", "cleanup", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
+			[]string{"select", "restore", "isolate", "boot", "verify", "cleanup", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
 				var res workflow.VMDrillResult
 				mustJSON(t, r.Result, &res)
 				if !res.Passed || !res.CleanedUp || !res.PoweredOnByDrill || res.PowerState != "ON" || res.RestoredOn != "pc-dr" || res.Tier == 0 || res.RTOTargetS == 0 || res.RPOS < 0 {
@@ -94,12 +94,15 @@ func TestWorkflowsRunOnTheSimulators(t *testing.T) {
 						t.Errorf("%s sent %d times, want %d", what, n, want)
 					}
 				}
-				if r.Steps[1].IdemKey == "" || r.Steps[1].IdemKey == r.Steps[2].IdemKey {
-					t.Errorf("restore and boot need their own request ids: %q %q", r.Steps[1].IdemKey, r.Steps[2].IdemKey)
+				if r.Steps[1].IdemKey == "" || r.Steps[1].IdemKey == r.Steps[2].IdemKey || r.Steps[2].IdemKey == r.Steps[3].IdemKey {
+					t.Errorf("restore, isolate and boot need their own request ids: %q %q %q", r.Steps[1].IdemKey, r.Steps[2].IdemKey, r.Steps[3].IdemKey)
+				}
+				if n := c.matching("pc-dr PUT", "/nics/"); n != 1 || res.Isolation.Mode != "disconnected" {
+					t.Errorf("%d NIC updates, isolation %+v", n, res.Isolation)
 				}
 			}},
 		{"vm drill on the primary", "recovery_testing", `{"type":"vm","target":"pc-prod","vm":"sql-prod-01"}`,
-			[]string{"select", "restore", "boot", "verify", "cleanup", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
+			[]string{"select", "restore", "isolate", "boot", "verify", "cleanup", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
 				var res workflow.VMDrillResult
 				mustJSON(t, r.Result, &res)
 				if res.RestoredOn != "pc-prod" || !res.CleanedUp || !strings.Contains(strings.Join(res.Recommendations, " "), "dr_target") {
@@ -110,10 +113,10 @@ func TestWorkflowsRunOnTheSimulators(t *testing.T) {
 				}
 			}},
 		{"dr test of a vm", "disaster_recovery", `{"target":"pc-prod","vm":"sql-prod-01","dr_target":"pc-dr","type":"test"}`,
-			[]string{"assess", "restore", "boot", "validate", "cleanup", "notify"}, func(t *testing.T, r *workflow.Run, c *counter) {
+			[]string{"assess", "restore", "isolate", "boot", "validate", "cleanup", "notify"}, func(t *testing.T, r *workflow.Run, c *counter) {
 				var res workflow.VMFailover
 				mustJSON(t, r.Result, &res)
-				if !res.CleanedUp || res.PowerState != "ON" || res.RestoredVM == "" {
+				if !res.CleanedUp || res.PowerState != "ON" || res.RestoredVM == "" || res.Isolation == nil || len(res.Isolation.NICs) != 1 || res.Isolation.NICs[0].Action != "disconnected" {
 					t.Errorf("vm test %+v", res)
 				}
 				if n := c.matching("pc-dr DELETE", "/ahv/config/vms/"); n != 1 {
@@ -123,7 +126,7 @@ func TestWorkflowsRunOnTheSimulators(t *testing.T) {
 		{"full dr drill", "recovery_testing", `{"type":"dr","target":"ontap-prod","volumes":["vol_finance","svm_prod:vol_db_oracle"],"vms":["sql-prod-01"],"nutanix_target":"pc-prod"}`,
 			[]string{"select", "assess:svm_prod:vol_finance", "clone:svm_prod:vol_finance", "validate:svm_prod:vol_finance",
 				"assess:svm_prod:vol_db_oracle", "clone:svm_prod:vol_db_oracle", "validate:svm_prod:vol_db_oracle",
-				"assess:sql-prod-01", "restore:sql-prod-01", "boot:sql-prod-01", "validate:sql-prod-01",
+				"assess:sql-prod-01", "restore:sql-prod-01", "isolate:sql-prod-01", "boot:sql-prod-01", "validate:sql-prod-01",
 				"cleanup:svm_prod:vol_finance", "cleanup:svm_prod:vol_db_oracle", "cleanup:sql-prod-01", "report"}, func(t *testing.T, r *workflow.Run, c *counter) {
 				var res workflow.DRDrillResult
 				mustJSON(t, r.Result, &res)

@@ -212,7 +212,9 @@ func (b *builder) nutanixLayout() error {
 				Hypervisor: hv, Nodes: nodes, Address: addr, Unavailable: cs.Unavailable}
 			pc.Clusters = append(pc.Clusters, c)
 			st.clusters[cs.Name] = c
+			pc.ClusterSubnet(c, 10+j)
 		}
+		pc.AddIsolatedSubnet()
 		b.nx = append(b.nx, st)
 		b.nxBy[ps.Name] = st
 		b.e.PrismCentrals = append(b.e.PrismCentrals, pc)
@@ -430,6 +432,7 @@ func (b *builder) entities(st *pcState) error {
 			Categories: slices.Clone(vs.Categories), CreateTime: created, UpdateTime: created.Add(time.Hour),
 		}
 		vm.GenerationUUID = NewNutanixID(vm.ExtID, "generation", 0)
+		vm.NICs = []NutanixNIC{NewNutanixNIC(vm.ExtID, 0, pc.ClusterSubnet(c, 10))}
 		for j, gib := range disks {
 			vm.Disks = append(vm.Disks, NutanixDisk{ExtID: pc.NextID("disk"), SizeBytes: gib << 30, BusType: "SCSI", Index: j, ContainerExtID: containers(c)})
 		}
@@ -1027,6 +1030,8 @@ func taskDescription(op string) string {
 		return "Revert VM"
 	case OpPowerOnVM:
 		return "Power On VM"
+	case OpUpdateNIC:
+		return "Update NIC"
 	case OpDeleteVM:
 		return "Delete VM"
 	}
@@ -1070,7 +1075,7 @@ func (b *builder) placeFaults() error {
 		if f.Count < 0 {
 			return b.errAt(f.src, "count", "want a positive count, got %d", f.Count)
 		}
-		known := []string{"", OpCreateRecoveryPoint, OpDeleteRecoveryPoint, OpSetRecoveryPointExpiry, OpRestoreRecoveryPoint, OpReplicateRecoveryPoint, OpRevertVM, OpPowerOnVM, OpDeleteVM}
+		known := []string{"", OpCreateRecoveryPoint, OpDeleteRecoveryPoint, OpSetRecoveryPointExpiry, OpRestoreRecoveryPoint, OpReplicateRecoveryPoint, OpRevertVM, OpPowerOnVM, OpDeleteVM, OpUpdateNIC}
 		if !slices.Contains(known, f.Operation) {
 			return b.errAt(f.src, "operation", "want one of %s (or empty for any), got %q", strings.Join(known[1:], ", "), f.Operation)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync"
 	"time"
 )
@@ -38,7 +39,9 @@ type PrismCentral struct {
 	VolumeGroups       []*NutanixVolumeGroup
 	RecoveryPoints     []*NutanixRecoveryPoint
 	ProtectionPolicies []*NutanixProtectionPolicy
-	Tasks              []*NutanixTask
+	// Subnets are the networks VM NICs attach to (networking v4 subnets).
+	Subnets []*NutanixSubnet
+	Tasks   []*NutanixTask
 
 	// TaskFaults are consumed, in order, by the next tasks whose operation
 	// matches: they make a task fail or never finish. See NutanixTaskFault.
@@ -75,6 +78,30 @@ type NutanixDisk struct {
 	ContainerExtID string
 }
 
+// NutanixSubnet is a VLAN subnet of a Prism Central.
+type NutanixSubnet struct {
+	ExtID        string
+	Name         string
+	VlanID       int
+	ClusterExtID string
+}
+
+// NutanixNIC is a virtual NIC of a VM.
+type NutanixNIC struct {
+	ExtID string
+	MAC   string
+	// SubnetExtID is the subnet the NIC attaches to.
+	SubnetExtID string
+	// Connected is false for a NIC whose link is down (isConnected).
+	Connected bool
+}
+
+// NutanixNICUpdate replaces the NIC of VMExtID with the same ext id.
+type NutanixNICUpdate struct {
+	VMExtID string
+	NIC     NutanixNIC
+}
+
 // NutanixVM is an AHV virtual machine.
 type NutanixVM struct {
 	ExtID        string
@@ -88,6 +115,7 @@ type NutanixVM struct {
 	NumCoresPerSocket int
 	MemoryBytes       int64
 	Disks             []NutanixDisk
+	NICs              []NutanixNIC
 	// Categories are "key/value" category names, e.g. "Environment/Production".
 	Categories []string
 	// ProtectionPolicyExtID is the protection policy protecting the VM, ""
@@ -313,6 +341,8 @@ type NutanixTaskOutcome struct {
 	// PowerOnVMExtID is powered on; DeleteVMExtID is removed.
 	PowerOnVMExtID string
 	DeleteVMExtID  string
+	// UpdateNIC replaces one NIC of a VM (vmm UpdateNicById).
+	UpdateNIC *NutanixNICUpdate
 }
 
 // NutanixTaskFault makes the next Count tasks of Operation ("" for any
@@ -336,6 +366,7 @@ const (
 	OpRevertVM               = "RevertVm"
 	OpDeleteVM               = "DeleteVm"
 	OpPowerOnVM              = "PowerOnVm"
+	OpUpdateNIC              = "UpdateNic"
 )
 
 const (
@@ -395,6 +426,59 @@ func (pc *PrismCentral) VolumeGroupByExtID(id string) *NutanixVolumeGroup {
 		}
 	}
 	return nil
+}
+
+// SubnetByExtID returns the subnet, or nil. Hold Mu.
+func (pc *PrismCentral) SubnetByExtID(id string) *NutanixSubnet {
+	for _, s := range pc.Subnets {
+		if s.ExtID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// ClusterSubnet returns the VM network of cluster c, named
+// "<cluster>-vm-net", adding it (VLAN vlan) when pc has none yet. Hold Mu.
+func (pc *PrismCentral) ClusterSubnet(c *NutanixCluster, vlan int) *NutanixSubnet {
+	name := c.Name + "-vm-net"
+	for _, s := range pc.Subnets {
+		if s.Name == name {
+			return s
+		}
+	}
+	s := &NutanixSubnet{ExtID: NewNutanixID(c.ExtID, "subnet", name), Name: name, VlanID: vlan, ClusterExtID: c.ExtID}
+	pc.Subnets = append(pc.Subnets, s)
+	return s
+}
+
+// IsolatedSubnetName is the subnet every cluster of a generated Prism
+// Central has for recovery drills: a VLAN with no route to production.
+const IsolatedSubnetName = "drill-isolated"
+
+// AddIsolatedSubnet adds an IsolatedSubnetName subnet on every cluster of
+// pc that has none (VLAN subnets belong to a cluster). Hold Mu.
+func (pc *PrismCentral) AddIsolatedSubnet() {
+	for _, c := range pc.Clusters {
+		if slices.ContainsFunc(pc.Subnets, func(s *NutanixSubnet) bool {
+			return s.Name == IsolatedSubnetName && s.ClusterExtID == c.ExtID
+		}) {
+			continue
+		}
+		pc.Subnets = append(pc.Subnets, &NutanixSubnet{ExtID: NewNutanixID(c.ExtID, "subnet", IsolatedSubnetName), Name: IsolatedSubnetName, VlanID: 999, ClusterExtID: c.ExtID})
+	}
+}
+
+// NewNutanixNIC is a connected NIC on subnet with an ext id and a MAC
+// address derived from seed (a VM's ext id) and index.
+func NewNutanixNIC(seed string, index int, subnet *NutanixSubnet) NutanixNIC {
+	id := NewNutanixID(seed, "nic", index)
+	h := sha256.Sum256([]byte(id))
+	n := NutanixNIC{ExtID: id, MAC: fmt.Sprintf("50:6b:8d:%02x:%02x:%02x", h[0], h[1], h[2]), Connected: true}
+	if subnet != nil {
+		n.SubnetExtID = subnet.ExtID
+	}
+	return n
 }
 
 // RecoveryPointByExtID returns the recovery point, or nil. Hold Mu.
@@ -516,6 +600,7 @@ func SmallNutanix(e *Estate) {
 			UpdateTime:        created.Add(time.Duration(i)*24*time.Hour + time.Hour),
 		}
 		vm.GenerationUUID = NewNutanixID(vm.ExtID, "generation", 0)
+		vm.NICs = []NutanixNIC{NewNutanixNIC(vm.ExtID, 0, prod.ClusterSubnet(d.cluster, 10+i%2))}
 		if d.on {
 			vm.PowerState = "ON"
 		}
@@ -563,6 +648,9 @@ func SmallNutanix(e *Estate) {
 		CreateTime: created, UpdateTime: created,
 	}}
 	dr.VMs[0].GenerationUUID = NewNutanixID(dr.VMs[0].ExtID, "generation", 0)
+	dr.VMs[0].NICs = []NutanixNIC{NewNutanixNIC(dr.VMs[0].ExtID, 0, dr.ClusterSubnet(drA, 20))}
+	prod.AddIsolatedSubnet()
+	dr.AddIsolatedSubnet()
 
 	// Three days of four-hourly policy recovery points, one per protected
 	// cluster and slot (like a consistency group per cluster); the older
@@ -696,6 +784,7 @@ func maxTime(a, b time.Time) time.Time {
 // it is read only).
 func CloneNutanixVM(vm NutanixVM) NutanixVM {
 	vm.Disks = append([]NutanixDisk(nil), vm.Disks...)
+	vm.NICs = append([]NutanixNIC(nil), vm.NICs...)
 	vm.Categories = append([]string(nil), vm.Categories...)
 	return vm
 }

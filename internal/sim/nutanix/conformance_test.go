@@ -332,6 +332,87 @@ func TestConformanceOfficialSDK(t *testing.T) {
 		t.Fatalf("restored VM = %s on %s", *v.Name, *v.Cluster.ExtId)
 	}
 
+	// Before power-on a drill isolates the restored VM: ListNicsByVmId,
+	// GetNicById, then UpdateNicById with the NIC moved to the isolated
+	// subnet and disconnected (the v4.2 nicBackingInfo/nicNetworkInfo take
+	// precedence over the deprecated objects the SDK also sends back), the
+	// NIC's ETag in If-Match (the SDK takes it from $reserved), a task.
+	prod.Mu.Lock()
+	var isolated string
+	for _, s := range prod.Subnets {
+		if s.Name == fleet.IsolatedSubnetName && s.ClusterExtID == prodCluster {
+			isolated = s.ExtID
+		}
+	}
+	prod.Mu.Unlock()
+	nicList, err := vms.ListNicsByVmId(ptr(newVMs[0]), nil, nil, nil)
+	if err != nil {
+		t.Fatalf("ListNicsByVmId: %v", err)
+	}
+	nicItems, ok := nicList.GetData().([]vmmconfig.Nic)
+	if !ok || len(nicItems) != 1 || nicItems[0].ExtId == nil {
+		t.Fatalf("ListNicsByVmId data = %#v", nicList.GetData())
+	}
+	gotNIC, err := vms.GetNicById(ptr(newVMs[0]), nicItems[0].ExtId)
+	if err != nil {
+		t.Fatalf("GetNicById: %v", err)
+	}
+	nic := gotNIC.GetData().(vmmconfig.Nic)
+	if nic.NicBackingInfo == nil {
+		t.Fatalf("restored NIC has no nicBackingInfo: %#v", nic)
+	}
+	nb, ok := nic.NicBackingInfo.GetValue().(vmmconfig.VirtualEthernetNic)
+	if !ok || nb.IsConnected == nil || !*nb.IsConnected || nb.MacAddress == nil {
+		t.Fatalf("restored NIC backing = %#v", nic.NicBackingInfo.GetValue())
+	}
+	nn, ok := nic.GetNicNetworkInfo().(vmmconfig.VirtualEthernetNicNetworkInfo)
+	if !ok || nn.Subnet == nil || nn.Subnet.ExtId == nil || *nn.Subnet.ExtId == isolated {
+		t.Fatalf("restored NIC network = %#v", nic.GetNicNetworkInfo())
+	}
+	if vmc.GetEtag(&nic) == "" {
+		t.Fatal("GetEtag found no ETag on the NIC")
+	}
+	nb.IsConnected = ptr(false)
+	nn.Subnet = vmmconfig.NewSubnetReference()
+	nn.Subnet.ExtId = ptr(isolated)
+	if err := nic.NicBackingInfo.SetValue(nb); err != nil {
+		t.Fatal(err)
+	}
+	if err := nic.SetNicNetworkInfo(nn); err != nil {
+		t.Fatal(err)
+	}
+	// The SDK sends the body's $reserved.ETag as If-Match.
+	stale := nic
+	stale.Reserved_ = map[string]any{"ETag": "stale-etag"}
+	if _, err := vms.UpdateNicById(ptr(newVMs[0]), nic.ExtId, &stale); err == nil || !strings.HasPrefix(sdkStatus(err), "412") {
+		t.Fatalf("UpdateNicById with a stale If-Match: err = %v, want 412", err)
+	}
+	updated, err := vms.UpdateNicById(ptr(newVMs[0]), nic.ExtId, &nic)
+	if err != nil {
+		t.Fatalf("UpdateNicById: %v", err)
+	}
+	uref, ok := updated.GetData().(vmmtask.TaskReference)
+	if !ok {
+		t.Fatalf("UpdateNicById data is %T", updated.GetData())
+	}
+	if task := waitSDKTask(t, tasks, *uref.ExtId); task.Status == nil || *task.Status != prismconfig.TASKSTATUS_SUCCEEDED {
+		t.Fatalf("UpdateNicById task = %+v", task)
+	}
+	if gotNIC, err = vms.GetNicById(ptr(newVMs[0]), nicItems[0].ExtId); err != nil {
+		t.Fatalf("GetNicById after the update: %v", err)
+	}
+	nic = gotNIC.GetData().(vmmconfig.Nic)
+	nb, _ = nic.NicBackingInfo.GetValue().(vmmconfig.VirtualEthernetNic)
+	nn, _ = nic.GetNicNetworkInfo().(vmmconfig.VirtualEthernetNicNetworkInfo)
+	if nb.IsConnected == nil || *nb.IsConnected || nn.Subnet == nil || *nn.Subnet.ExtId != isolated ||
+		nic.BackingInfo == nil || *nic.BackingInfo.IsConnected || *nic.NetworkInfo.Subnet.ExtId != isolated {
+		t.Fatalf("NIC after UpdateNicById: backing %#v network %#v deprecated %#v %#v", nb, nn, nic.BackingInfo, nic.NetworkInfo)
+	}
+	// The VM's ETag covers its NICs: read it again before the power-on.
+	if newVM, err = vms.GetVmById(ptr(newVMs[0])); err != nil {
+		t.Fatalf("GetVmById after the NIC update: %v", err)
+	}
+
 	// The restored VM is off: PowerOnVm, then DeleteVmById, each with the
 	// VM's current ETag and answered with a task (a recovery drill's
 	// boot check and cleanup).

@@ -1003,6 +1003,7 @@ func (rc *reqCtx) restore(id string) {
 		for i := range vm.Disks {
 			vm.Disks[i].ExtID = pc.NextID("disk")
 		}
+		restoredNICs(pc, &vm, cluster)
 		t.Outcome.AddVMs = append(t.Outcome.AddVMs, vm)
 		t.CreatedEntities = append(t.CreatedEntities, fleet.NutanixEntityRef{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM})
 		vmIDs = append(vmIDs, vm.ExtID)

@@ -1,7 +1,8 @@
 // Package nutanix is an HTTP simulator of the Prism Central v4 APIs that
 // recovery-mcp uses (dataprotection recovery points, prism tasks and domain
 // managers and categories (with $expand=associations|detailedAssociations),
-// vmm VMs, revert and associate-categories, volumes volume groups with
+// vmm VMs, revert, associate-categories and NICs (list, get, update),
+// networking subnets, volumes volume groups with
 // associate-category and category-associations, clustermgmt clusters,
 // datapolicies protection policies), serving one fleet.PrismCentral of a
 // fleet.Estate. Other packages import it as simnutanix.
@@ -133,6 +134,7 @@ var codePrefix = map[string]string{
 	"volumes":        "VOL",
 	"clustermgmt":    "CLU",
 	"datapolicies":   "DPL",
+	"networking":     "NET",
 }
 
 // reqCtx is one request being answered.
@@ -322,6 +324,19 @@ func (s *Server) route(rc *reqCtx) {
 			}
 			rc.powerOnVM(p[3])
 			return
+		case is("ahv", "config", "vms", "*", "nics"):
+			rc.onlyGet(func() { rc.listNICs(p[3]) }) // nics.go
+			return
+		case is("ahv", "config", "vms", "*", "nics", "*"):
+			switch m {
+			case http.MethodGet:
+				rc.getNIC(p[3], p[5])
+			case http.MethodPut:
+				rc.updateNIC(p[3], p[5])
+			default:
+				rc.methodNotAllowed()
+			}
+			return
 		case is("ahv", "stats", "vms", "*"):
 			rc.onlyGet(func() { rc.vmStats(p[3]) })
 			return
@@ -360,6 +375,15 @@ func (s *Server) route(rc *reqCtx) {
 				return
 			}
 			rc.associateVGCategory(p[2]) // protect.go
+			return
+		}
+	case "networking":
+		switch {
+		case is("config", "subnets"):
+			rc.onlyGet(rc.listSubnets) // nics.go
+			return
+		case is("config", "subnets", "*"):
+			rc.onlyGet(func() { rc.getSubnet(p[2]) })
 			return
 		}
 	case "clustermgmt":
@@ -484,6 +508,15 @@ func applyOutcome(pc *fleet.PrismCentral, o fleet.NutanixTaskOutcome) {
 			vm.PowerState = "ON"
 			if vm.HostExtID == "" {
 				vm.HostExtID = fleet.NewNutanixID(vm.ClusterExtID, "host", 0)
+			}
+		}
+	}
+	if u := o.UpdateNIC; u != nil {
+		if vm := pc.VMByExtID(u.VMExtID); vm != nil {
+			for i := range vm.NICs {
+				if vm.NICs[i].ExtID == u.NIC.ExtID {
+					vm.NICs[i] = u.NIC
+				}
 			}
 		}
 	}

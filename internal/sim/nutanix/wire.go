@@ -546,6 +546,7 @@ func (rc *reqCtx) renderVM(vm *fleet.NutanixVM) obj {
 		"updateTime":        ts(vm.UpdateTime),
 		"cluster":           rc.typed("vmm.v4.ahv.config.ClusterReference", obj{"extId": vm.ClusterExtID}),
 		"disks":             disks,
+		"nics":              rc.renderNICs(vm),
 		"categories":        cats,
 		"protectionType":    "UNPROTECTED",
 	}
