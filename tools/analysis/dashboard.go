@@ -47,7 +47,6 @@ const DashboardURI = "ui://recovery-mcp/dashboard"
 const (
 	dashFindings = 8
 	dashRecent   = 10
-	dashRunScan  = 500 // runs counted by status (the engine's list maximum)
 )
 
 // DashboardArgs take nothing: the dashboard covers every target.
@@ -179,17 +178,17 @@ func Dashboard(ctx context.Context, env *kit.Env) (DashboardResult, error) {
 		d.Health.Top = append(d.Health.Top, DashFinding{Severity: string(f.Severity), Check: f.Check,
 			Entity: f.Entity.Name, Target: f.Entity.Target, Summary: f.Summary})
 	}
-	if d.Metrics, d.images, err = dashMetrics(ctx, env); err != nil {
+	runs, err := ReadRuns(ctx, env) // once: for the metrics and the run tables
+	if err != nil {
+		return DashboardResult{}, fmt.Errorf("dashboard: %w", err)
+	}
+	if d.Metrics, d.images, err = dashMetrics(ctx, env, runs); err != nil {
 		return DashboardResult{}, err
 	}
 	d.Runs = DashRuns{ByStatus: map[string]int{}, Recent: []DashRun{}, Approvals: []DashApproval{}}
 	if env.Workflows == nil {
 		d.Runs.Note = "no workflow engine on this server (workflows.state_file): runs and approvals unknown"
 		return d, nil
-	}
-	runs, err := env.Workflows.List(ctx, workflow.Filter{Limit: dashRunScan})
-	if err != nil {
-		return DashboardResult{}, fmt.Errorf("dashboard: list workflow runs: %w", err)
 	}
 	d.Runs.Available, d.Runs.Counted = true, len(runs)
 	for i, r := range runs { // newest first
@@ -210,12 +209,12 @@ func Dashboard(ctx context.Context, env *kit.Env) (DashboardResult, error) {
 
 // dashMetrics gathers the last 30 days' metrics and the two charts of the
 // fallback.
-func dashMetrics(ctx context.Context, env *kit.Env) (DashMetrics, []kit.Image, error) {
+func dashMetrics(ctx context.Context, env *kit.Env, runs []workflow.Run) (DashMetrics, []kit.Image, error) {
 	p, err := MetricsPeriod("30d", "", "", env.Clock())
 	if err != nil {
 		return DashMetrics{}, nil, err
 	}
-	rep, err := GatherMetrics(ctx, env, eng.MetricsScope{}, p)
+	rep, err := metricsOf(ctx, env, eng.MetricsScope{}, p, runs)
 	if err != nil {
 		return DashMetrics{}, nil, fmt.Errorf("dashboard: metrics: %w", err)
 	}

@@ -33,7 +33,8 @@ import (
 //     report could have drawn is listed in "charts" with included=false and
 //     the reason when there was nothing to draw.
 
-// MaxRuns is how many of the newest runs metrics read.
+// MaxRuns is how many of the newest runs the metrics, the report and the
+// dashboard read.
 const MaxRuns = 500
 
 // MetricsPeriod reads the period arguments: period (7d, 30d, 90d; default
@@ -81,15 +82,22 @@ func MetricsPeriod(period, from, to string, now time.Time) (eng.Period, error) {
 
 // GatherMetrics computes the success metrics of scope over period.
 func GatherMetrics(ctx context.Context, env *kit.Env, scope eng.MetricsScope, period eng.Period) (eng.MetricsReport, error) {
+	list, err := ReadRuns(ctx, env)
+	if err != nil {
+		return eng.MetricsReport{}, err
+	}
+	return metricsOf(ctx, env, scope, period, list)
+}
+
+// metricsOf is GatherMetrics over runs already read (ReadRuns), so that
+// a report or the dashboard reads the run list once per call.
+func metricsOf(ctx context.Context, env *kit.Env, scope eng.MetricsScope, period eng.Period, list []workflow.Run) (eng.MetricsReport, error) {
 	e, err := Estate(ctx, env, scope.Target, "")
 	if err != nil {
 		return eng.MetricsReport{}, err
 	}
 	in := eng.MetricsInput{Estate: e, Audit: AuditRecords(env), Period: period, Scope: scope, Rules: env.Rules, Targets: eng.DefaultMetricTargets()}
-	in.Runs, in.RunsNote, err = Runs(ctx, env, period)
-	if err != nil {
-		return eng.MetricsReport{}, err
-	}
+	in.Runs, in.RunsNote = Runs(env, list, period)
 	rep := eng.Metrics(in)
 	if rep.Error != "" {
 		return rep, kit.InvalidArgs(rep.Error)
@@ -97,15 +105,24 @@ func GatherMetrics(ctx context.Context, env *kit.Env, scope eng.MetricsScope, pe
 	return rep, nil
 }
 
-// Runs reads the workflow runs for the metrics, on the estate's clock;
-// note says why they are absent or incomplete.
-func Runs(ctx context.Context, env *kit.Env, period eng.Period) (runs []eng.RunRecord, note string, err error) {
+// ReadRuns reads the newest MaxRuns workflow runs, newest first (nil
+// when no workflow engine is configured).
+func ReadRuns(ctx context.Context, env *kit.Env) ([]workflow.Run, error) {
 	if env.Workflows == nil {
-		return nil, "no workflow engine configured", nil
+		return nil, nil
 	}
 	list, err := env.Workflows.List(ctx, workflow.Filter{Limit: MaxRuns})
 	if err != nil {
-		return nil, "", fmt.Errorf("read workflow runs for metrics: %w", err)
+		return nil, fmt.Errorf("read workflow runs: %w", err)
+	}
+	return list, nil
+}
+
+// Runs converts the runs read by ReadRuns for the metrics, on the
+// estate's clock; note says why they are absent or incomplete.
+func Runs(env *kit.Env, list []workflow.Run, period eng.Period) (runs []eng.RunRecord, note string) {
+	if env.Workflows == nil {
+		return nil, "no workflow engine configured"
 	}
 	var shift time.Duration
 	if env.Clock != nil && env.Now != nil {
@@ -117,7 +134,7 @@ func Runs(ctx context.Context, env *kit.Env, period eng.Period) (runs []eng.RunR
 	if len(list) == MaxRuns && runs[len(runs)-1].Created.After(period.From) {
 		note = fmt.Sprintf("only the newest %d runs were read; older runs of the period are not counted", MaxRuns)
 	}
-	return runs, note, nil
+	return runs, note
 }
 
 // RunRecord converts a workflow run for the metrics engine, its times

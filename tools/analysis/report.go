@@ -62,9 +62,6 @@ const DefaultReportPeriod = "90d"
 // reportRPOEntities is how many entities missing their RPO a report names.
 const reportRPOEntities = 10
 
-// maxRuns is how many workflow runs a report reads (newest first).
-const maxRuns = 500
-
 // ReportPeriod bounds the runs and changes of a report.
 type ReportPeriod struct {
 	Text string `json:"text"`
@@ -151,11 +148,14 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	if err != nil {
 		return ComplianceResult{}, err
 	}
-	// Drills and test failovers the server ran are restore-test evidence.
-	tests, _, err := Runs(ctx, env, eng.Period{})
+	// The run list is read once: drills and test failovers the server ran
+	// are restore-test evidence, and the period's runs, drills and metrics
+	// come from it too.
+	list, err := ReadRuns(ctx, env)
 	if err != nil {
-		return ComplianceResult{}, err
+		return ComplianceResult{}, kit.Fail(kit.KindBackend, err, "The workflow state file could not be read; see the server log.")
 	}
+	tests, _ := Runs(env, list, eng.Period{})
 	rep := eng.ComplyWithRuns(e, AuditRecords(env), tests, a.Framework, env.Rules)
 	if rep.Error != "" {
 		return ComplianceResult{}, kit.InvalidArgs(rep.Error)
@@ -168,10 +168,7 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	p := &ReportPeriod{Text: a.Period, From: to.Add(-period), To: to, Runs: []RunTally{}}
 	out.Period = p
 	out.Changes = changes(env.Audit, p, a.Target)
-	out.Drills, p.Runs, err = runs(ctx, env.Workflows, p, a.Target)
-	if err != nil {
-		return ComplianceResult{}, kit.Fail(kit.KindBackend, err, "The workflow state file could not be read; see the server log.")
-	}
+	out.Drills, p.Runs = runs(list, p, a.Target)
 	if env.Workflows == nil {
 		p.Missing = append(p.Missing, "workflow runs and drills: no workflow engine is configured")
 	}
@@ -182,7 +179,7 @@ func BuildReport(ctx context.Context, env *kit.Env, a ComplianceArgs) (Complianc
 	// clock as get_metrics computes them (runs shifted onto it).
 	end := env.Clock().UTC()
 	mp := eng.Period{From: end.Add(-period), To: end, Label: "last " + a.Period}
-	m, err := GatherMetrics(ctx, env, eng.MetricsScope{Target: a.Target}, mp)
+	m, err := metricsOf(ctx, env, eng.MetricsScope{Target: a.Target}, mp, list)
 	if err != nil {
 		return ComplianceResult{}, err
 	}
@@ -258,20 +255,13 @@ func changes(a *safety.Auditor, p *ReportPeriod, target string) []Change {
 	return out
 }
 
-// runs reads the period's workflow runs: drills with their evidence, and
+// runs picks the period's workflow runs out of list: drills with their evidence, and
 // a tally of every run by kind and status.
-func runs(ctx context.Context, o workflow.Orchestrator, p *ReportPeriod, target string) ([]DrillEvidence, []RunTally, error) {
+func runs(list []workflow.Run, p *ReportPeriod, target string) ([]DrillEvidence, []RunTally) {
 	drills := []DrillEvidence{}
 	tally := []RunTally{}
-	if o == nil {
-		return drills, tally, nil
-	}
-	list, err := o.List(ctx, workflow.Filter{Limit: maxRuns})
-	if err != nil {
-		return nil, nil, fmt.Errorf("list workflow runs: %w", err)
-	}
-	if len(list) == maxRuns {
-		p.Missing = append(p.Missing, fmt.Sprintf("runs older than the newest %d are not counted", maxRuns))
+	if len(list) == MaxRuns {
+		p.Missing = append(p.Missing, fmt.Sprintf("runs older than the newest %d are not counted", MaxRuns))
 	}
 	counts := map[[2]string]int{}
 	for _, r := range list {
@@ -308,7 +298,7 @@ func runs(ctx context.Context, o workflow.Orchestrator, p *ReportPeriod, target 
 		}
 		return drills[i].Run > drills[j].Run
 	})
-	return drills, tally, nil
+	return drills, tally
 }
 
 // drill turns a recovery_testing run, or a disaster_recovery test, into
