@@ -242,18 +242,19 @@ func (a *Activities) tierOf(name, target string, tags []string) int {
 	return tier
 }
 
-// TierRTOTargets are a VM drill's RTO targets per business tier, in
-// seconds, when the run names none (rto_target_s): tier 1 one hour, tier 2
-// four hours, lower tiers twelve hours (the analysis recovery.target_rto
-// default). [assumption: the analysis tiers carry no RTO of their own]
-var TierRTOTargets = map[int]int64{1: 3600, 2: 4 * 3600}
-
-// tierRTO is the RTO target of tier.
+// tierRTO is a VM drill's RTO target for tier, in seconds, when the run
+// names none (rto_target_s): tier 1 one hour, tier 2 four hours, lower
+// tiers twelve hours (the analysis recovery.target_rto default).
+// [assumption: the analysis tiers carry no RTO of their own]
 func tierRTO(tier int) int64 {
-	if s, ok := TierRTOTargets[tier]; ok {
-		return s
+	switch tier {
+	case 1:
+		return 3600
+	case 2:
+		return 4 * 3600
+	default:
+		return 12 * 3600
 	}
-	return 12 * 3600
 }
 
 // vmClone is a VM a test restored.

@@ -70,7 +70,7 @@
 //     entity drills) or from the entity's clone/restore to its validation
 //     (per entity in a full-DR drill); the group's RTO runs from the start
 //     to the last entity validated. A VM's RTO target is its analysis
-//     tier's (TierRTOTargets), unless the run names rto_target_s.
+//     tier's (tierRTO), unless the run names rto_target_s.
 package workflow
 
 import (
