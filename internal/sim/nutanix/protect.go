@@ -89,28 +89,19 @@ func (rc *reqCtx) associateVMCategories(id string) {
 	if !rc.ifMatchOK(etagOf(vm)) {
 		return
 	}
-	var names []string
-	for _, c := range body.Categories {
-		if !uuidRE.MatchString(c.ExtID) {
-			rc.badRequest("category extId %q is not a valid UUID.", c.ExtID)
-			return
-		}
-		n := categoryName(pc, c.ExtID)
-		if n == "" {
-			rc.notFound("category", c.ExtID)
-			return
-		}
-		names = append(names, n)
+	ids := make([]string, len(body.Categories))
+	for i, c := range body.Categories {
+		ids[i] = c.ExtID
+	}
+	names, ok := rc.categoryNames(pc, ids)
+	if !ok {
+		return
 	}
 	t := rc.newTask(pc, reqID, opAssociateVMCategories, fmt.Sprintf("Associate categories to VM %s", vm.Name), associateTime)
 	t.ClusterExtIDs = []string{vm.ClusterExtID}
 	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vm.ExtID, Name: vm.Name, Rel: relVM}}
 	r := fleet.CloneNutanixVM(*vm)
-	for _, n := range names {
-		if !slices.Contains(r.Categories, n) {
-			r.Categories = append(r.Categories, n)
-		}
-	}
+	r.Categories = addCategories(r.Categories, names)
 	if r.ProtectionPolicyExtID == "" {
 		r.ProtectionPolicyExtID = policyOf(pc, r.Categories)
 	}
@@ -163,32 +154,23 @@ func (rc *reqCtx) associateVGCategory(id string) {
 	if rc.r.Header.Get("If-Match") != "" && !rc.ifMatchOK(etagOf(vg)) {
 		return
 	}
-	var names []string
-	for _, c := range body.Categories {
+	ids := make([]string, len(body.Categories))
+	for i, c := range body.Categories {
 		if c.EntityType != "" && c.EntityType != "CATEGORY" {
 			rc.badRequest("categories[].entityType is %q; a category reference has entityType CATEGORY.", c.EntityType)
 			return
 		}
-		if !uuidRE.MatchString(c.ExtID) {
-			rc.badRequest("category extId %q is not a valid UUID.", c.ExtID)
-			return
-		}
-		n := categoryName(pc, c.ExtID)
-		if n == "" {
-			rc.notFound("category", c.ExtID)
-			return
-		}
-		names = append(names, n)
+		ids[i] = c.ExtID
+	}
+	names, ok := rc.categoryNames(pc, ids)
+	if !ok {
+		return
 	}
 	t := rc.newTask(pc, reqID, opAssociateVGCategory, fmt.Sprintf("Associate categories to volume group %s", vg.Name), associateTime)
 	t.ClusterExtIDs = []string{vg.ClusterExtID}
 	t.EntitiesAffected = []fleet.NutanixEntityRef{{ExtID: vg.ExtID, Name: vg.Name, Rel: relVG}}
 	r := fleet.CloneNutanixVolumeGroup(*vg)
-	for _, n := range names {
-		if !slices.Contains(r.Categories, n) {
-			r.Categories = append(r.Categories, n)
-		}
-	}
+	r.Categories = addCategories(r.Categories, names)
 	if r.ProtectionPolicyExtID == "" {
 		r.ProtectionPolicyExtID = policyOf(pc, r.Categories)
 	}
@@ -233,4 +215,34 @@ func (rc *reqCtx) getCategory(id string) {
 	key, value, _ := strings.Cut(name, "/")
 	data := rc.typed("prism.v4.config.Category", obj{"extId": id, "key": key, "value": value, "type": "USER"})
 	rc.writeEntity(data, etagOf(name))
+}
+
+// categoryNames resolves category references (ext ids) to their names,
+// answering 400 for a malformed id and 404 for an unknown one, as Prism
+// Central does; false when it answered.
+func (rc *reqCtx) categoryNames(pc *fleet.PrismCentral, ids []string) ([]string, bool) {
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !uuidRE.MatchString(id) {
+			rc.badRequest("category extId %q is not a valid UUID.", id)
+			return nil, false
+		}
+		n := categoryName(pc, id)
+		if n == "" {
+			rc.notFound("category", id)
+			return nil, false
+		}
+		names = append(names, n)
+	}
+	return names, true
+}
+
+// addCategories returns cats with the names it lacks appended.
+func addCategories(cats, names []string) []string {
+	for _, n := range names {
+		if !slices.Contains(cats, n) {
+			cats = append(cats, n)
+		}
+	}
+	return cats
 }
