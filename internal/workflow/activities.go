@@ -78,6 +78,34 @@ func (a *Activities) Hold(ctx context.Context, target string, p ops.Progress) (f
 	return rel, nil
 }
 
+// nutanixWrite returns the client of the named Prism Central with its
+// write slot held (see Hold); the caller defers release.
+func (a *Activities) nutanixWrite(ctx context.Context, name string, p ops.Progress) (*nutanix.Client, string, func(), error) {
+	cl, t, err := a.Nutanix(name)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	release, err := a.Hold(ctx, t, p)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return cl, t, release, nil
+}
+
+// ontapWrite returns the client of the named ONTAP cluster with its write
+// slot held (see Hold); the caller defers release.
+func (a *Activities) ontapWrite(ctx context.Context, name string, p ops.Progress) (*ontap.Client, string, func(), error) {
+	cl, t, err := a.ONTAP(name)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	release, err := a.Hold(ctx, t, p)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return cl, t, release, nil
+}
+
 func (a *Activities) now() time.Time {
 	if a.Clock != nil {
 		return a.Clock()

@@ -275,11 +275,7 @@ func runNutanixBackup(ctx context.Context, x *Exec, p backupParams) (any, error)
 	}
 	name := x.Name(p.Label)
 	id, err := Do(ctx, x, "recovery_point", false, func(ctx context.Context, key string, pr ops.Progress) (string, error) {
-		cl, t, err := a.Nutanix(pv.Target)
-		if err != nil {
-			return "", err
-		}
-		release, err := a.Hold(ctx, t, pr)
+		cl, t, release, err := a.nutanixWrite(ctx, pv.Target, pr)
 		if err != nil {
 			return "", err
 		}

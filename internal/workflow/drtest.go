@@ -163,11 +163,7 @@ func validateClone(x *Exec, as Assessment, c testClone) StepFunc[cloneCheck] {
 func cleanupClone(x *Exec, drTarget, svm, name string) StepFunc[bool] {
 	a := x.Activities()
 	return func(ctx context.Context, _ string, pr ops.Progress) (bool, error) {
-		cl, _, err := a.ONTAP(drTarget)
-		if err != nil {
-			return false, err
-		}
-		release, err := a.Hold(ctx, drTarget, pr)
+		cl, _, release, err := a.ontapWrite(ctx, drTarget, pr)
 		if err != nil {
 			return false, err
 		}
@@ -272,11 +268,7 @@ func restoreVMClone(x *Exec, pt vmPoint, name string) StepFunc[vmClone] {
 	a := x.Activities()
 	return func(ctx context.Context, key string, pr ops.Progress) (vmClone, error) {
 		began := x.Now()
-		cl, t, err := a.Nutanix(pt.On)
-		if err != nil {
-			return vmClone{}, err
-		}
-		release, err := a.Hold(ctx, t, pr)
+		cl, t, release, err := a.nutanixWrite(ctx, pt.On, pr)
 		if err != nil {
 			return vmClone{}, err
 		}
@@ -302,11 +294,7 @@ type vmIsolation struct {
 func isolateVM(x *Exec, on string, c vmClone) StepFunc[vmIsolation] {
 	a := x.Activities()
 	return func(ctx context.Context, key string, pr ops.Progress) (vmIsolation, error) {
-		cl, t, err := a.Nutanix(on)
-		if err != nil {
-			return vmIsolation{}, err
-		}
-		release, err := a.Hold(ctx, t, pr)
+		cl, t, release, err := a.nutanixWrite(ctx, on, pr)
 		if err != nil {
 			return vmIsolation{}, err
 		}
@@ -327,11 +315,7 @@ func isolateVM(x *Exec, on string, c vmClone) StepFunc[vmIsolation] {
 func bootVM(x *Exec, on string, c vmClone) StepFunc[bool] {
 	a := x.Activities()
 	return func(ctx context.Context, key string, pr ops.Progress) (bool, error) {
-		cl, t, err := a.Nutanix(on)
-		if err != nil {
-			return false, err
-		}
-		release, err := a.Hold(ctx, t, pr)
+		cl, t, release, err := a.nutanixWrite(ctx, on, pr)
 		if err != nil {
 			return false, err
 		}
@@ -375,11 +359,7 @@ func verifyVM(x *Exec, on string, c vmClone) StepFunc[vmCheck] {
 func cleanupVMClone(x *Exec, on, name string) StepFunc[bool] {
 	a := x.Activities()
 	return func(ctx context.Context, key string, pr ops.Progress) (bool, error) {
-		cl, t, err := a.Nutanix(on)
-		if err != nil {
-			return false, err
-		}
-		release, err := a.Hold(ctx, t, pr)
+		cl, t, release, err := a.nutanixWrite(ctx, on, pr)
 		if err != nil {
 			return false, err
 		}
