@@ -317,8 +317,9 @@ func (c *complier) lastRestoreTest(en *inventory.Entity) time.Time {
 			later(rp.Created)
 		}
 	}
-	// Runs name entities as "svm:name" (volumes) or "target:name".
-	for _, k := range []string{en.Name, en.ID, en.SVM + ":" + en.Name, en.Target + ":" + en.Name} {
+	// Runs name entities by target where they know it ("target:name",
+	// "target:svm:name"), else as "svm:name" or the bare name.
+	for _, k := range []string{en.Name, en.ID, en.SVM + ":" + en.Name, en.Target + ":" + en.Name, en.Target + ":" + en.SVM + ":" + en.Name} {
 		later(c.auditRestore[k])
 	}
 	return t

@@ -212,7 +212,9 @@ func TestComplyRestoreTestFromRuns(t *testing.T) {
 		{"dry run", []RunRecord{drill("succeeded", now.Add(-10*dy), true, "pc-prod:db01", "svm1:vol1")}, "fail"},
 		{"older than the quarter", []RunRecord{drill("succeeded", now.Add(-200*dy), false, "pc-prod:db01", "svm1:vol1")}, "fail"},
 		{"after the estate's time", []RunRecord{drill("succeeded", now.Add(dy), false, "pc-prod:db01", "svm1:vol1")}, "fail"},
-		{"another target's db01", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-dr:db01x", "svm1:vol1")}, "fail"},
+		{"target-qualified volume", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-prod:db01", "ontap-prod:svm1:vol1")}, "pass"},
+		{"another target's db01", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-dr:db01", "svm1:vol1")}, "fail"},
+		{"another cluster's vol1", []RunRecord{drill("succeeded", now.Add(-10*dy), false, "pc-prod:db01", "ontap-dr:svm1:vol1")}, "fail"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := healthyEstate()

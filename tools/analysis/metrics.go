@@ -190,7 +190,13 @@ func RunRecord(r *workflow.Run, shift time.Duration) eng.RunRecord {
 		}
 	case r.Kind == eng.RunRecoveryTesting && res.Passed != nil && *res.Passed && out.Entity != "",
 		r.Kind == eng.RunDisasterRecovery && p.Type == "test" && r.Status == workflow.StatusSucceeded && out.Entity != "":
+		// Qualified by the run's target where it names one, so that a
+		// drill of db01 on one Prism Central does not vouch for a db01 on
+		// another.
 		out.Tested = []string{out.Entity}
+		if p.Target != "" {
+			out.Tested[0] = p.Target + ":" + out.Entity
+		}
 	}
 	return out
 }
